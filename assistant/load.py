@@ -1,0 +1,416 @@
+"""Turn an uploaded or local file (txt, md, html, docx, pdf) into plain text.
+
+Only extraction happens here: the text keeps web debris, which the cleaning step removes.
+Every failure the user can cause is a LoadError whose message is Chinese and shown as is.
+"""
+from __future__ import annotations
+
+import codecs
+import functools
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import docx
+from bs4 import BeautifulSoup
+from bs4.dammit import EncodingDetector
+from docx.table import Table
+from pypdf import PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".docx", ".pdf"})
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class LoadError(Exception):
+    """A file that cannot be turned into text; str(e) is a Chinese message meant for the user."""
+
+
+@dataclass
+class LoadedText:
+    text: str  # plain text, paragraphs separated by "\n", not yet cleaned
+    encoding: str  # "utf-8", "utf-8-sig", "utf-16", "gb18030", "big5", "cp950"; "binary" for docx/pdf
+    format: str  # "txt" | "md" | "html" | "docx" | "pdf"
+
+
+# ---------------------------------------------------------------- encodings
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Control bytes that never occur in text in any of our encodings (multi-byte trail bytes are >= 0x40).
+_CONTROL_BYTES = bytes([*range(0x01, 0x09), *range(0x0E, 0x20)])
+# Legacy Chinese codecs, tried in this order; a tie in plausibility goes to the earlier one.
+_GB = ("gb18030",)
+_BIG5 = ("big5", "cp950")  # cp950 (Windows) adds a few characters plain Big5 lacks
+_SCORE_CHARS = 100_000  # judging a prefix is as reliable and keeps 50 MB files fast
+_CJK_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕—…·～"
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """(text, encoding). UTF-8 with or without BOM, GB18030/GBK and Big5 detected, not guessed as UTF-8.
+
+    Statistical detectors misjudge short Chinese texts, so legacy encodings are chosen by decoding
+    strictly with each and keeping the result made of the most commonly used characters.
+    """
+    return _decode(data)
+
+
+def _decode(data: bytes, declared: tuple[str, ...] = ()) -> tuple[str, str]:
+    """decode_bytes, trying `declared` (an HTML page's own charset) before guessing a legacy codec."""
+    if not data:
+        raise LoadError("文件为空")
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _normalize_newlines(data.decode(codec)), codec
+            except UnicodeDecodeError as e:
+                raise LoadError(f"无法识别文件编码：文件开头标明是 {codec}，但内容不符") from e
+    _reject_binary(data)
+    try:
+        return _normalize_newlines(data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for codec in declared:
+        try:
+            return _normalize_newlines(data.decode(codec)), codec
+        except UnicodeDecodeError:
+            continue
+    candidates: list[tuple[int, int, str, str]] = []  # (score, -order, text, codec)
+    for family in (_GB, _BIG5):
+        for codec in family:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            good, bad = _plausibility(text[:_SCORE_CHARS])
+            if good >= bad:  # mostly rare/odd characters: a wrong codec, not Chinese text
+                candidates.append((good - bad, -len(candidates), text, codec))
+            break
+    if not candidates:
+        raise LoadError("无法识别文件编码：不是 UTF-8、GB18030/GBK 或 Big5 文本，请另存为 UTF-8 后重试")
+    _, _, text, codec = max(candidates)
+    return _normalize_newlines(text), codec
+
+
+def _reject_binary(data: bytes) -> None:
+    """Binary files decode 'successfully' as GB18030 surprisingly often; catch them by their bytes."""
+    if b"\x00" in data or len(data) - len(data.translate(None, _CONTROL_BYTES)) > 0.05 * len(data):
+        raise LoadError("疑似二进制文件，无法读取文本")
+
+
+@functools.cache
+def _common_chars() -> frozenset[str]:
+    """Characters of everyday Chinese: GB2312 level 1 (3,755 simplified) and Big5's frequent set (5,401 traditional).
+
+    Both standards split their hanzi into a frequent block and a rare one, so the codecs themselves
+    provide the sets and no data file is needed.
+    """
+    chars = set(_CJK_PUNCT)
+    chars.update(chr(c) for c in range(0xFF01, 0xFF5F))  # full-width ASCII forms: ，（）％ etc.
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes([hi, lo]).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    for hi in range(0xA4, 0xC7):
+        for lo in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            if (hi << 8 | lo) <= 0xC67E:
+                try:
+                    chars.add(bytes([hi, lo]).decode("big5"))
+                except UnicodeDecodeError:
+                    pass
+    return frozenset(chars)
+
+
+def _plausibility(text: str) -> tuple[int, int]:
+    """(common, other) counts of non-ASCII characters; a wrong codec yields rare hanzi, kana, symbols, private use."""
+    common = _common_chars()
+    good = bad = 0
+    for ch in text:
+        if ch >= "\x80":
+            if ch in common:
+                good += 1
+            else:
+                bad += 1
+    return good, bad
+
+
+def _normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _declared_codecs(label: str | None) -> tuple[str, ...]:
+    """Codecs to try for a page's declared charset; only Chinese legacy labels, others are left to detection."""
+    try:
+        name = codecs.lookup(label).name if label else ""
+    except LookupError:
+        return ()
+    if name in ("gb2312", "gbk", "gb18030"):
+        return _GB  # pages labelled gb2312 routinely contain GBK characters
+    if name in ("big5", "cp950", "big5hkscs"):
+        return _BIG5
+    return ()
+
+
+# ---------------------------------------------------------------- html
+
+_DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "iframe", "form",
+              "head", "title", "template", "svg", "button", "select"]
+_BLOCK_TAGS = ["address", "article", "aside", "blockquote", "caption", "center", "dd", "details", "div",
+               "dl", "dt", "fieldset", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+               "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead",
+               "tr", "ul"]
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_BREAK = "\x1e"  # marks block boundaries until source whitespace is collapsed
+_SOURCE_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+_HTML_START = re.compile(r"\s*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|!--|\?xml|meta[\s>])", re.I)
+_HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|body)[\s>]", re.I)
+
+
+def _looks_like_html(data: bytes) -> bool:
+    """A saved web page with a .txt/.md name: starts with markup and has an <html>/<body>/doctype tag early."""
+    head = data[:4096].decode("ascii", "ignore")
+    return bool(_HTML_START.match(head) and _HTML_TAG.search(head))
+
+
+def _html_text(data: bytes) -> tuple[str, str]:
+    """Visible text of a page, one block element per line, in document order."""
+    declared = _declared_codecs(EncodingDetector.find_declared_encoding(data, is_html=True))
+    markup, encoding = _decode(data, declared)
+    soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(lambda t: t.has_attr("hidden") or _HIDDEN_STYLE.search(t.get("style", ""))):
+        tag.decompose()
+    for pre in soup.find_all("pre"):  # the only place where source line breaks are meant to show
+        for s in pre.find_all(string=True):
+            s.replace_with(s.replace("\n", _BREAK))
+    for br in soup.find_all("br"):
+        br.replace_with(_BREAK)
+    for cell in soup.find_all(["td", "th"]):
+        if cell.find_previous_sibling(["td", "th"]):
+            cell.insert_before(" | ")
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before(_BREAK)
+        tag.insert_after(_BREAK)
+    text = _SOURCE_SPACE.sub(_collapse_space, soup.get_text())
+    lines = (line.strip() for line in text.split(_BREAK))
+    return "\n".join(line for line in lines if line), encoding
+
+
+def _collapse_space(m: re.Match[str]) -> str:
+    """Source whitespace renders as one space, but a line break next to a Chinese character is just wrapping."""
+    s, i, j = m.string, m.start(), m.end()
+    if "\n" in m.group() and ((i > 0 and _is_wide(s[i - 1])) or (j < len(s) and _is_wide(s[j]))):
+        return ""
+    return " "
+
+
+# ---------------------------------------------------------------- docx
+
+def _docx_text(data: bytes) -> str:
+    """Paragraphs and table rows in document order; merged cells are listed once."""
+    try:
+        document = docx.Document(io.BytesIO(data))
+        lines: list[str] = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                lines.extend(_table_rows(block))
+            else:
+                lines.extend(block.text.split("\n"))
+    except Exception as e:  # zipfile, lxml and python-docx each raise their own types on a damaged file
+        raise LoadError(f"DOCX 文件损坏：{e}") from e
+    stripped = (line.strip() for line in lines)
+    return "\n".join(line for line in stripped if line)
+
+
+def _table_rows(table: Table) -> list[str]:
+    rows = []
+    for row in table.rows:
+        cells, seen = [], []
+        for cell in row.cells:
+            if any(cell._tc is tc for tc in seen):  # a merged cell is returned once per grid column
+                continue
+            seen.append(cell._tc)
+            cells.append(" ".join(cell.text.split()))
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return rows
+
+
+# ---------------------------------------------------------------- pdf
+
+_SENTENCE_END = "。！？；：!?;:"
+_SOFT_PUNCT = "，、,"
+_CLOSERS = "”’」』）)》〉】\"'"
+_HEADING = re.compile(
+    r"[一二三四五六七八九十百]+[、.．]"
+    r"|[（(](?:[一二三四五六七八九十百]+|\d{1,2})[）)]"
+    r"|\d{1,2}[、.．](?!\d)"
+    r"|第[一二三四五六七八九十百零〇\d]+[章节条部分篇]"
+    r"|[①-⑳⑴-⒇⒈-⒛●■◆▪•]"
+    r"|附件|附表"
+)
+# Page-number lines; the bare-number form only counts as the first or last line of a page.
+_PAGE_NUMBER = re.compile(
+    r"[-－—–·]\s*\d{1,4}\s*[-－—–·]"
+    r"|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|共\s*\d{1,4}\s*页\s*[，,]?\s*第\s*\d{1,4}\s*页"
+    r"|(?i:page)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
+)
+_EDGE_PAGE_NUMBER = re.compile(r"\d{1,4}(?:\s*/\s*\d{1,4})?")
+
+
+def _pdf_text(data: bytes) -> str:
+    """Text of all pages with page numbers removed and wrapped lines joined back into paragraphs."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError("PDF 文件已加密，无法读取，请先去除密码")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except LoadError:
+        raise
+    except (DependencyError, FileNotDecryptedError) as e:
+        raise LoadError("PDF 文件已加密，无法读取，请先去除密码") from e
+    except Exception as e:  # pypdf raises many types on malformed input
+        raise LoadError(f"PDF 文件损坏或被截断：{e}") from e
+    lines: list[str] = []
+    for page in pages:
+        lines.extend(_strip_page_numbers([line.strip() for line in page.splitlines()]))
+    text = "\n".join(_join_wrapped(lines))
+    if not text.strip():
+        raise LoadError("PDF 中没有可提取的文字（可能是扫描件）")
+    return text
+
+
+def _strip_page_numbers(lines: list[str]) -> list[str]:
+    filled = [i for i, line in enumerate(lines) if line]
+    edges = {filled[0], filled[-1]} if filled else set()
+    return [line for i, line in enumerate(lines)
+            if not (_PAGE_NUMBER.fullmatch(line) or (i in edges and _EDGE_PAGE_NUMBER.fullmatch(line)))]
+
+
+def _join_wrapped(lines: list[str]) -> list[str]:
+    """PDF wraps paragraphs at the line width; rejoin a line with the next unless the paragraph visibly ends."""
+    widths = sorted(_width(line) for line in lines if line)
+    full = widths[int(0.9 * (len(widths) - 1))] if widths else 0
+    out: list[str] = []
+    prev = ""  # previous physical line; "" after a blank line, which always ends a paragraph
+    for line in lines:
+        if prev and line and _is_wrapped(prev, line, full):
+            glue = " " if prev[-1].isascii() and prev[-1].isalnum() and line[0].isascii() and line[0].isalnum() else ""
+            out[-1] += glue + line
+        elif line:
+            out.append(line)
+        prev = line
+    return out
+
+
+def _is_wrapped(prev: str, nxt: str, full_width: int) -> bool:
+    end = prev.rstrip(_CLOSERS)[-1:]
+    if end in _SENTENCE_END or _HEADING.match(nxt):
+        return False
+    # A short line without trailing punctuation is a title or heading, not a wrapped line.
+    return end in _SOFT_PUNCT or _width(prev) >= 0.7 * full_width
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def _width(line: str) -> int:
+    return sum(2 if _is_wide(ch) else 1 for ch in line)
+
+
+# ---------------------------------------------------------------- entry points
+
+_PDF_MAGIC = b"%PDF-"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls
+
+
+def load_bytes(data: bytes, name: str, max_bytes: int = MAX_FILE_BYTES) -> LoadedText:
+    """Format from the name's suffix, checked against the content (renamed files are common uploads)."""
+    suffix = _checked_suffix(name)
+    if not data:
+        raise LoadError("文件为空")
+    if len(data) > max_bytes:
+        raise _too_large(len(data), max_bytes)
+    _check_magic(data, suffix)
+    if suffix == ".pdf":
+        return LoadedText(_pdf_text(data), "binary", "pdf")
+    if suffix == ".docx":
+        text = _docx_text(data)
+        if not text:
+            raise LoadError("DOCX 文件中没有文字")
+        return LoadedText(text, "binary", "docx")
+    if suffix in (".html", ".htm") or _looks_like_html(data):
+        text, encoding = _html_text(data)
+        if not text:
+            raise LoadError("网页中没有可提取的正文文字")
+        return LoadedText(text, encoding, "html")
+    text, encoding = decode_bytes(data)
+    if not text.strip():
+        raise LoadError("文件为空（只有空白字符）")
+    return LoadedText(text, encoding, suffix.lstrip("."))
+
+
+def load_file(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> LoadedText:
+    """Checks type and size before reading, so a huge or wrong file costs nothing."""
+    path = Path(path)
+    _checked_suffix(path.name)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _too_large(size, max_bytes)
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)  # the file may have grown since stat()
+    except FileNotFoundError as e:
+        raise LoadError(f"找不到文件：{path.name}") from e
+    except IsADirectoryError as e:
+        raise LoadError(f"不是文件：{path.name}") from e
+    return load_bytes(data, path.name, max_bytes)
+
+
+def _checked_suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = suffix or "无扩展名"
+        raise LoadError(f"不支持的文件类型：{shown}（支持 .txt、.md、.html、.htm、.docx、.pdf）")
+    return suffix
+
+
+def _check_magic(data: bytes, suffix: str) -> None:
+    """Reject a file whose content is another format than its name says, with a hint what it really is."""
+    is_pdf = _PDF_MAGIC in data[:1024]  # the spec lets %PDF- follow some leading junk
+    if suffix == ".pdf" and not is_pdf:
+        raise LoadError(f"文件内容与扩展名 .pdf 不符：不是 PDF 文件{_real_kind(data)}")
+    if suffix == ".docx" and not data.startswith(_ZIP_MAGIC):
+        raise LoadError(f"文件内容与扩展名 .docx 不符：不是 DOCX 文件{_real_kind(data)}")
+    if suffix not in (".pdf", ".docx") and (data.startswith((_PDF_MAGIC, _ZIP_MAGIC, _OLE_MAGIC))):
+        raise LoadError(f"文件内容与扩展名 {suffix} 不符{_real_kind(data)}")
+
+
+def _real_kind(data: bytes) -> str:
+    if data.startswith(_OLE_MAGIC):
+        return "（看起来是旧版 Word/Excel 文件，请另存为 .docx 或 PDF）"
+    if data.startswith(_PDF_MAGIC):
+        return "（看起来是 PDF 文件，请改用 .pdf 扩展名）"
+    if data.startswith(_ZIP_MAGIC):
+        return "（看起来是压缩包或 Office 文件）"
+    if _looks_like_html(data):
+        return "（看起来是网页文件，请改用 .html 扩展名）"
+    return ""
+
+
+def _too_large(size: int, limit: int) -> LoadError:
+    return LoadError(f"文件过大（{_human_size(size)}，上限 {_human_size(limit)}）")
+
+
+def _human_size(n: int) -> str:
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} 字节"

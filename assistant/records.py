@@ -1,0 +1,87 @@
+"""Plain records passed between the pipeline stages: load -> clean -> chunk -> index -> retrieve -> answer."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class ReportMeta:
+    """What a report is about; taken from its text, corrected by an optional sidecar file."""
+
+    title: str
+    region: str
+    year: int | None
+    level: str  # 地级市 / 县 / 市辖区 / 开发区 / 未知
+    aliases: list[str] = field(default_factory=list)  # short forms users type: 贺州, 延庆
+
+
+@dataclass
+class Document:
+    """One report after loading and cleaning. `text` is what users see and what spans point into."""
+
+    source: str  # file name
+    text: str
+    meta: ReportMeta
+    sha256: str
+    encoding: str = "utf-8"
+    format: str = "txt"
+
+
+@dataclass
+class Chunk:
+    """A piece of a report that never cuts a sentence or a heading; `start`/`end` index Document.text."""
+
+    id: str
+    source: str
+    text: str  # original script, for display and quoting
+    search_text: str  # normalized (NFKC, simplified) with title and heading path, for BM25 and dense
+    section: str  # heading path, joined by " > "
+    start: int
+    end: int
+    meta: ReportMeta
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its fused score and rank."""
+
+    chunk: Chunk
+    score: float
+    rank: int = 0
+    bm25_rank: int | None = None
+    dense_rank: int | None = None
+
+
+@dataclass
+class Citation:
+    """A quoted passage an answer relies on; `quote` is the supporting sentence(s) in the original script."""
+
+    source: str
+    title: str
+    region: str
+    year: int | None
+    section: str
+    quote: str
+    passage: str
+    score: float
+    start: int
+    end: int
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    question: str = ""
+    standalone_question: str = ""
+    mode: str = "extractive"
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("passages")
+        return data
