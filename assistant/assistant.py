@@ -1,22 +1,32 @@
 """The one object every shell (CLI, UI, eval, Python callers) talks to."""
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from .answer import CROSS_Q, LIST_Q, NUMERIC_Q, Extractor, compose, is_simplified, key_terms, refusal
+from .answer import (CROSS_Q, Extractor, Query, Scored, closing_items, compose, is_simplified, parse_query, refusal,
+                     scored_spans)
 from .config import Settings
 from .embed import Embedder
 from .followup import Message, condense
 from .index import Filters, Index
+from .normalize import fold
 from .ingest import IngestResult, Progress, ingest_paths
 from .records import Answer, Passage
-from .retrieve import Retriever
+from .retrieve import Retriever, Route
 from .tokens import Lexicon
 
+Search = Callable[[str, "list[str] | None", int], list[Passage]]
+# Fusion weights (BM25, dense) per retrieval strategy; only hybrid+route also routes by region/year.
+STRATEGIES: dict[str, tuple[float, float] | None] = {
+    "hybrid+route": None, "hybrid": None, "bm25": (1.0, 0.0), "dense": (0.0, 1.0)}
 EMPTY_QUESTION = "请输入问题，例如：贺州市2024年一审行政案件败诉率是多少？"
 _MAX_REPORTS_PER_ANSWER = 8
+_NAMED_REPORT_RELIEF = 0.8  # threshold factor for a report the question names
+_CROSS_RELATIVE = 0.6
+_PER_REPORT_SENTENCES = 2  # an unnamed report must reach this share of the best report's coverage
 
 
 class Assistant:
@@ -31,8 +41,8 @@ class Assistant:
         if build and not self.index.metas() and Path(self.settings.seeds_dir).is_dir():
             self.ingest([self.settings.seeds_dir])
         self.retriever = Retriever(self.index, self.lexicon, self.embedder, self.settings)
-        self.extractor = Extractor(self.lexicon, self.index.idf, self.settings.refuse_threshold,
-                                   self.settings.answer_sentences)
+        self.extractor = Extractor(self.index.idf, self.index.folded_text, self.lexicon.tokens,
+                                   self.settings.refuse_threshold, self.settings.answer_sentences)
 
     def _learn_regions(self) -> None:
         for meta in self.index.metas().values():
@@ -70,8 +80,26 @@ class Assistant:
             sources = self.retriever.route("", metas, filters).sources
         return self.retriever.search(query, k, sources)
 
+    def as_retriever(self, k: int = 5, filters: Filters | None = None):
+        """A LangChain BaseRetriever over this store (routed hybrid search)."""
+        from .lc_retriever import ReportRetriever
+
+        return ReportRetriever(assistant=self, k=k, filters=filters)
+
     def ask(self, question: str, history: Sequence[Message] | None = None,
-            filters: Filters | None = None) -> Answer:
+            filters: Filters | None = None, strategy: str = "hybrid+route") -> Answer:
+        """Answer with cited passages. `strategy` exists for ablations: hybrid+route (default), hybrid, bm25, dense."""
+        weights = STRATEGIES[strategy]
+        routed = strategy == "hybrid+route"
+
+        def search(query: str, sources: list[str] | None, k: int) -> list[Passage]:
+            return self.retriever.search(query, k, sources, weights)
+
+        return self.ask_with(question, history, filters, search, routed)
+
+    def ask_with(self, question: str, history: Sequence[Message] | None, filters: Filters | None,
+                 search: Search, routed: bool = True) -> Answer:
+        """The answering pipeline over any search function (the eval plugs baselines in here)."""
         t0 = time.perf_counter()
         question = (question or "").strip()
         if not question:
@@ -81,48 +109,137 @@ class Assistant:
             question = question[: self.settings.max_question_chars]
             warnings.append(f"问题过长，只使用了前 {self.settings.max_question_chars} 个字")
         metas = self.index.metas()
-        standalone = condense(question, history, list(metas.values()))
+        standalone = condense(question, history, list(metas.values()), self.lexicon.places)
         t1 = time.perf_counter()
-        route = self.retriever.route(standalone, metas, filters)
-        simplified = is_simplified(question)
-        terms = key_terms(standalone, self.lexicon, list(metas.values()))
-        numeric = bool(NUMERIC_Q.search(standalone))
-        listing = bool(LIST_Q.search(standalone))
-        cross = bool(CROSS_Q.search(standalone)) or len(route.regions) > 1
         answer = Answer(text="", question=question, standalone_question=standalone, warnings=warnings)
-        if route.unknown_places and not route.regions or route.sources == []:
-            answer.text, answer.refused = refusal(route), True
-            answer.timings = {"rewrite": t1 - t0, "total": time.perf_counter() - t0}
-            return answer
-        passages = self.retriever.search(standalone, self.settings.top_k, route.sources)
-        t2 = time.perf_counter()
-        if cross:
-            groups, looked_at = self._per_report(standalone, terms, numeric, listing, route.sources, passages)
-        else:
-            picked = self.extractor.pick(self.extractor.score(terms, passages, numeric), listing)
-            groups, looked_at = ([picked] if picked else []), passages
-        answer.passages = looked_at
+        groups: list[list[Scored]] = []
+        unanswered: list[Route] = []
+        per_report = False
+        for part in question_parts(standalone, list(metas.values())):
+            route = self.retriever.route(part, metas, filters) if routed else self._filter_route(metas, filters)
+            if (route.unknown_places and not route.regions) or route.sources == []:
+                unanswered.append(route)
+                continue
+            found, seen, by_report = self._answer_part(part, route, list(metas.values()), search)
+            groups.extend(found)
+            answer.passages.extend(seen)
+            per_report |= by_report
+            if not found:
+                unanswered.append(route)
         if groups:
-            answer.text, answer.citations = compose(groups, simplified, per_report=cross)
+            per_report |= len({g[0].passage.chunk.source for g in groups}) > 1
+            answer.text, answer.citations = compose(groups, is_simplified(question), per_report)
+            if unanswered:
+                answer.warnings.append("问题中有一部分在报告中没有找到答案")
         else:
-            answer.text, answer.refused = refusal(route), True
-        t3 = time.perf_counter()
-        answer.timings = {"rewrite": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0}
+            answer.text, answer.refused = refusal(_merge_routes(unanswered)), True
+        t2 = time.perf_counter()
+        answer.timings = {"rewrite": t1 - t0, "answer": t2 - t1, "total": t2 - t0}
         return answer
 
-    def _per_report(self, query: str, terms: list[str], numeric: bool, listing: bool,
-                    sources: list[str] | None, passages: list[Passage]):
-        """Answer report by report: each candidate report searched on its own, kept if it answers."""
-        candidates = sources if sources is not None else list(self.index.metas())
+    def _filter_route(self, metas: dict, filters: Filters | None) -> Route:
+        """No routing by the question's words (ablations), only the caller's filters."""
+        return self.retriever.route("", metas, filters) if filters else Route()
+
+    def _answer_part(self, part: str, route: Route, metas: list, search: Search
+                     ) -> tuple[list[list[Scored]], list[Passage], bool]:
+        """(sentence groups, passages looked at, answered report by report) for one question."""
+        query = parse_query(part, self.lexicon, metas)
+        if len(route.regions) > 1 or (CROSS_Q.search(part) and not route.regions):
+            groups, seen = self._per_report(query, route, search)
+            return groups, seen, True
+        passages = search(part, route.sources, self.settings.top_k)
+        if query.intent:
+            source = route.sources[0] if route.sources and len(route.sources) == 1 else (
+                passages[0].chunk.source if passages else None)
+            items = self._closing_items(source, query.intent) if source else []
+            if items:
+                return [items], passages, False
+        picked = self.extractor.pick(self.extractor.score(query, passages), query.listing)
+        return ([picked] if picked else []), passages, False
+
+    def _closing_items(self, source: str, intent: str) -> list[Scored]:
+        text = self.index.document_text(source)
+        return scored_spans(closing_items(text, intent), text, self.index.chunks_of(source), 1.0)
+
+    def _per_report(self, query: Query, route: Route, search: Search) -> tuple[list[list[Scored]], list[Passage]]:
+        """Answer report by report: each candidate report searched on its own, kept if it answers.
+
+        Reports the question names get a lower bar (the user asked about them); otherwise a report
+        must come close to the best one to be listed.
+        """
+        candidates = route.sources if route.sources is not None else list(self.index.metas())
         if len(candidates) > _MAX_REPORTS_PER_ANSWER:
-            wide = self.retriever.search(query, self.settings.candidates, candidates)
+            wide = search(query.text, candidates, self.settings.candidates)
             candidates = list(dict.fromkeys(p.chunk.source for p in wide))[:_MAX_REPORTS_PER_ANSWER]
+        named = bool(route.regions)
+        floor = self.settings.refuse_threshold * (_NAMED_REPORT_RELIEF if named else 1.0)
+        metas = self.index.metas()
+        segments = region_segments(query.text, route.regions, list(metas.values()))
         groups, looked_at = [], []
         for source in candidates:
-            found = self.retriever.search(query, 3, [source])
+            own = segments.get(metas[source].region)
+            own_query = parse_query(own, self.lexicon, list(metas.values())) if own else query
+            found = search(own_query.text, [source], 3)
             looked_at.extend(found)
-            picked = self.extractor.pick(self.extractor.score(terms, found, numeric), listing)
-            if picked:
-                groups.append(picked[: 1 + int(listing)])
+            group = self._closing_items(source, query.intent) if query.intent else []
+            if not group:
+                group = self.extractor.pick(self.extractor.score(own_query, found), query.listing, floor)
+                group = group[:_PER_REPORT_SENTENCES + int(query.listing)]
+            if group:
+                groups.append(group)
+        if groups and not named:
+            best = max(g[0].coverage for g in groups)
+            groups = [g for g in groups if g[0].coverage >= _CROSS_RELATIVE * best]
         groups.sort(key=lambda g: -g[0].coverage)
-        return groups, looked_at or passages
+        return groups, looked_at
+
+
+def question_parts(question: str, metas: list) -> list[str]:
+    """A question that asks two things ("...叫什么?...有多少?") becomes two standalone questions."""
+    pieces = [p for p in re.split(r"(?<=[?？])", question) if p.strip()]
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and len(re.sub(r"[\W_]", "", piece)) < 4:
+            parts[-1] += piece
+        else:
+            parts.append(piece)
+    for i in range(1, len(parts)):
+        parts[i] = condense(parts[i], [{"role": "user", "content": parts[i - 1]}], metas)
+    return parts or [question]
+
+
+def region_segments(question: str, regions: list[str], metas: list) -> dict[str, str]:
+    """For "贺州的X和高新区的Y分别…", the part of the question about each region (X, Y) plus the shared ending.
+
+    Only used when every part has words of its own; "富源和湛江都…" keeps the whole question for both.
+    """
+    q = fold(question)
+    where = []
+    for region in regions:
+        aliases = {a for m in metas if m.region == region for a in m.aliases} or {region}
+        pos = min((q.find(a) for a in aliases if a in q), default=-1)
+        if pos >= 0:
+            where.append((pos, region))
+    where.sort()
+    if len(where) < 2:
+        return {}
+    ends = [p for p, _ in where[1:]] + [len(q)]
+    tail = q[ends[-2]:] if len(ends) > 1 else ""
+    tail_ask = re.split(r"[,，]", tail)[-1] if tail else ""
+    segments = {}
+    for (start, region), end in zip(where, ends):
+        own = q[start:end]
+        if len(re.sub(r"[\W_]|和|与|及|的|、", "", own)) < 6:
+            return {}
+        segments[region] = own if end == len(q) else own + tail_ask
+    return segments
+
+
+def _merge_routes(routes: list[Route]) -> Route:
+    merged = Route()
+    for r in routes:
+        merged.unknown_places += [p for p in r.unknown_places if p not in merged.unknown_places]
+        if r.missing and r.missing not in merged.missing:
+            merged.missing = "；".join(filter(None, [merged.missing, r.missing]))
+    return merged

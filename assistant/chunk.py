@@ -27,12 +27,13 @@ _CLAUSE_END = re.compile(r"[，,、：:]")
 
 @dataclass
 class _Unit:
-    """One sentence with the heading path it falls under."""
+    """One sentence (or heading line) with the heading path it falls under."""
 
     start: int
     end: int
     path: tuple[str, ...]
     item_start: bool
+    heading: bool = False
 
 
 def _heading_level(line: str) -> int:
@@ -74,7 +75,9 @@ def _units(doc: Document, limit: int) -> list[_Unit]:
                 path.extend([""] * (level - 1 - len(path)))
                 path.append(heading)
                 if len(sentences) == 1:
-                    continue  # a heading line alone: it lives on in the path only
+                    # A heading line alone opens the chunk that follows it, so passages show their title.
+                    units.append(_Unit(first_s, first_e, tuple(p for p in path if p), True, heading=True))
+                    continue
         item_path = tuple(p for p in path if p)
         for s, e in sentences:
             sentence = text[s:e]
@@ -92,9 +95,10 @@ def chunk_document(doc: Document, size: int, limit: int) -> list[Chunk]:
     for unit in _units(doc, limit):
         current = groups[-1] if groups else None
         length = unit.end - current[0].start if current else 0
-        same_section = current is not None and current[-1].path[:2] == unit.path[:2]
+        same_section = current is not None and (current[-1].path[:2] == unit.path[:2]
+                                                or all(u.heading for u in current))
         if (current is None or not same_section or length > limit
-                or (unit.item_start and current[-1].end - current[0].start >= size // 2)
+                or (unit.item_start and not current[-1].heading and current[-1].end - current[0].start >= size // 2)
                 or (length > size and current[-1].end - current[0].start >= size // 2)):
             groups.append([unit])
         else:
@@ -120,7 +124,8 @@ def _merge_small(groups: list[list[_Unit]], size: int, limit: int) -> list[list[
 def _make_chunk(doc: Document, group: list[_Unit], n: int) -> Chunk:
     start, end = group[0].start, group[-1].end
     body = doc.text[start:end]
-    section = " > ".join(group[0].path)
+    body_units = [u for u in group if not u.heading] or group
+    section = " > ".join(body_units[0].path)
     meta = doc.meta
     header = f"{meta.region} {meta.year or ''}年 {meta.title}\n{section}\n"
     digest = hashlib.sha1(f"{doc.sha256}:{start}:{end}".encode()).hexdigest()[:16]

@@ -30,14 +30,14 @@ class Settings:
     chroma_host: str = ""  # set to use a Chroma server (`chroma run`) through HttpClient
     chroma_port: int = 8000
     # Chunking: measured on eval/qa.jsonl (see README); sizes in characters of original text.
-    chunk_size: int = 300
-    chunk_max: int = 450
+    chunk_size: int = 400
+    chunk_max: int = 600
     # Retrieval
     top_k: int = 5
     candidates: int = 30
     rrf_k: int = 60
     bm25_weight: float = 1.0
-    dense_weight: float = 1.0
+    dense_weight: float = 0.5
     # Answering
     max_question_chars: int = 500
     answer_sentences: int = 2

@@ -7,16 +7,18 @@ about 贺州市's 败诉率.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .normalize import fold
+
+CONTEXT_OPEN = "（"  # carried-over topic words follow the question inside full-width brackets
 from .records import ReportMeta
 
 Message = dict[str, str]
 _ELLIPTIC = re.compile(r"^(?:那|那么|那么在|那在|再看看|换成|如果是|至于)?(?P<focus>.{1,16}?)(?:呢|的呢|怎么样|如何|又如何|情况呢|的情况呢)?[?？。!！]*$")
 _REFERS_BACK = re.compile(r"它|其|该|这个|这些|这项|这一|此项|上述|前面|刚才|那个|那些|同期|上一年|上年|去年|前一年|同比|相比|比上")
 _YEAR = re.compile(r"20\d{2}\s*年?度?")
-_QUESTION_WORDS = re.compile(r"是多少|有多少|多少|是什么|有哪些|哪些|什么|是否|怎样|如何|怎么|吗|呢|请问|[?？。!！,，]")
+_QUESTION_WORDS = re.compile(r"是多少|有多少|多少|是什么|有哪些|哪些|什么|是否|怎么样|怎样|如何|怎么|吗|呢|请问|[?？。!！,，]")
 _ELLIPTIC_TAIL = re.compile(r"(?:呢|怎么样|如何|又如何|情况呢|的情况呢)[?？。!！]*$")
 
 
@@ -40,17 +42,22 @@ def _topic(question: str, metas: Sequence[ReportMeta]) -> str:
     return _QUESTION_WORDS.sub(" ", text).strip()
 
 
-def condense(question: str, history: Sequence[Message] | None, metas: Sequence[ReportMeta]) -> str:
-    """A standalone question for retrieval and answering; the question itself when it already stands alone."""
+def condense(question: str, history: Sequence[Message] | None, metas: Sequence[ReportMeta],
+             places: Callable[[str], list[str]] | None = None) -> str:
+    """A standalone question for retrieval and answering; the question itself when it already stands alone.
+
+    `places` finds place names in text (Lexicon.places): a question naming a place, even one the
+    collection lacks, does not inherit the previous question's region.
+    """
     users = [m["content"] for m in history or [] if m.get("role") == "user" and m.get("content")]
     if not users:
         return question
     previous = users[0]
     for later in users[1:]:
-        previous = condense(later, [{"role": "user", "content": previous}], metas)
+        previous = condense(later, [{"role": "user", "content": previous}], metas, places)
     answers = [m["content"] for m in history or [] if m.get("role") == "assistant" and m.get("content")]
     q = question.strip()
-    new_regions = _regions_in(q, metas)
+    new_regions = _regions_in(q, metas) or (places(q) if places else [])
     new_year = _YEAR.search(q)
     prev_regions = _regions_in(previous, metas) or (_regions_in(answers[-1], metas)[:1] if answers else [])
     prev_year = _YEAR.search(previous)
@@ -75,4 +82,4 @@ def condense(question: str, history: Sequence[Message] | None, metas: Sequence[R
     # Bring the previous topic along only when this question has too little of its own.
     own = len(_topic(q, metas))
     topic = _topic(previous, metas) if own <= 6 or (_REFERS_BACK.search(q) and own <= 10) else ""
-    return f"{prefix}{q}" + (f"（{topic}）" if topic else "")
+    return f"{prefix}{q}" + (f"{CONTEXT_OPEN}{topic}）" if topic else "")

@@ -21,6 +21,7 @@ import numpy as np
 
 from .config import Settings
 from .embed import Embedder
+from .normalize import fold
 from .records import Chunk, Document, ReportMeta
 from .tokens import Lexicon
 
@@ -51,6 +52,7 @@ class Index:
         self.dir = Path(settings.store_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.Lock()
+        self._folded: dict[str, str] = {}
         self._local = threading.local()
         with self._db() as db:
             db.executescript(_SCHEMA)
@@ -92,6 +94,14 @@ class Index:
         rows = self._db().execute("SELECT source, meta FROM documents").fetchall()
         return {source: _meta_from_json(meta) for source, meta in rows}
 
+    def folded_text(self, source: str) -> str:
+        """Folded (simplified, half-width, lower-case) text of a report, cached until the store changes."""
+        if source not in self._folded:
+            if len(self._folded) > 512:
+                self._folded.clear()
+            self._folded[source] = fold(self.document_text(source)).lower()
+        return self._folded[source]
+
     def document_text(self, source: str) -> str:
         row = self._db().execute("SELECT text FROM documents WHERE source=?", (source,)).fetchone()
         return row[0] if row else ""
@@ -107,6 +117,12 @@ class Index:
         return {r[0]: Chunk(id=r[0], source=r[1], text=r[2], search_text=r[3], section=r[4],
                             start=r[5], end=r[6], meta=metas[r[1]]) for r in rows}
 
+    def chunks_of(self, source: str) -> list[Chunk]:
+        """A report's chunks in document order."""
+        ids = self.chunk_ids(source)
+        found = self.chunks(ids)
+        return [found[i] for i in ids if i in found]
+
     def chunk_ids(self, source: str | None = None) -> list[str]:
         sql, args = "SELECT id FROM chunks ORDER BY ord", ()
         if source is not None:
@@ -117,6 +133,7 @@ class Index:
     def add(self, doc: Document, chunks: list[Chunk]) -> None:
         """Replace the document's chunks (vectors first, catalog second, stale vectors last)."""
         with self._write_lock:
+            self._folded.pop(doc.source, None)
             old_ids = set(self.chunk_ids(doc.source))
             new = [c for c in chunks if c.id not in old_ids]
             if new:
@@ -139,6 +156,7 @@ class Index:
 
     def remove(self, source: str) -> bool:
         with self._write_lock:
+            self._folded.pop(source, None)
             ids = self.chunk_ids(source)
             db = self._db()
             with db:

@@ -56,6 +56,8 @@ def _level(region: str) -> str:
 
 def aliases_for(region: str) -> list[str]:
     """Short names users type: 贺州 for 贺州市, 延庆 for 延庆区; generic names like 高新区 keep only themselves."""
+    if not region:
+        return []
     names = [region]
     for suffix in ("自治州", "自治县", "市", "县", "区", "州", "旗"):
         short = region.removesuffix(suffix)

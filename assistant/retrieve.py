@@ -45,14 +45,14 @@ class Retriever:
         """Restrict to the reports the question (and the caller's filters) name."""
         q = fold(question)
         pool = {s: m for s, m in metas.items() if _matches(m, s, filters)}
-        regions = sorted({m.region for m in pool.values() if any(a in q for a in m.aliases)},
+        regions = sorted({m.region for m in pool.values() if any(a and a in q for a in m.aliases)},
                          key=lambda r: q.find(r[:2]))
         years = []
         for m in _YEAR.finditer(q):
             if not _SOFT_YEAR.search(q[max(0, m.start() - 4):m.start()]):
                 years.append(int(m.group(1)))
         route = Route(regions=regions, years=sorted(set(years)))
-        known_names = {a for m in metas.values() for a in m.aliases}
+        known_names = {a for m in metas.values() for a in m.aliases if a}
         route.unknown_places = [p for p in self.lexicon.places(q)
                                 if not any(p in a or a in p for a in known_names)
                                 and not p.endswith("省") and not self.index.knows(p)]

@@ -1,12 +1,12 @@
 """Consistency checks for eval/qa.jsonl.
 
 Run:  python eval/check_qa.py [path/to/qa.jsonl]   (exit code 1 on errors)
-Also usable from pytest (test_qa_file).
+tests/test_eval.py runs the same checks on eval/qa.jsonl and on broken files.
 
 Checks: JSON schema and field types, id order/uniqueness, >= MIN_PER_TYPE items per
-type, every `must` alternative of every answerable item occurring (after OpenCC t2s,
-NFKC and whitespace removal) in the concatenation of its source files, and
-unanswerable items having empty must/sources.
+type, every `must` alternative of every answerable item occurring (after the scorer's
+folding: NFKC, OpenCC t2s, whitespace removal) in the concatenation of its source files,
+and unanswerable items having empty must/sources.
 """
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.normalize import squash as normalize  # noqa: E402  (the scorer's folding, so both agree)
+
 SEEDS = ROOT / "seeds"
 QA_PATH = Path(__file__).resolve().parent / "qa.jsonl"
 
@@ -26,20 +30,6 @@ MIN_PER_TYPE = 18
 MIN_TOTAL = 170
 KEYS = ["id", "question", "history", "must", "sources", "type", "unanswerable", "split"]
 YANQING = "002_5ec25145ee5b4dd1.txt"
-
-_cc = None
-
-
-def normalize(s: str) -> str:
-    """Same normalization as the scorer: t2s, NFKC, drop all whitespace."""
-    global _cc
-    if _cc is None:
-        import opencc
-
-        _cc = opencc.OpenCC("t2s")
-    s = _cc.convert(s)
-    s = unicodedata.normalize("NFKC", s)
-    return re.sub(r"\s+", "", s)
 
 
 def load(path: Path):
@@ -185,11 +175,6 @@ def check(path: Path = QA_PATH):
     if len(items) < MIN_TOTAL:
         errors.append(f"only {len(items)} items (< {MIN_TOTAL})")
     return items, errors, warnings, per_type
-
-
-def test_qa_file():
-    _, errors, _, _ = check(QA_PATH)
-    assert not errors, "\n".join(errors)
 
 
 def main(argv):

@@ -1,0 +1,523 @@
+"""Gradio chat UI: the way staff use the assistant, built so every answer can be checked at a glance.
+
+Each answer keeps its [n] markers and is followed by collapsible sources whose whole passage is
+shown with the supporting sentence highlighted, in the report's own script. Conversation state
+lives in per-session gr.State only; the Assistant is shared and safe to call from several threads.
+All document text is HTML-escaped before it reaches the page: reports are untrusted input.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from .assistant import Assistant
+from .feedback import FeedbackStore
+from .ingest import IngestResult
+from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from .normalize import sentence_spans
+from .records import Answer, Citation, Passage
+
+APP_TITLE = "法治政府建设情况报告问答助手"
+EXAMPLES = [
+    "贺州市2024年一审行政案件败诉率是多少？",
+    "延庆区有多少个“一件事”办事场景？",
+    "富源县法治政府建设存在哪些问题和不足？",
+    "哪些地方的报告提到了府院联动？",
+    "延慶區有多少個「一件事」辦事場景？",
+    "海淀区2024年行政复议案件有多少件？",
+]
+MODE_LABELS = {"extractive": "抽取式", "llm": "LLM"}
+MODE_HINTS = {"extractive": "答案逐句摘自报告原文", "llm": "由大模型依据引用段落生成"}
+ALL_LABELS = {"region": "全部地区", "year": "全部年度", "source": "全部报告"}
+STATUS_LABELS = {"added": "新增", "updated": "更新", "unchanged": "未变", "duplicate": "重复", "error": "失败"}
+ANSWER_FAILED = "抱歉，回答时出错了，请稍后重试；问题已放回输入框。"
+MAX_REFERENCES = 3  # closest passages shown under a refusal
+STREAM_PIECES = 6  # an extractive answer is instant; a few pieces still read as a reply being written
+STREAM_DELAY_S = 0.04
+CONCURRENCY = 8
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
+_MARKER = re.compile(r"\[(\d+)\]")
+_UNSAFE_NAME_CHARS = re.compile(r"[^\w\-()（）·]+")
+
+# Local fonts only: Google Fonts (Gradio's default) is unreachable from many government networks.
+THEME = gr.themes.Soft(
+    primary_hue="blue",
+    font=["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "system-ui", "sans-serif"],
+    font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"],
+)
+CSS = """
+.answer sup.cite { color: var(--color-accent); font-weight: 600; margin: 0 1px; }
+.answer.streaming::after { content: "▍"; color: var(--color-accent); animation: blink 1s steps(2) infinite; }
+@keyframes blink { 50% { opacity: 0; } }
+.answer.refused { color: var(--body-text-color); border-left: 3px solid #d97706; padding-left: .6em; }
+.note { color: var(--body-text-color-subdued); font-size: .88em; margin-top: .4em; }
+#chat .thought-group .message-content { opacity: 1; }
+#chat .src-meta { line-height: 1.6; margin-bottom: .3em; }
+#chat .src-meta .src-dim { color: var(--body-text-color-subdued); }
+#chat .src-passage { border-left: 3px solid var(--color-accent); padding: .1em 0 .1em .8em; line-height: 1.75;
+                     margin: .3em 0 0 0 !important; }
+#chat .src-passage.reference { border-left-color: var(--neutral-300); }
+#chat .src-passage mark { background: #fde68a; padding: 0 .1em; border-radius: 2px; }
+.ingest-results table { width: 100%; border-collapse: collapse; }
+.ingest-results td, .ingest-results th { padding: .3em .6em; text-align: left;
+                                         border-bottom: 1px solid var(--border-color-primary); }
+.status-added, .status-updated { color: #15803d; font-weight: 600; }
+.status-unchanged, .status-duplicate { color: #a16207; font-weight: 600; }
+.status-error { color: #b91c1c; font-weight: 600; }
+"""
+
+log = logging.getLogger(__name__)
+Turn = dict[str, Any]  # one question and its answer, kept per browser session in gr.State
+
+
+# One pass, every character as a numeric entity: the HTML ones (&<>"') so document text stays text,
+# and Markdown syntax so it can never become a link, emphasis or heading where the chatbot renders
+# Markdown (source titles). Entities read exactly like the characters they stand for.
+_ENTITIES = str.maketrans({ch: f"&#{ord(ch)};" for ch in "&<>\"'[]()*_`~\\#|!$"})
+
+
+def esc(text: object) -> str:
+    """Escape anything from a document or a user for HTML and Markdown before it goes into the page."""
+    return str(text).translate(_ENTITIES)
+
+
+# ---------------------------------------------------------------------------------- rendering
+
+def highlight(passage: str, quote: str) -> str:
+    """The escaped passage with every sentence the quote is made of wrapped in <mark>."""
+    out, pos = [], 0
+    for a, b in sentence_spans(passage):
+        if passage[a:b] in quote:
+            out.append(f"{esc(passage[pos:a])}<mark>{esc(passage[a:b])}</mark>")
+            pos = b
+    out.append(esc(passage[pos:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def render_answer(text: str, refused: bool = False, warnings: Sequence[str] = (), references: bool = False,
+                  streaming: bool = False) -> str:
+    """Answer bubble: escaped text with [n] markers set off; a refusal is marked as such, never dressed up."""
+    parts = _MARKER.split(text)  # text, marker number, text, ...
+    body = "".join(f'<sup class="cite">[{p}]</sup>' if i % 2 else esc(p) for i, p in enumerate(parts))
+    body = body.replace("\n", "<br>")
+    notes = [f"提示：{esc(w)}" for w in warnings]
+    if references:
+        notes.append("下面是检索时最接近的段落，仅供参考，不是答案的出处。")
+    notes_html = "".join(f'<div class="note">{n}</div>' for n in notes)
+    classes = "answer" + " refused" * refused + " streaming" * streaming
+    return f'<div class="{classes}">{body}</div>{notes_html}'
+
+
+def _source_card(title: str, region: str, year: int | None, section: str, source: str, body: str,
+                 reference: bool = False) -> str:
+    """Where a passage comes from (report, region, year, section, file) above the passage itself."""
+    where = " · ".join(esc(x) for x in (region, f"{year}年" if year else "") if x)
+    meta = (f"<b>{esc(title)}</b>{f'（{where}）' if where else ''}<br>"
+            f'<span class="src-dim">章节：{esc(section) or "（正文开头）"}　文件：{esc(source)}</span>')
+    kind = "src-passage reference" if reference else "src-passage"
+    return f'<div class="src-meta">{meta}</div><blockquote class="{kind}">{body}</blockquote>'
+
+
+def _heading(region: str, year: int | None, section: str) -> str:
+    last = section.split(" > ")[-1] if section else ""
+    return " · ".join(x for x in (region, f"{year}年" if year else "", last[:30]) if x)
+
+
+def source_message(n: int, c: Citation) -> dict[str, Any]:
+    """A collapsed chat block titled "来源 [n]"; opening it shows the whole passage, quote highlighted."""
+    return {"role": "assistant",
+            "metadata": {"title": esc(f"来源 [{n}] {_heading(c.region, c.year, c.section)}"), "status": "done"},
+            "content": _source_card(c.title, c.region, c.year, c.section, c.source, highlight(c.passage, c.quote))}
+
+
+def reference_message(n: int, p: Passage) -> dict[str, Any]:
+    """A closest passage under a refusal: labelled 仅供参考 so nobody takes it for a source."""
+    c, m = p.chunk, p.chunk.meta
+    return {"role": "assistant",
+            "metadata": {"title": esc(f"仅供参考 {n}：{_heading(m.region, m.year, c.section)}"), "status": "done"},
+            "content": _source_card(m.title, m.region, m.year, c.section, c.source,
+                                    esc(c.text).replace("\n", "<br>"), reference=True)}
+
+
+def answer_messages(answer: Answer) -> list[dict[str, Any]]:
+    """The answer bubble followed by its sources, or by the closest passages when it refused."""
+    references = answer.passages[:MAX_REFERENCES] if answer.refused else []
+    messages = [{"role": "assistant",
+                 "content": render_answer(answer.text, answer.refused, answer.warnings, bool(references))}]
+    messages += [source_message(n, c) for n, c in enumerate(answer.citations, 1)]
+    messages += [reference_message(n, p) for n, p in enumerate(references, 1)]
+    return messages
+
+
+def chat_messages(turns: Sequence[Turn]) -> list[dict[str, Any]]:
+    """The chatbot's value, rebuilt from session state so the display never has to be parsed back."""
+    messages: list[dict[str, Any]] = []
+    for turn in turns:
+        messages.append({"role": "user", "content": esc(turn["question"])})
+        messages.extend(turn["messages"])
+    return messages
+
+
+def mode_badge(mode: str, seconds: float | None = None) -> str:
+    timing = f" · 用时 {seconds:.2f} 秒" if seconds is not None else ""
+    return f"回答方式：**{MODE_LABELS.get(mode, mode)}**（{MODE_HINTS.get(mode, '')}）{timing}"
+
+
+def render_ingest_results(results: Sequence[IngestResult]) -> str:
+    """Per-file outcome table; failures keep their Chinese message so staff know what to fix."""
+    rows = "".join(
+        f'<tr><td>{esc(r.source)}</td><td class="status-{esc(r.status)}">{STATUS_LABELS.get(r.status, esc(r.status))}'
+        f"</td><td>{r.chunks or ''}</td><td>{esc(r.message)}</td></tr>" for r in results)
+    counts = "，".join(f"{label} {n}" for status, label in STATUS_LABELS.items()
+                      if (n := sum(r.status == status for r in results)))
+    return (f'<div class="ingest-results"><p>共 {len(results)} 个文件：{counts}</p><table><thead><tr>'
+            f"<th>文件</th><th>结果</th><th>段落数</th><th>说明</th></tr></thead><tbody>{rows}</tbody></table></div>")
+
+
+LIBRARY_HEADERS = ["报告标题", "地区", "年度", "级别", "段落数", "文件", "格式", "编码"]
+
+
+def library_rows(docs: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    return [[d["title"], d["region"], d["year"] or "", d["level"], d["chunks"], d["source"], d["format"], d["encoding"]]
+            for d in docs]
+
+
+def filter_choices(docs: Sequence[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+    """Dropdown choices for each filter key of Assistant.ask, led by its "all" entry (value "")."""
+    found = {"region": [(r, r) for r in sorted({d["region"] for d in docs if d["region"]})],
+             "year": [(f"{y}年", y) for y in sorted({str(d["year"]) for d in docs if d["year"]}, reverse=True)],
+             "source": sorted((d["title"], d["source"]) for d in docs)}
+    return {key: [(ALL_LABELS[key], ""), *choices] for key, choices in found.items()}
+
+
+def filter_updates(docs: Sequence[dict[str, Any]], region: str, year: str, source: str) -> tuple[dict, ...]:
+    """Updates for the region / year / report dropdowns, keeping a current choice that still exists."""
+    current = {"region": region, "year": year, "source": source}
+    return tuple(gr.update(choices=choices, value=current[key] if current[key] in {v for _, v in choices} else "")
+                 for key, choices in filter_choices(docs).items())
+
+
+# ---------------------------------------------------------------------------- answering logic
+
+def make_filters(region: str, year: str, source: str) -> dict[str, object] | None:
+    found = {"region": region or None, "year": int(year) if year else None, "source": source or None}
+    return {k: v for k, v in found.items() if v is not None} or None
+
+
+def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """Plain-text conversation for follow-up rewriting (what the answers said, not their HTML)."""
+    history: list[dict[str, str]] = []
+    for turn in turns:
+        history += [{"role": "user", "content": turn["question"]}, {"role": "assistant", "content": turn["text"]}]
+    return history
+
+
+def text_pieces(text: str, pieces: int = STREAM_PIECES) -> Iterator[str]:
+    """Growing prefixes of `text` in about `pieces` steps, never cutting a [n] marker in two."""
+    step, end = max(8, -(-len(text) // pieces)), 0
+    while end < len(text):
+        end = min(len(text), end + step)
+        opening = text.rfind("[", 0, end)
+        closing = text.find("]", opening)
+        if opening != -1 and closing >= end:
+            end = closing + 1
+        yield text[:end]
+
+
+def answer_events(assistant: Assistant, question: str, history: list[dict[str, str]],
+                  filters: dict[str, object] | None) -> Iterator[str | Answer]:
+    """Answer text so far (str) as it grows, then the final Answer.
+
+    An LLM-backed `Assistant.stream(question, history=, filters=)` is used when it exists and must
+    yield the same; the extractive `ask` answers at once and is cut into a few pieces.
+    """
+    stream = getattr(assistant, "stream", None)
+    if callable(stream):
+        yield from stream(question, history=history, filters=filters)
+        return
+    answer = assistant.ask(question, history=history, filters=filters)
+    for piece in text_pieces(answer.text):
+        yield piece
+        time.sleep(STREAM_DELAY_S)
+    yield answer
+
+
+def new_turn(question: str, answer: Answer) -> Turn:
+    """What a session keeps of one exchange: enough to redraw it, continue the chat and file feedback."""
+    return {"question": question, "text": answer.text, "mode": answer.mode,
+            "citations": [asdict(c) for c in answer.citations], "messages": answer_messages(answer), "vote": None}
+
+
+def turn_at(turns: Sequence[Turn], message_index: int) -> int | None:
+    """Which turn a chatbot message index (as given by a like event) belongs to."""
+    users = [m["role"] == "user" for m in chat_messages(turns)[: message_index + 1]]
+    return sum(users) - 1 if any(users) else None
+
+
+# ------------------------------------------------------------------------------------ uploads
+
+class UploadError(Exception):
+    """A file refused before ingestion; str(e) is the Chinese message shown for that file."""
+
+
+def safe_filename(name: str) -> str:
+    """Basename with only word characters (Chinese included), - ( ) （ ） ·; extension kept.
+
+    Strips any directory part (both separators) so no upload can escape the upload folder.
+    """
+    base = re.split(r"[\\/]", name)[-1].strip()
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    stem = _UNSAFE_NAME_CHARS.sub("_", stem).strip("_.")[:120] or "upload"
+    ext = re.sub(r"[^0-9A-Za-z]", "", ext)[:10]
+    return f"{stem}.{ext}" if ext else stem
+
+
+def save_upload(path: str | Path, upload_dir: Path) -> Path:
+    """Copy one uploaded temp file into upload_dir under its sanitized name (atomically)."""
+    src = Path(path)
+    size = src.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise UploadError(f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_FILE_BYTES // 1048576} MB）")
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    target = upload_dir / safe_filename(src.name)
+    fd, tmp = tempfile.mkstemp(dir=upload_dir, prefix=".upload-")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def ingest_uploads(assistant: Assistant, files: Sequence[str],
+                   progress: gr.Progress | None = None) -> list[IngestResult]:
+    """Save then ingest every file; one result per file, in upload order, failures included."""
+    upload_dir = Path(assistant.settings.data_dir) / "uploads"
+    slots: list[IngestResult | None] = []
+    saved: list[Path] = []
+    for f in files:
+        try:
+            saved.append(save_upload(f, upload_dir))
+            slots.append(None)
+        except (UploadError, OSError) as exc:
+            message = str(exc) if isinstance(exc, UploadError) else f"无法保存文件：{exc.strerror or exc}"
+            slots.append(IngestResult(safe_filename(Path(f).name), "error", message=message))
+
+    def report(n: int, total: int, name: str) -> None:
+        if progress is not None:
+            progress((n, total), desc=f"已导入 {name}")
+
+    ingested = iter(assistant.ingest(saved, progress=report) if saved else [])
+    return [slot or next(ingested) for slot in slots]
+
+
+# -------------------------------------------------------------------------------- deployment
+
+def parse_auth(raw: str) -> list[tuple[str, str]]:
+    """ASSISTANT_AUTH "user:pass[,user2:pass2]" as Gradio's auth list; entries without ":" are ignored."""
+    pairs = []
+    for entry in raw.split(","):
+        user, sep, password = entry.strip().partition(":")
+        if sep and user:
+            pairs.append((user, password))
+    return pairs
+
+
+def upload_users_from_env() -> frozenset[str] | None:
+    """Who may upload when logins are on (ASSISTANT_UPLOAD_USERS); None means everyone signed in."""
+    names = {n.strip() for n in os.environ.get("ASSISTANT_UPLOAD_USERS", "").split(",") if n.strip()}
+    return frozenset(names) or None
+
+
+def may_upload(username: str | None, upload_users: frozenset[str] | None) -> bool:
+    """Anyone without logins (username None) or without a list; with both, only the listed users."""
+    return upload_users is None or username is None or username in upload_users
+
+
+# --------------------------------------------------------------------------------- the app
+
+def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) -> gr.Blocks:
+    """The whole UI: a chat tab and a document library tab, wired to one shared Assistant."""
+    upload_users = upload_users if upload_users is not None else upload_users_from_env()
+    feedback = FeedbackStore(Path(assistant.settings.data_dir) / "feedback.jsonl")
+    accepted = "、".join(sorted(SUPPORTED_SUFFIXES))
+    docs = assistant.documents()  # first paint; every page load refreshes these (uploads elsewhere)
+    choices = filter_choices(docs)
+
+    with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
+        turns = gr.State([])
+        target = gr.State(None)  # turn the comment box refers to: the last voted one, else the latest
+        gr.Markdown(f"## {APP_TITLE}\n基于已入库的法治政府建设情况报告回答问题。回答中的 [1] [2] 对应其下的来源，"
+                    "点开来源可看到报告原文段落，支撑答案的句子以黄色标出。")
+        with gr.Tabs():
+            with gr.Tab("问答"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(
+                            # No copy buttons: they would copy the HTML source of the bubbles, not their text.
+                            label="对话", height=620, latex_delimiters=[], buttons=[], group_consecutive_messages=True,
+                            placeholder="### 请提问\n例如某地某年的具体数字、措施、问题与不足，"
+                                        "或哪些地方提到了某项工作。",
+                            examples=[{"text": q} for q in EXAMPLES], elem_id="chat")
+                        with gr.Row():
+                            question = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=8,
+                                                  autofocus=True, max_lines=4, elem_id="question")
+                            send = gr.Button("发送", variant="primary", scale=1, min_width=80)
+                        with gr.Row():
+                            clear = gr.Button("新对话", size="sm", scale=0, min_width=90, elem_id="new-chat")
+                            mode = gr.Markdown(mode_badge(assistant.settings.mode), elem_id="mode")
+                        # The cards in the empty chat ask at once; this list stays for later turns.
+                        gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
+                    with gr.Column(scale=1, min_width=260):
+                        gr.Markdown("#### 检索范围")
+                        region = gr.Dropdown(label="地区", choices=choices["region"], value="", elem_id="filter-region")
+                        year = gr.Dropdown(label="年度", choices=choices["year"], value="", elem_id="filter-year")
+                        report = gr.Dropdown(label="报告", choices=choices["source"], value="", elem_id="filter-report")
+                        gr.Markdown("#### 反馈\n点回答下方的赞或踩按钮评价回答；也可以在这里补充意见"
+                                    "（针对最近评价的一条回答，未评价时针对最新回答）：")
+                        comment = gr.Textbox(label="意见（可选）", lines=3, elem_id="comment",
+                                             placeholder="例如：答案缺少某个数字、引用的段落不对……")
+                        send_comment = gr.Button("提交意见", size="sm", elem_id="send-comment")
+            with gr.Tab("文档库"):
+                library = gr.Dataframe(library_rows(docs), headers=LIBRARY_HEADERS, label="已入库的报告",
+                                       interactive=False, wrap=True, elem_id="library")
+                with gr.Group(visible=True) as upload_box:
+                    files = gr.File(label=f"上传报告（{accepted}，每个文件不超过 {MAX_FILE_BYTES // 1048576} MB）",
+                                    file_count="multiple", type="filepath", elem_id="upload")
+                    do_ingest = gr.Button("导入", variant="primary", elem_id="ingest")
+                ingest_results = gr.HTML(elem_id="ingest-results")
+        filters = [region, year, report]
+
+        # -- chat ------------------------------------------------------------------------
+        def respond(text: str, state: list[Turn], r: str, y: str, s: str) -> Iterator[tuple]:
+            """Stream one answer; yields (question box, chatbot, turns, mode badge)."""
+            keep = gr.skip()
+            text = (text or "").strip()
+            if not text:
+                yield keep, keep, keep, keep
+                return
+            shown = chat_messages(state) + [{"role": "user", "content": esc(text)}]
+
+            def pending(partial: str) -> list[dict[str, Any]]:
+                return shown + [{"role": "assistant", "content": render_answer(partial, streaming=True)}]
+
+            yield "", pending(""), keep, keep
+            try:
+                for event in answer_events(assistant, text, history_of(state), make_filters(r, y, s)):
+                    if isinstance(event, str):
+                        yield keep, pending(event), keep, keep
+                    else:
+                        state = [*state, new_turn(text, event)]
+                        yield keep, chat_messages(state), state, mode_badge(event.mode, event.timings.get("total"))
+            except Exception:  # the UI boundary: say so in the chat and give the question back to resend
+                log.exception("answering failed")
+                failed = {"role": "assistant", "content": render_answer(ANSWER_FAILED, refused=True)}
+                yield text, shown + [failed], keep, keep
+
+        def respond_example(state: list[Turn], r: str, y: str, s: str, evt: gr.SelectData) -> Iterator[tuple]:
+            yield from respond(evt.value["text"], state, r, y, s)
+
+        chat_outputs = [question, chatbot, turns, mode]
+        private = {"api_visibility": "private"}
+        asked = [question.submit(respond, [question, turns, *filters], chat_outputs, **private),
+                 send.click(respond, [question, turns, *filters], chat_outputs, **private),
+                 chatbot.example_select(respond_example, [turns, *filters], chat_outputs, **private)]
+
+        def reset() -> tuple[list, list, None, str]:
+            return [], [], None, ""
+
+        clear.click(reset, None, [chatbot, turns, target, comment], cancels=asked, **private)
+        chatbot.clear(reset, None, [chatbot, turns, target, comment], cancels=asked, **private)
+
+        # -- feedback --------------------------------------------------------------------
+        def record(turn: Turn, comment_text: str = "") -> None:
+            feedback.add(turn["question"], turn["text"], turn["citations"], turn["mode"], turn["vote"], comment_text)
+
+        def on_like(state: list[Turn], data: gr.LikeData) -> tuple:
+            n = turn_at(state, data.index)
+            vote = {True: "up", False: "down"}.get(data.liked) if isinstance(data.liked, bool) else None  # "": undone
+            if n is None or vote is None:
+                return gr.skip(), gr.skip()
+            state[n]["vote"] = vote
+            record(state[n])
+            gr.Info("感谢反馈！" + ("已记为“有帮助”。" if vote == "up" else "已记为“没帮助”，可在右侧补充意见。"))
+            return state, n
+
+        def on_comment(text: str, state: list[Turn], n: int | None) -> Any:
+            if not text.strip():
+                gr.Warning("请先填写意见。")
+                return gr.skip()
+            if not state:
+                gr.Warning("还没有可以评价的回答。")
+                return gr.skip()
+            record(state[n if n is not None and n < len(state) else -1], text)
+            gr.Info("意见已提交，谢谢！")
+            return ""
+
+        chatbot.like(on_like, [turns], [turns, target], **private)
+        send_comment.click(on_comment, [comment, turns, target], [comment], **private)
+
+        # -- document library ------------------------------------------------------------
+        def refresh(r: str, y: str, s: str, request: gr.Request) -> tuple:
+            docs = assistant.documents()
+            allowed = may_upload(request.username, upload_users)
+            return (library_rows(docs), *filter_updates(docs, r, y, s), gr.update(visible=allowed))
+
+        def on_ingest(paths: list[str] | None, r: str, y: str, s: str, request: gr.Request,
+                      progress: gr.Progress = gr.Progress()) -> tuple:
+            if not may_upload(request.username, upload_users):
+                raise gr.Error("当前账号没有上传报告的权限。")
+            if not paths:
+                gr.Warning("请先选择要导入的文件。")
+                return (gr.skip(),) * 6
+            progress(0, desc="正在保存文件…")
+            results = ingest_uploads(assistant, paths, progress)
+            docs = assistant.documents()
+            return (render_ingest_results(results), library_rows(docs), *filter_updates(docs, r, y, s), None)
+
+        library_outputs = [library, *filters]
+        demo.load(refresh, filters, [*library_outputs, upload_box], **private)
+        do_ingest.click(on_ingest, [files, *filters], [ingest_results, *library_outputs, files], **private)
+
+        # -- API for scripts (gradio_client) ---------------------------------------------
+        def ask(question: str, region: str = "", year: str = "", source: str = "") -> dict:
+            """Answer one standalone question; JSON with text, refused, mode and citations (quote, passage)."""
+            return assistant.ask(question, filters=make_filters(region, year, source)).to_dict()
+
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+def launch(assistant: Assistant, host: str | None = None, port: int | None = None) -> int:
+    """Serve until interrupted. Host/port default to ASSISTANT_HOST/ASSISTANT_PORT, then 127.0.0.1:7860."""
+    host = host or os.environ.get("ASSISTANT_HOST") or DEFAULT_HOST
+    port = port or int(os.environ.get("ASSISTANT_PORT") or DEFAULT_PORT)
+    auth = parse_auth(os.environ.get("ASSISTANT_AUTH", ""))
+    if not auth and host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"提示：服务监听 {host} 且未设置 ASSISTANT_AUTH，任何能访问该地址的人都可以使用和上传。", file=sys.stderr)
+    demo = build_app(assistant).queue(default_concurrency_limit=CONCURRENCY)
+    # The embedding model loads on first use (~10 s); load it now so the first visitor does not wait.
+    threading.Thread(target=assistant.search, args=(EXAMPLES[0],), kwargs={"k": 1}, daemon=True).start()
+    try:
+        demo.launch(server_name=host, server_port=port, auth=auth or None, auth_message=APP_TITLE,
+                    max_file_size=MAX_FILE_BYTES, theme=THEME, css=CSS, footer_links=["api"], show_error=True)
+    except OSError as exc:
+        print(f"无法启动网页服务（{host}:{port}）：{exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,245 @@
+"""The eval set, the scorer and `assistant eval`, on a real Assistant built from seeds/ into a temp store."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import Answer, Assistant, Chunk, Citation, Passage, ReportMeta, Settings
+from assistant.cli import build_parser
+from assistant.evaluate import (
+    DATASET,
+    LLM_UNAVAILABLE,
+    Item,
+    by_split,
+    by_type,
+    load_items,
+    main,
+    satisfies,
+    score,
+    select,
+    summarize,
+    ungrounded_numbers,
+)
+
+# CI floors for the full set (dev + test, extractive, hybrid+route), a few points under the figures
+# measured on 2026-11-23: answer accuracy 96.0-96.6% (142-143/148), refusal accuracy 93.8% (30/32).
+# The answerer is still being tuned: raise these with the measured figures, never lower them silently.
+ANSWER_ACCURACY_FLOOR = 0.92
+REFUSAL_ACCURACY_FLOOR = 0.90
+MAX_CONTEXT_CHARS = 2000  # product target: the top-5 passages a model would read
+
+ROOT = Path(__file__).resolve().parent.parent
+TYPES = ("numeric", "fact", "list", "cross", "trad_query", "unanswerable", "followup")
+
+
+def _load_checker():
+    spec = importlib.util.spec_from_file_location("check_qa", ROOT / "eval" / "check_qa.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check_qa = _load_checker()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    return Assistant(Settings.from_env(store_dir=tmp_path_factory.mktemp("store")))
+
+
+def eval_args(*argv: str):
+    """Arguments exactly as `assistant eval ...` parses them."""
+    return build_parser().parse_args(["eval", *argv])
+
+
+# ---------------------------------------------------------------- the QA file
+def test_qa_file_passes_its_checks() -> None:
+    items, errors, _, per_type = check_qa.check(check_qa.QA_PATH)
+    assert not errors, "\n".join(errors)
+    assert len(items) >= 150
+    assert all(per_type[t] >= 15 for t in TYPES), per_type
+    assert {it["split"] for it in items} == {"dev", "test"}
+
+
+def test_qa_checker_reports_broken_items(tmp_path: Path) -> None:
+    good = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines()[:3]]
+    wrong_must = dict(good[0], must=[["一个报告里没有的说法"]])
+    refusal_with_must = dict(good[1], id="q002", type="unanswerable", unanswerable=True)
+    missing_key = {k: v for k, v in good[2].items() if k != "split"}
+    path = tmp_path / "broken.jsonl"
+    path.write_text("\n".join(json.dumps(it, ensure_ascii=False)
+                              for it in (wrong_must, refusal_with_must, missing_key)), encoding="utf-8")
+    _, errors, _, _ = check_qa.check(path)
+    text = "\n".join(errors)
+    assert "q001: alternative '一个报告里没有的说法' not found" in text
+    assert "q002: unanswerable item must have empty must and sources" in text
+    assert "q003: keys" in text
+    assert "only 3 items" in text
+
+
+def test_every_source_is_an_indexed_report(assistant: Assistant) -> None:
+    indexed = set(assistant.index.metas())
+    missing = {s for item in load_items() for s in item.sources} - indexed
+    assert not missing
+
+
+# ---------------------------------------------------------------- scoring
+META = ReportMeta(title="贺州市2024年法治政府建设情况报告", region="贺州市", year=2024, level="地级市")
+PASSAGE = "全市一审行政案件败诉率为1.26%，较2023年下降18.88个百分点。"
+TRAD_PASSAGE = "全區一審行政案件敗訴率為１．２６％。"
+
+
+def _item(must: list[list[str]], unanswerable: bool = False, kind: str = "numeric", split: str = "dev") -> Item:
+    return Item(id="t", question="贺州市2024年一审行政案件败诉率是多少？", history=[], must=must,
+                sources=[] if unanswerable else ["hezhou.txt"], type=kind, unanswerable=unanswerable, split=split)
+
+
+def _citation(passage: str, source: str = "hezhou.txt") -> Citation:
+    return Citation(source=source, title=META.title, region=META.region, year=META.year, section="",
+                    quote=passage, passage=passage, score=1.0, start=0, end=len(passage))
+
+
+def _passages(*texts: str) -> list[Passage]:
+    return [Passage(Chunk(id=f"c{n}", source="hezhou.txt", text=t, search_text=t, section="", start=0,
+                          end=len(t), meta=META), 1.0, n) for n, t in enumerate(texts, 1)]
+
+
+def _answer(text: str, refused: bool = False, cited: str = PASSAGE) -> Answer:
+    return Answer(text=text, refused=refused, citations=[] if refused else [_citation(cited)],
+                  timings={"total": 0.01})
+
+
+def test_satisfies_folds_script_width_and_space() -> None:
+    assert satisfies("败诉率为1.26%", [["敗訴率"], ["1.26%"]])
+    assert satisfies("敗訴率為 １．２６％", [["败诉率"], ["1.26%", "1.26％"]])
+    assert not satisfies("败诉率为1.26%", [["败诉率"], ["18.88"]])
+
+
+def test_score_right_wrong_refused_and_unanswerable() -> None:
+    must = [["1.26%"]]
+    right = score(_item(must), _answer(f"据贺州市2024年报告：{PASSAGE}[1]"), _passages("无关", PASSAGE), 0.01)
+    assert right.correct and right.right_report and right.cited_contains and right.recall
+    assert right.reciprocal_rank == 0.5 and right.ungrounded == ()
+    trad = score(_item([["败诉率"], ["1.26%"]]), _answer(f"據延慶區報告：{TRAD_PASSAGE}[1]", cited=TRAD_PASSAGE),
+                 _passages(TRAD_PASSAGE), 0.01)
+    assert trad.correct and trad.cited_contains
+    wrong = score(_item(must), _answer("败诉率为2.5%。[1]"), _passages("无关"), 0.01)
+    assert not wrong.correct and not wrong.recall and wrong.reciprocal_rank == 0.0
+    assert wrong.ungrounded == ("2.5%",)
+    refused = score(_item(must), _answer("抱歉，现有报告中没有找到。", refused=True), _passages(PASSAGE), 0.01)
+    assert not refused.correct and refused.right_report is None
+    declined = score(_item([], unanswerable=True, kind="unanswerable", split="test"),
+                     _answer("抱歉，资料库中没有2019年的报告。", refused=True), [], 0.02)
+    answered = score(_item([], unanswerable=True, kind="unanswerable", split="test"), _answer(PASSAGE), [], 0.03)
+    assert declined.correct and not answered.correct
+
+    summary = summarize([right, trad, wrong, refused, declined, answered])
+    assert summary["answer_accuracy"] == 0.5
+    assert summary["refusal_accuracy"] == 0.5
+    assert summary["false_refusal_rate"] == 0.25
+    assert summary["citation_right_report"] == 1.0
+    assert summary["ungrounded_numbers"] == 1
+    assert list(by_type([right, declined])) == ["numeric", "unanswerable"]
+    assert by_split([right, declined])["test"]["refusal_accuracy"] == 1.0
+
+
+def test_ungrounded_numbers_ignores_markers_and_the_cited_report_name() -> None:
+    cited = [_citation(PASSAGE)]
+    assert ungrounded_numbers(f"据贺州市2024年报告：{PASSAGE}[1]", cited) == []
+    assert ungrounded_numbers("败诉率为1.26%，共办理1,600件。[2]", cited) == ["1,600"]
+    listing = [_citation("其中：1个县中心，12个乡镇中心，161个村服务站，共1,500件。")]
+    assert ungrounded_numbers("1个县中心，12个乡镇中心，161个村服务站[1]", listing) == []
+    assert ungrounded_numbers("共50个，1,500件，500件[1]", listing) == ["50", "500"]
+
+
+def test_select_split_then_limit() -> None:
+    items = [_item([["x"]], split=s) for s in ("dev", "test", "dev", "test")]
+    assert len(select(items, "all")) == 4
+    assert [i.split for i in select(items, "test", limit=1)] == ["test"]
+
+
+# ---------------------------------------------------------------- the command
+@pytest.fixture(scope="module")
+def subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dataset file of three items per type: any file in the schema can be plugged in."""
+    lines = DATASET.read_text(encoding="utf-8").splitlines()
+    picked: dict[str, list[str]] = {t: [] for t in TYPES}
+    for line in lines:
+        kind = json.loads(line)["type"]
+        if len(picked[kind]) < 3:
+            picked[kind].append(line)
+    path = tmp_path_factory.mktemp("data") / "subset.jsonl"
+    path.write_text("\n".join(line for group in picked.values() for line in group) + "\n", encoding="utf-8")
+    return path
+
+
+def test_eval_with_ablation_writes_json_markdown_and_chart(assistant: Assistant, subset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(assistant, eval_args("--dataset", str(subset), "--out", str(out), "--ablation")) == 0
+
+    report = json.loads((out / "eval.json").read_text(encoding="utf-8"))
+    assert report["n"] == 21 and len(report["items"]) == 21
+    assert set(report["by_type"]) == set(TYPES)
+    assert set(report["by_split"]) <= {"dev", "test"}
+    assert list(report["ablation"]) == ["hybrid+route", "hybrid", "bm25", "dense", "langchain"]
+    for row in report["ablation"].values():
+        s = row["summary"]
+        assert s["n"] == 21
+        for key in ("answer_accuracy", "refusal_accuracy", "retrieval_recall_at_k", "mrr"):
+            assert 0.0 <= s[key] <= 1.0, (row["label"], key)
+        assert s["latency_ms_p95"] >= s["latency_ms_p50"] >= 0
+    assert report["ablation"]["hybrid+route"]["summary"] == report["summary"]
+    assert report["ablation"]["langchain"]["k"] == 3
+    assert report["summary"]["ungrounded_numbers"] == 0
+    row = report["items"][0]
+    assert {"id", "type", "question", "standalone", "answer", "refused", "correct", "citations"} <= set(row)
+
+    md = (out / "eval.md").read_text(encoding="utf-8")
+    for heading in ("## 总体", "## 按题型", "## 按划分", "## 消融对比", "## 错题"):
+        assert heading in md
+    assert f"`{report['command']}`" in md and "--ablation" in report["command"]
+    assert "CPU cores" in md and "LangChain" in md
+    assert md.count("\n| ") >= 2 + 7 + 2 + 5
+
+    png = (out / "accuracy_by_type.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_eval_gate_split_and_limit(assistant: Assistant, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    args = eval_args("--split", "test", "--limit", "6", "--out", str(tmp_path), "--min-accuracy", "1.01")
+    assert main(assistant, args) == 1
+    assert "未达标：答案准确率" in capsys.readouterr().err
+    report = json.loads((tmp_path / "eval.json").read_text(encoding="utf-8"))
+    assert report["n"] == 6 and {row["split"] for row in report["items"]} == {"test"}
+
+
+def test_llm_mode_without_llm_says_so(assistant: Assistant, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(assistant, eval_args("--mode", "llm", "--out", str(tmp_path))) == 2
+    assert LLM_UNAVAILABLE in capsys.readouterr().err
+    assert not (tmp_path / "eval.json").exists()
+
+
+def test_script_shim_runs_the_cli() -> None:
+    done = subprocess.run([sys.executable, "eval/run.py", "--help"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "--ablation" in done.stdout and "--min-accuracy" in done.stdout
+
+
+@pytest.mark.slow
+def test_full_set_stays_above_the_ci_floor(assistant: Assistant, tmp_path: Path) -> None:
+    args = eval_args("--out", str(tmp_path), "--min-accuracy", str(ANSWER_ACCURACY_FLOOR),
+                     "--min-refusal", str(REFUSAL_ACCURACY_FLOOR))
+    code = main(assistant, args)
+    summary = json.loads((tmp_path / "eval.json").read_text(encoding="utf-8"))["summary"]
+    assert summary["n"] == len(load_items())
+    assert summary["answer_accuracy"] >= ANSWER_ACCURACY_FLOOR, summary
+    assert summary["refusal_accuracy"] >= REFUSAL_ACCURACY_FLOOR, summary
+    assert summary["ungrounded_numbers"] == 0, summary
+    assert summary["context_chars_max"] <= MAX_CONTEXT_CHARS, summary
+    assert code == 0

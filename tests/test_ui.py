@@ -1,0 +1,338 @@
+"""Tests for the Gradio UI: pure helpers directly, then the real server (`assistant serve`) driven by
+Chromium through Playwright and by gradio_client. No mocks: the server builds a real store from seeds/.
+
+CI needs Debian's `chromium` (and `fonts-noto-cjk` for readable screenshots) and the `playwright`
+Python package; browser tests fail with a clear message when Chromium is missing. Set
+UI_SCREENSHOT=path to keep the screenshot of an answer with its sources open (docs/screenshot-chat.png).
+"""
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from assistant.feedback import FeedbackStore
+from assistant.normalize import fold
+from assistant.ui import highlight, may_upload, parse_auth, render_answer, safe_filename, text_pieces
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SERVER_START_S = 240  # first start builds the store from seeds/ (~15-20 s here, slower on a busy CI box)
+ANSWER_TIMEOUT_MS = 30_000
+HEZHOU_Q = "贺州市2024年一审行政案件败诉率是多少？"
+SCRIPT = "<script>alert(1)</script>"
+# A small made-up report; its title and body carry a script tag that must show as text.
+GOOD_REPORT = (f"安吉县2024年法治政府建设情况报告{SCRIPT}\n"
+               "2024年，安吉县坚持以习近平法治思想为指导，扎实推进法治政府建设各项工作。现将有关情况报告如下。\n"
+               "一、主要做法及成效\n"
+               f"（一）推进政务公开。全县开通政务公开专栏12个，网页中曾出现的代码{SCRIPT}已全部清除。\n"
+               "（二）加强行政执法监督。全县组织行政执法人员培训3期，培训执法人员86人次。\n"
+               "二、存在的问题和不足\n基层法治力量仍然薄弱，执法人员专业化水平有待提高。\n")
+
+
+# ------------------------------------------------------------------------------ pure helpers
+
+def test_safe_filename_keeps_chinese_name_and_extension_but_no_path() -> None:
+    assert safe_filename("贺州市2024年法治政府建设情况报告.docx") == "贺州市2024年法治政府建设情况报告.docx"
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("..\\..\\windows\\报告 (终稿).PDF") == "报告_(终稿).PDF"
+    assert safe_filename("a;rm -rf $HOME`.txt") == "a_rm_-rf_HOME.txt"
+    assert safe_filename(".hidden.txt") == "hidden.txt"
+    assert safe_filename("...") == "upload"
+
+
+def test_parse_auth_reads_user_password_pairs_and_upload_list_limits_who_uploads() -> None:
+    assert parse_auth("alice:pw1, bob:p:w2") == [("alice", "pw1"), ("bob", "p:w2")]
+    assert parse_auth("") == []
+    assert parse_auth("nocolon") == []
+    assert may_upload(None, None) and may_upload("bob", None)
+    assert may_upload("alice", frozenset({"alice"})) and not may_upload("bob", frozenset({"alice"}))
+
+
+def test_document_text_is_escaped_and_quote_highlighted() -> None:
+    passage = f"第一句{SCRIPT}。全市一审行政案件败诉率为1.26%。[见](http://example.com)第三句。"
+    shown = highlight(passage, "全市一审行政案件败诉率为1.26%。")
+    assert "<script" not in shown and "](" not in shown
+    assert "<mark>全市一审行政案件败诉率为1.26%。</mark>" in shown
+    assert html.unescape(re.sub(r"<[^>]+>", "", shown)) == passage  # every character still there, as text
+    answer = render_answer(f"据报告：{SCRIPT}[1]")
+    assert "<script" not in answer and '<sup class="cite">[1]</sup>' in answer
+
+
+def test_streamed_pieces_grow_to_the_answer_and_never_cut_a_marker() -> None:
+    text = "据贺州市2024年报告：全市一审行政案件败诉率为1.26%。[1]持续深化“府院联动”。[2]\n第二行[3]"
+    pieces = list(text_pieces(text, pieces=6))
+    assert pieces[-1] == text and len(pieces) > 2
+    assert all(b.startswith(a) for a, b in itertools.pairwise(pieces))
+    assert all(p.count("[") == p.count("]") for p in pieces)
+
+
+def test_feedback_lines_stay_whole_under_concurrent_writers(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.jsonl")
+    cited = [{"source": "a.txt", "section": "一、", "quote": "句子。", "passage": "不写入"}]
+
+    def write(n: int) -> None:
+        for i in range(50):
+            store.add(f"问题{n}-{i}", "回答" * 200, cited, "extractive", "up" if i % 2 else "down")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    records = store.read()
+    assert len(records) == 400
+    assert set(records[0]) == {"time", "question", "answer", "citations", "mode", "vote", "comment"}
+    assert records[0]["citations"] == [{"source": "a.txt", "section": "一、", "quote": "句子。"}]
+    with pytest.raises(ValueError):
+        store.add("问题", "回答", [], "extractive", vote="maybe")
+
+
+# ------------------------------------------------------------------------------ the real server
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """`assistant serve` in a subprocess on a free port, with its own store and data folders."""
+    tmp = tmp_path_factory.mktemp("ui")
+    port = _free_port()
+    env = {**os.environ, "ASSISTANT_STORE_DIR": str(tmp / "store"), "ASSISTANT_DATA_DIR": str(tmp / "data"),
+           "GRADIO_ANALYTICS_ENABLED": "False", "NO_PROXY": "127.0.0.1,localhost"}
+    env.pop("ASSISTANT_AUTH", None)
+    log = (tmp / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + SERVER_START_S
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}:\n{(tmp / 'server.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not up after {SERVER_START_S} s:\n{(tmp / 'server.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield SimpleNamespace(url=url, data=tmp / "data", tmp=tmp)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright; missing pieces fail loudly, since CI must have them."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Python package `playwright` is missing: pip install playwright (never `playwright install`)")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium fonts-noto-cjk")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server) -> Iterator[object]:
+    """A fresh browser session on the chat page; any JavaScript dialog (an XSS symptom) is recorded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.goto(server.url)
+    pg.wait_for_selector("#question textarea", timeout=30_000)
+    yield pg
+    context.close()
+
+
+def ask(pg, question: str) -> object:
+    """Type a question, send it, and wait until its answer has finished streaming; returns the bubble."""
+    done = pg.locator("#chat .answer:not(.streaming)")
+    before = done.count()
+    pg.fill("#question textarea", question)
+    pg.keyboard.press("Enter")
+    pg.wait_for_function(
+        "n => document.querySelectorAll('#chat .answer:not(.streaming)').length > n"
+        " && !document.querySelector('#chat .answer.streaming')", arg=before, timeout=ANSWER_TIMEOUT_MS)
+    return done.last
+
+
+def source_titles(pg) -> list[str]:
+    return [t.strip() for t in pg.locator("#chat .thought-group .title").all_inner_texts()]
+
+
+def open_source(pg, title_start: str) -> object:
+    """Click a collapsed source block open; returns its passage."""
+    pg.locator("#chat .thought-group .title", has_text=title_start).last.click()
+    passage = pg.locator("#chat .src-passage").last
+    passage.wait_for(state="visible", timeout=10_000)
+    return passage
+
+
+def test_answer_shows_markers_and_opening_a_source_shows_the_whole_passage(page, tmp_path: Path) -> None:
+    bubble = ask(page, HEZHOU_Q)
+    assert "1.26%" in bubble.inner_text()
+    assert bubble.locator("sup.cite").first.inner_text() == "[1]"
+    titles = source_titles(page)
+    assert titles and titles[0].startswith("来源 [1]") and "贺州市" in titles[0]
+    assert page.locator("#chat .src-passage").count() == 0  # sources start collapsed
+    page.locator("#chat .thought-group .title", has_text="来源 [1]").first.click()
+    passage = page.locator("#chat .src-passage").first
+    passage.wait_for(state="visible")
+    assert "1.26%" in passage.locator("mark").inner_text()
+    assert len(passage.inner_text()) > len(passage.locator("mark").inner_text())  # the whole passage
+    meta = page.locator("#chat .src-meta").first.inner_text()
+    assert "贺州市2024年法治政府建设情况报告" in meta and "2024年" in meta and "章节" in meta
+    assert "抽取式" in page.locator("#mode").inner_text()
+    for t in page.locator("#chat .thought-group .title", has_text="来源 [").all()[1:]:
+        t.click()
+    page.wait_for_timeout(500)
+    shot = Path(os.environ.get("UI_SCREENSHOT") or tmp_path / "screenshot-chat.png")
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+def test_refused_question_says_so_and_shows_closest_passages_only_as_reference(page) -> None:
+    bubble = ask(page, "延庆区2024年的GDP是多少？")
+    assert "没有找到" in bubble.inner_text()
+    assert "refused" in bubble.get_attribute("class")
+    titles = source_titles(page)
+    assert titles and all(t.startswith("仅供参考") for t in titles)
+    assert "仅供参考" in page.locator("#chat .note").last.inner_text()
+    passage = open_source(page, "仅供参考 1")
+    assert passage.locator("mark").count() == 0
+    assert fold(passage.inner_text()) != passage.inner_text()  # the report's traditional script, as stored
+
+    page.click("#new-chat")  # a fresh conversation: no earlier region to carry over
+    page.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
+    bubble = ask(page, "海淀区2024年行政复议案件有多少件？")
+    assert "海淀区" in bubble.inner_text() and "没有" in bubble.inner_text()
+
+
+def test_feedback_vote_and_comment_are_appended_as_jsonl(page, server) -> None:
+    ask(page, HEZHOU_Q)
+    page.locator("#chat button[aria-label='踩']").last.click()  # Gradio's own label in zh-CN
+    path = server.data / "feedback.jsonl"
+    deadline = time.monotonic() + 10
+    while not (path.exists() and path.read_text(encoding="utf-8").strip()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    vote = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    assert vote["vote"] == "down" and vote["question"] == HEZHOU_Q and vote["mode"] == "extractive"
+    assert "1.26%" in vote["answer"] and vote["comment"] == ""
+    assert vote["citations"] and set(vote["citations"][0]) == {"source", "section", "quote"}
+    assert set(vote) == {"time", "question", "answer", "citations", "mode", "vote", "comment"}
+
+    page.fill("#comment textarea", "第二条引用与问题无关")
+    page.click("#send-comment")
+    deadline = time.monotonic() + 10
+    while len(path.read_text(encoding="utf-8").splitlines()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    comment = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    assert comment["comment"] == "第二条引用与问题无关" and comment["vote"] == "down"
+    assert comment["question"] == HEZHOU_Q
+
+
+@pytest.fixture(scope="module")
+def uploaded(browser, server) -> SimpleNamespace:
+    """Upload a good report and a corrupt PDF through the library tab, once for the tests below."""
+    folder = server.tmp / "to-upload"
+    folder.mkdir()
+    good = folder / "安吉县2024年法治政府建设情况报告.txt"
+    good.write_text(GOOD_REPORT, encoding="utf-8")
+    bad = folder / "损坏的报告.pdf"
+    bad.write_bytes(bytes(range(256)) * 8)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.goto(server.url)
+    pg.get_by_role("tab", name="文档库").click()
+    pg.locator("#upload input[type=file]").set_input_files([str(good), str(bad)])
+    pg.wait_for_function("() => document.querySelectorAll('#upload tr, #upload .file').length >= 2",
+                         timeout=20_000)
+    pg.click("#ingest")
+    pg.wait_for_selector("#ingest-results tbody tr", timeout=60_000)
+    rows = [r.locator("td").all_inner_texts() for r in pg.locator("#ingest-results tbody tr").all()]
+    library = pg.locator("#library").inner_text()
+    context.close()
+    return SimpleNamespace(rows=rows, library=library, folder=folder)
+
+
+def test_upload_reports_each_file_and_adds_the_good_one(uploaded, server) -> None:
+    by_name = {row[0]: row for row in uploaded.rows}
+    assert by_name["安吉县2024年法治政府建设情况报告.txt"][1] == "新增"
+    bad = by_name["损坏的报告.pdf"]
+    assert bad[1] == "失败" and "PDF" in bad[3]
+    assert "安吉县" in uploaded.library
+    assert (server.data / "uploads" / "安吉县2024年法治政府建设情况报告.txt").read_text(encoding="utf-8") == GOOD_REPORT
+
+
+def test_filters_list_the_uploaded_report_and_restrict_answers(uploaded, page) -> None:
+    page.locator("#filter-region input").click()
+    page.get_by_role("option", name="安吉县").click()
+    bubble = ask(page, "培训执法人员多少人次？")
+    assert "86" in bubble.inner_text()
+    assert all("安吉县" in t for t in source_titles(page))
+
+
+def test_script_in_a_report_is_shown_as_text_never_run(uploaded, page) -> None:
+    ask(page, "安吉县政务公开专栏有多少个？")
+    passage = open_source(page, "来源 [1]")
+    assert SCRIPT in passage.inner_text()
+    assert SCRIPT in page.locator("#chat .src-meta").last.inner_text()  # the title carries one too
+    assert page.locator("#chat script").count() == 0
+    page.get_by_role("tab", name="文档库").click()
+    assert SCRIPT in page.locator("#library").inner_text()
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+
+
+def test_new_conversation_clears_the_chat_and_example_cards_ask_at_once(page) -> None:
+    ask(page, HEZHOU_Q)
+    page.click("#new-chat")
+    page.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
+    page.locator("#chat button", has_text="延庆区有多少个“一件事”办事场景？").click()
+    page.wait_for_selector("#chat .answer:not(.streaming)", timeout=ANSWER_TIMEOUT_MS)
+    assert "62" in page.locator("#chat .answer").last.inner_text()
+    assert page.locator("#chat .answer").count() == 1
+
+
+def test_gradio_client_gets_an_answer_with_citations(server) -> None:
+    from gradio_client import Client
+
+    client = Client(server.url, verbose=False)
+    result = client.predict(HEZHOU_Q, api_name="/ask")
+    assert not result["refused"] and "1.26%" in result["text"] and "[1]" in result["text"]
+    first = result["citations"][0]
+    assert first["region"] == "贺州市" and first["year"] == 2024 and first["quote"] in first["passage"]
+    filtered = client.predict("一件事办事场景有多少个？", "延庆区", "", "", api_name="/ask")
+    assert {c["region"] for c in filtered["citations"]} == {"延庆区"}
+    assert client.predict("海淀区2024年行政复议案件有多少件？", api_name="/ask")["refused"]
