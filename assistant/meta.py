@@ -19,7 +19,7 @@ _YEAR = re.compile(r"(20\d{2})\s*年")
 _TITLE_HINT = re.compile(r"报告|報告|情况|情況")
 _LEVELS = (("高新区", "开发区"), ("开发区", "开发区"), ("新区", "开发区"), ("自治州", "地级市"), ("市", "市"),
            ("县", "县"), ("旗", "县"), ("区", "区"), ("州", "地级市"))
-_PREFIXES = ("中共", "中国共产党")
+_NAMED_AT = re.compile(r"(?:^|20\d{2}年度?[,，]\s*)(?:中共)?([\u4e00-\u9fff]{2,6}?(?:自治州|自治县|市|县|区|州|旗|盟))")
 SIDECAR_SUFFIX = ".meta.json"
 
 
@@ -37,14 +37,21 @@ def _title(lines: list[str]) -> str:
 
 
 def _region(title: str, text: str, lexicon: Lexicon) -> str:
-    """The place named in the title, else the place named most often in the opening paragraphs."""
-    for source in (title, text[:400], text[:3000]):
-        places = [p for p in lexicon.places(source) if not p.endswith("省")]
-        for prefix in _PREFIXES:
-            places = [p.removeprefix(prefix) for p in places]
+    """The place named in the title, else at the opening, else the one named most often near the top.
+
+    jieba knows most real county and city names; an unknown one is still caught where reports put
+    it: at the start of the title or right after the opening "2024年,".
+    """
+    opening = text[:400]
+    for source in (title, opening):
+        places = [p.removeprefix("中共") for p in lexicon.places(source) if not p.endswith("省")]
         if places:
-            return Counter(places).most_common(1)[0][0] if source is not title else places[0]
-    return ""
+            return places[0]
+        match = _NAMED_AT.search(source)
+        if match:
+            return match.group(1)
+    places = [p.removeprefix("中共") for p in lexicon.places(text[:3000]) if not p.endswith("省")]
+    return Counter(places).most_common(1)[0][0] if places else ""
 
 
 def _level(region: str) -> str:

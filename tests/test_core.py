@@ -158,6 +158,8 @@ def test_cross_report_question_answers_report_by_report(assistant: Assistant) ->
     "海淀区2024年行政复议案件有多少件？",  # region not in the collection
     "贺州市2022年一审行政案件败诉率是多少？",  # year not reported for that region
     "湛江市2023年完成了多少个审计项目？",  # figure the report does not hold
+    "延慶區2024年地區生產總值是多少？",  # the same, asked in traditional script
+    "贺州市2024年行政复议纠错率是多少？",
 ])
 def test_refuses_when_the_reports_do_not_answer(assistant: Assistant, question: str) -> None:
     answer = assistant.ask(question)
