@@ -10,7 +10,7 @@ from .answer import (CROSS_Q, Extractor, Query, Scored, closing_items, compose, 
                      scored_spans)
 from .config import Settings
 from .embed import Embedder
-from .followup import Message, condense
+from .followup import CONTEXT_OPEN, Message, condense
 from .index import Filters, Index
 from .normalize import fold
 from .ingest import IngestResult, Progress, ingest_paths
@@ -196,8 +196,12 @@ class Assistant:
 
 
 def question_parts(question: str, metas: list) -> list[str]:
-    """A question that asks two things ("...叫什么?...有多少?") becomes two standalone questions."""
-    pieces = [p for p in re.split(r"(?<=[?？])", question) if p.strip()]
+    """A question that asks two things ("...叫什么?...有多少?") becomes two standalone questions.
+
+    Topic words a follow-up carried over ("（…）") belong to every part, not to a part of their own.
+    """
+    ask, bracket, carried = question.partition(CONTEXT_OPEN)
+    pieces = [p for p in re.split(r"(?<=[?？])", ask) if p.strip()]
     parts: list[str] = []
     for piece in pieces:
         if parts and len(re.sub(r"[\W_]", "", piece)) < 4:
@@ -206,7 +210,7 @@ def question_parts(question: str, metas: list) -> list[str]:
             parts.append(piece)
     for i in range(1, len(parts)):
         parts[i] = condense(parts[i], [{"role": "user", "content": parts[i - 1]}], metas)
-    return parts or [question]
+    return [p + bracket + carried for p in parts] or [question]
 
 
 def region_segments(question: str, regions: list[str], metas: list) -> dict[str, str]:
