@@ -7,6 +7,7 @@ prefers to start at an item, carries its heading path, and knows its span in the
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 
@@ -124,8 +125,9 @@ def _merge_small(groups: list[list[_Unit]], size: int, limit: int) -> list[list[
 def _make_chunk(doc: Document, group: list[_Unit], n: int) -> Chunk:
     start, end = group[0].start, group[-1].end
     body = doc.text[start:end]
-    body_units = [u for u in group if not u.heading] or group
-    section = " > ".join(body_units[0].path)
+    # A chunk spanning items 一是 and 二是 is labelled with the heading they share.
+    paths = [u.path for u in group if not u.heading] or [group[-1].path]
+    section = " > ".join(os.path.commonprefix(paths))
     meta = doc.meta
     header = f"{meta.region} {meta.year or ''}年 {meta.title}\n{section}\n"
     digest = hashlib.sha1(f"{doc.sha256}:{start}:{end}".encode()).hexdigest()[:16]
