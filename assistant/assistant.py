@@ -1,19 +1,21 @@
 """The one object every shell (CLI, UI, eval, Python callers) talks to."""
 from __future__ import annotations
 
+import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from .answer import (CROSS_Q, Extractor, Query, Scored, closing_items, compose, is_simplified, parse_query, refusal,
-                     scored_spans)
+from .answer import (CROSS_Q, Extractor, Query, Scored, closing_items, compose, is_simplified, key_terms, parse_query,
+                     refusal, scored_spans)
 from .config import Settings
 from .embed import Embedder
 from .followup import CONTEXT_OPEN, Message, condense
 from .index import Filters, Index
 from .normalize import fold
 from .ingest import IngestResult, Progress, ingest_paths
+from .llm import collect, fallback, generate, load_prompts, make_llm
 from .records import Answer, Passage
 from .retrieve import Retriever, Route
 from .tokens import Lexicon
@@ -27,6 +29,10 @@ _MAX_REPORTS_PER_ANSWER = 8
 _NAMED_REPORT_RELIEF = 0.8  # threshold factor for a report the question names
 _CROSS_RELATIVE = 0.6
 _PER_REPORT_SENTENCES = 2  # an unnamed report must reach this share of the best report's coverage
+# Words of a follow-up that point back or ask, which its rewrite need not repeat.
+_DEICTIC = re.compile(r"^(?:这|那|其|该|此|上述|前面|刚才|上一年|上年|去年|前一年|同比|相比|比)|^几|多少")
+_STREAM_PIECES = 6  # an extractive answer is instant; stream() still hands it over in a few growing pieces
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -43,6 +49,9 @@ class Assistant:
         self.retriever = Retriever(self.index, self.lexicon, self.embedder, self.settings)
         self.extractor = Extractor(self.index.idf, self.index.folded_text, self.lexicon.tokens,
                                    self.settings.refuse_threshold, self.settings.answer_sentences)
+        # The configured chat model (llm.py), None unless ASSISTANT_LLM_BASE_URL or ASSISTANT_LLM_LOCAL is
+        # set and the `llm` extra is installed; a local model starts with the first LLM-mode question.
+        self.llm = make_llm(self.settings)
 
     def _learn_regions(self) -> None:
         for meta in self.index.metas().values():
@@ -87,21 +96,100 @@ class Assistant:
         return ReportRetriever(assistant=self, k=k, filters=filters)
 
     def ask(self, question: str, history: Sequence[Message] | None = None,
-            filters: Filters | None = None, strategy: str = "hybrid+route") -> Answer:
-        """Answer with cited passages. `strategy` exists for ablations: hybrid+route (default), hybrid, bm25, dense."""
+            filters: Filters | None = None, strategy: str = "hybrid+route", mode: str | None = None) -> Answer:
+        """Answer with cited passages. `strategy` exists for ablations: hybrid+route (default), hybrid, bm25, dense.
+
+        `mode` is "extractive" or "llm" (None: settings.mode); LLM mode falls back to the extractive
+        answer, with a notice in `warnings`, whenever the model is missing, fails or is not grounded.
+        """
+        return self.ask_with(question, history, filters, self._search_fn(strategy), strategy == "hybrid+route", mode)
+
+    def stream(self, question: str, history: Sequence[Message] | None = None, filters: Filters | None = None,
+               mode: str | None = None) -> Iterator[str | Answer]:
+        """The answer as it is written: the text so far (str, growing), then the final Answer.
+
+        In LLM mode only sentences that passed the grounding check are ever yielded.
+        """
+        search = self._search_fn("hybrid+route")
+        if self._mode(mode) == "llm":
+            yield from self._generate(question, history, filters, search, True)
+            return
+        answer = self._extract(question, history, filters, search, True)
+        yield from text_pieces(answer.text)
+        yield answer
+
+    def _mode(self, mode: str | None) -> str:
+        return (mode or self.settings.mode or "extractive").lower()
+
+    def _search_fn(self, strategy: str) -> Search:
         weights = STRATEGIES[strategy]
-        routed = strategy == "hybrid+route"
 
         def search(query: str, sources: list[str] | None, k: int) -> list[Passage]:
             return self.retriever.search(query, k, sources, weights)
-
-        return self.ask_with(question, history, filters, search, routed)
+        return search
 
     def ask_with(self, question: str, history: Sequence[Message] | None, filters: Filters | None,
-                 search: Search, routed: bool = True) -> Answer:
+                 search: Search, routed: bool = True, mode: str | None = None) -> Answer:
         """The answering pipeline over any search function (the eval plugs baselines in here)."""
+        if self._mode(mode) == "llm":
+            return collect(self._generate(question, history, filters, search, routed))
+        return self._extract(question, history, filters, search, routed)
+
+    def _generate(self, question: str, history: Sequence[Message] | None, filters: Filters | None,
+                  search: Search, routed: bool) -> Iterator[str | Answer]:
+        """LLM mode: the extractive pipeline retrieves, routes and refuses; the model writes from its passages."""
         t0 = time.perf_counter()
-        question = (question or "").strip()
+        prompts = load_prompts(self.settings.prompts_dir)
+        if self.llm is None:
+            answer = self._extract(question, history, filters, search, routed)
+            if not answer.refused:
+                answer.warnings.insert(0, prompts.notice("not_configured"))
+            yield answer.text
+            yield answer
+            return
+        question = clean_question(question)
+        standalone = None
+        if history and self.settings.llm_rewrite and question:
+            standalone = self._rewrite(question.strip()[: self.settings.max_question_chars], history)
+        t1 = time.perf_counter()
+        extractive = self._extract(question, history, filters, search, routed, standalone)
+        extractive.timings["rewrite"] = extractive.timings.get("rewrite", 0.0) + (t1 - t0)
+        if not extractive.question:  # empty question
+            yield extractive.text
+            yield extractive
+            return
+        try:
+            yield from generate(self.llm, extractive, extractive.standalone_question or question,
+                                self.index.chunks_of, t0)
+        except Exception:  # a bug in generation must not cost the user the answer
+            log.exception("LLM answer failed")
+            answer = fallback(extractive, prompts.notice("unavailable", "内部错误"))
+            yield answer.text
+            yield answer
+
+    def _rewrite(self, question: str, history: Sequence[Message]) -> str | None:
+        """The LLM's standalone question, kept only if it asks about the same reports as the rule-based one
+        and keeps the follow-up's own words (a small model sometimes answers a neighbouring question)."""
+        metas = self.index.metas()
+        rule = condense(question, history, list(metas.values()), self.lexicon.places)
+        own = [t for t in key_terms(question, self.lexicon, list(metas.values()))
+               if len(t) >= 2 and not _DEICTIC.search(t)] + re.findall(r"\d{3,}", question)
+
+        def about(text: str) -> tuple:
+            route = self.retriever.route(text, metas)
+            return tuple(route.regions), tuple(route.years), tuple(route.unknown_places)
+
+        def accept(text: str) -> bool:
+            folded = fold(text)
+            return about(text) == about(rule) and all(fold(t) in folded for t in own)
+
+        return self.llm.rewrite(question, history, accept)
+
+    def _extract(self, question: str, history: Sequence[Message] | None, filters: Filters | None,
+                 search: Search, routed: bool = True, standalone: str | None = None) -> Answer:
+        """The extractive answer; `standalone` is a rewrite of a follow-up made elsewhere (the LLM's)."""
+        t0 = time.perf_counter()
+        question = clean_question(question)
         if not question:
             return Answer(text=EMPTY_QUESTION, refused=True, question=question)
         warnings = []
@@ -109,7 +197,7 @@ class Assistant:
             question = question[: self.settings.max_question_chars]
             warnings.append(f"问题过长，只使用了前 {self.settings.max_question_chars} 个字")
         metas = self.index.metas()
-        standalone = condense(question, history, list(metas.values()), self.lexicon.places)
+        standalone = standalone or condense(question, history, list(metas.values()), self.lexicon.places)
         t1 = time.perf_counter()
         answer = Answer(text="", question=question, standalone_question=standalone, warnings=warnings)
         groups: list[list[Scored]] = []
@@ -193,6 +281,25 @@ class Assistant:
             groups = [g for g in groups if g[0].coverage >= _CROSS_RELATIVE * best]
         groups.sort(key=lambda g: -g[0].coverage)
         return groups, looked_at
+
+
+def text_pieces(text: str, pieces: int = _STREAM_PIECES) -> Iterator[str]:
+    """Growing prefixes of `text` in about `pieces` steps, never cutting a [n] marker in two."""
+    step, end = max(8, -(-len(text) // pieces)), 0
+    while end < len(text):
+        end = min(len(text), end + step)
+        opening = text.rfind("[", 0, end)
+        closing = text.find("]", opening)
+        if opening != -1 and closing >= end:
+            end = closing + 1
+        yield text[:end]
+
+
+def clean_question(question: str | None) -> str:
+    """The question as text worth answering: lone surrogates dropped (OpenCC and JSON reject them), and ""
+    when nothing is left but punctuation, symbols, emoji or control characters."""
+    text = (question or "").encode("utf-8", "ignore").decode("utf-8").strip()
+    return text if re.search(r"[^\W_]", text) else ""
 
 
 def question_parts(question: str, metas: list) -> list[str]:

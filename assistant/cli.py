@@ -63,11 +63,22 @@ def _print_results(results) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    def progress(n: int, total: int, name: str) -> None:
-        print(f"\r[{n}/{total}] {name[:40]:<40}", end="", file=sys.stderr, flush=True)
+    """Progress bar with ETA on stderr; Ctrl-C keeps finished batches, and the same command resumes."""
+    from tqdm import tqdm
 
-    results = _open(args).ingest(args.paths, progress=progress)
-    print(file=sys.stderr)
+    assistant = _open(args)
+    with tqdm(total=0, unit="份", desc="导入", file=sys.stderr, smoothing=0.05) as bar:
+        def progress(n: int, total: int, name: str) -> None:
+            bar.total = total
+            bar.set_postfix_str(name[-30:], refresh=False)
+            bar.update(n - bar.n)
+
+        try:
+            results = assistant.ingest(args.paths, progress=progress)
+        except KeyboardInterrupt:
+            bar.close()
+            print("已中断：已完成的文件已保存，再次运行同一命令即可继续导入。", file=sys.stderr)
+            return 130
     return _print_results(results)
 
 
@@ -86,6 +97,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(json.dumps(report, ensure_ascii=False))
     broken = report["missing_vectors"] or report["orphan_vectors"] or report["bm25_stale"]
     return 1 if broken and not args.repair else 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Runs without opening the Assistant: a broken store must be reported, not crash the command."""
+    from .doctor import main as doctor_main
+
+    return doctor_main(Settings.from_env(**({"store_dir": args.store} if args.store else {})))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -144,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="检查目录、向量库与 BM25 是否一致")
     p.add_argument("--repair", action="store_true", help="发现不一致时修复")
     p.set_defaults(func=cmd_check)
+
+    sub.add_parser("doctor", help="检查安装：依赖、向量模型、向量库、大模型连接，并给出修复建议").set_defaults(func=cmd_doctor)
     return parser
 
 

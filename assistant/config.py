@@ -42,16 +42,50 @@ class Settings:
     max_question_chars: int = 500
     answer_sentences: int = 2
     refuse_threshold: float = 0.5
-    mode: str = "extractive"
+    mode: str = "extractive"  # extractive | llm (llm needs one of the two LLM settings below)
+    # LLM (optional extra `llm`; see docs/llm.md). Either an OpenAI-compatible endpoint ...
+    llm_base_url: str = ""  # e.g. https://api.deepseek.com/v1, http://127.0.0.1:11434/v1 (Ollama)
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)  # never printed or logged
+    # ... or the bundled Qwen2.5-Coder-1.5B served by llama.cpp on 127.0.0.1 (assembled into model_dir).
+    llm_local: bool = False
+    llm_gguf: str = ""  # serve this GGUF instead of the bundled one (its sha256 is recorded beside it)
+    model_dir: str = ""  # cache of the assembled model; default ~/.cache/fazhi-assistant
+    llm_threads: int = 0  # 0: all cores
+    llm_ctx: int = 4096
+    llm_timeout: float = 60.0  # seconds without a byte from the endpoint (connect: 5 s at most)
+    llm_deadline: float = 120.0  # seconds for a whole generated answer
+    llm_passages: int = 0  # passages in the prompt; 0: the model's measured budget (llm.PROFILES)
+    llm_passage_chars: int = -1  # characters kept of each passage; -1: the model's budget, 0: whole
+    llm_temperature: float = 0.0
+    llm_min_support: float = 0.5  # share of a sentence's character pairs its passage must contain
+    llm_rewrite: bool = True  # rewrite follow-ups with the LLM in llm mode (rule-based otherwise)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Defaults, then ASSISTANT_* environment variables, then explicit keyword overrides."""
+        """Defaults, then a TOML file named by ASSISTANT_CONFIG, then ASSISTANT_* environment variables,
+        then explicit keyword overrides. The file holds the same names, lower case, at top level."""
         base = cls()
+        known = {f.name: f for f in fields(cls)}
         values: dict[str, object] = {}
+        config = os.environ.get("ASSISTANT_CONFIG")
+        if config:
+            import tomllib
+
+            with open(config, "rb") as fh:
+                for key, value in tomllib.load(fh).items():
+                    if key in known:
+                        values[key] = _convert(getattr(base, key), value)
         for f in fields(cls):
             raw = os.environ.get(f"ASSISTANT_{f.name.upper()}")
             if raw is not None:
-                values[f.name] = type(getattr(base, f.name))(raw)
+                values[f.name] = _convert(getattr(base, f.name), raw)
         values.update(overrides)
         return replace(base, **values)
+
+
+def _convert(default: object, raw: object) -> object:
+    """A setting from text (environment) or TOML, as the type of its default; "0"/"false"/"no" are False."""
+    if isinstance(default, bool):
+        return raw if isinstance(raw, bool) else str(raw).strip().lower() in ("1", "true", "yes", "on")
+    return type(default)(raw)

@@ -83,6 +83,10 @@ class Outcome:
     cited_sources: tuple[str, ...] = ()
     ungrounded: tuple[str, ...] = ()  # numbers in an answer that its cited passages lack
     mode: str = ""
+    ttft: float | None = None  # LLM mode: question in -> first token from the model
+    first_text: float | None = None  # LLM mode: question in -> first checked sentence shown
+    removed: int = 0  # LLM mode: generated sentences the grounding check removed
+    fell_back: bool = False  # LLM mode: extractive answer given instead (model failed or not grounded)
 
 
 _MARKER = re.compile(r"\[\d+\]")
@@ -114,7 +118,7 @@ def _first_hit(passages: Sequence[Passage], item: Item) -> float:
     return 0.0
 
 
-def score(item: Item, answer: Answer, passages: Sequence[Passage], latency: float) -> Outcome:
+def score(item: Item, answer: Answer, passages: Sequence[Passage], latency: float, mode: str = "extractive") -> Outcome:
     """One item's outcome; `passages` are the top-k search results for the standalone question."""
     refused = answer.refused
     correct = refused if item.unanswerable else (not refused and satisfies(answer.text, item.must))
@@ -128,7 +132,9 @@ def score(item: Item, answer: Answer, passages: Sequence[Passage], latency: floa
     ungrounded = () if refused else tuple(ungrounded_numbers(answer.text, answer.citations))
     return Outcome(item, answer.text, refused, correct, right_report, cited_contains, recall, rr,
                    sum(len(p.chunk.text) for p in passages), latency, answer.standalone_question,
-                   tuple(dict.fromkeys(c.source for c in answer.citations)), ungrounded, answer.mode)
+                   tuple(dict.fromkeys(c.source for c in answer.citations)), ungrounded, answer.mode,
+                   answer.timings.get("llm_ttft"), answer.timings.get("llm_first_text"), len(answer.removed),
+                   mode == "llm" and answer.mode != "llm" and not refused)
 
 
 def _rate(values: Sequence[bool | None]) -> float | None:
@@ -141,9 +147,11 @@ def summarize(outcomes: Sequence[Outcome]) -> dict:
     unanswerable = [o for o in outcomes if o.item.unanswerable]
     latencies = sorted(o.latency for o in outcomes)
     chars = [o.context_chars for o in outcomes]
+    generated = [o for o in outcomes if o.ttft is not None]  # LLM mode: the model was asked
 
-    def pct(q: float) -> float:
-        return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1) if latencies else 0.0
+    def pct(q: float, values: Sequence[float] | None = None) -> float:
+        values = latencies if values is None else sorted(values)
+        return round(1000 * values[min(len(values) - 1, int(q * len(values)))], 1) if values else 0.0
 
     return {
         "n": len(outcomes),
@@ -160,6 +168,18 @@ def summarize(outcomes: Sequence[Outcome]) -> dict:
         "ungrounded_numbers": sum(bool(o.ungrounded) for o in outcomes),
         "latency_ms_p50": pct(0.5),
         "latency_ms_p95": pct(0.95),
+        # LLM mode only (0 / empty otherwise): how often the model was used, checked and overruled.
+        "llm_asked": len(generated),
+        "llm_answers": sum(o.mode == "llm" and not o.refused for o in outcomes),
+        "llm_fallbacks": sum(o.fell_back for o in outcomes),
+        "removed_sentences": sum(o.removed for o in outcomes),
+        "answers_with_removals": sum(bool(o.removed) for o in outcomes),
+        "ttft_ms_p50": pct(0.5, [o.ttft for o in generated]),
+        "ttft_ms_p95": pct(0.95, [o.ttft for o in generated]),
+        "first_text_ms_p50": pct(0.5, [o.first_text for o in generated if o.first_text is not None]),
+        "first_text_ms_p95": pct(0.95, [o.first_text for o in generated if o.first_text is not None]),
+        "generated_total_ms_p50": pct(0.5, [o.latency for o in generated]),
+        "generated_total_ms_p95": pct(0.95, [o.latency for o in generated]),
     }
 
 
@@ -184,13 +204,14 @@ Runner = Callable[[Item], tuple[Answer, list[Passage]]]
 Progress = Callable[[int, int], None]
 
 
-def run(items: Sequence[Item], runner: Runner, progress: Progress | None = None) -> list[Outcome]:
+def run(items: Sequence[Item], runner: Runner, progress: Progress | None = None,
+        mode: str = "extractive") -> list[Outcome]:
     outcomes = []
     for n, item in enumerate(items, 1):
         t0 = time.perf_counter()
         answer, passages = runner(item)
         elapsed = answer.timings.get("total", time.perf_counter() - t0)
-        outcomes.append(score(item, answer, passages, elapsed))
+        outcomes.append(score(item, answer, passages, elapsed, mode))
         if progress:
             progress(n, len(items))
     return outcomes
@@ -212,9 +233,10 @@ class System:
     label: str
     runner: Runner
     k: int
+    mode: str = "extractive"
 
 
-def strategy_system(a: Assistant, strategy: str, k: int) -> System:
+def strategy_system(a: Assistant, strategy: str, k: int, mode: str = "extractive") -> System:
     """The assistant with one retrieval strategy; retrieval metrics use that same strategy."""
     if strategy == "hybrid+route":
         def search(query: str, n: int) -> list[Passage]:
@@ -224,11 +246,14 @@ def strategy_system(a: Assistant, strategy: str, k: int) -> System:
             return a.retriever.search(query, n, None, STRATEGIES[strategy])
 
     def ask(item: Item) -> Answer:
-        return a.ask(item.question, item.history, strategy=strategy)
+        return a.ask(item.question, item.history, strategy=strategy, mode=mode)
 
     labels = {"hybrid+route": "混合检索 + 地区/年份路由（默认）", "hybrid": "混合检索（BM25 + 向量）",
               "bm25": "仅 BM25", "dense": "仅向量检索"}
-    return System(strategy, labels[strategy], make_runner(ask, search, k), k)
+    if mode == "llm":
+        name = getattr(a.llm, "name", "LLM")
+        return System("llm", f"LLM 生成（{name}，{labels[strategy]}）", make_runner(ask, search, k), k, mode)
+    return System(strategy, labels[strategy], make_runner(ask, search, k), k, mode)
 
 
 def baseline_system(a: Assistant, baseline: LangChainBaseline) -> System:
@@ -236,7 +261,7 @@ def baseline_system(a: Assistant, baseline: LangChainBaseline) -> System:
     from .baseline import CHUNK_SIZE, TOP_K
 
     def ask(item: Item) -> Answer:
-        return a.ask_with(item.question, item.history, None, baseline.search, routed=False)
+        return a.ask_with(item.question, item.history, None, baseline.search, routed=False, mode="extractive")
 
     def search(query: str, n: int) -> list[Passage]:
         return baseline.search(query, None, n)
@@ -294,7 +319,9 @@ def item_row(o: Outcome) -> dict:
             "standalone": o.standalone, "answer": o.answer_text, "refused": o.refused, "correct": o.correct,
             "citations": list(o.cited_sources), "right_report": o.right_report, "cited_contains": o.cited_contains,
             "recall": o.recall, "reciprocal_rank": o.reciprocal_rank, "context_chars": o.context_chars,
-            "ungrounded_numbers": list(o.ungrounded), "latency_ms": round(1000 * o.latency, 1), "mode": o.mode}
+            "ungrounded_numbers": list(o.ungrounded), "latency_ms": round(1000 * o.latency, 1), "mode": o.mode,
+            "ttft_ms": None if o.ttft is None else round(1000 * o.ttft, 1), "removed_sentences": o.removed,
+            "fell_back": o.fell_back}
 
 
 def command_line(args: argparse.Namespace) -> str:
@@ -353,6 +380,8 @@ def render_markdown(report: dict, failures: Sequence[Outcome]) -> str:
         "",
         metrics_table(report["by_split"], "划分"),
     ]
+    if report.get("modes"):
+        lines += _mode_sections(report)
     if len(report["ablation"]) > 1:
         lines += [
             "",
@@ -374,6 +403,42 @@ def render_markdown(report: dict, failures: Sequence[Outcome]) -> str:
                   f"  - 期望：{expected}",
                   f"  - 回答：{answer}"]
     return "\n".join(lines) + "\n"
+
+
+def _ms(summary: dict, key: str) -> str:
+    return f"{_num(summary[key + '_p50'])}/{_num(summary[key + '_p95'])}"
+
+
+def _mode_sections(report: dict) -> list[str]:
+    """LLM mode: the model's own figures, then LLM beside extractive per question type (same items)."""
+    llm, ext = report["modes"]["llm"], report["modes"]["extractive"]
+    s = llm["summary"]
+    lines = [
+        "", "## LLM 生成", "",
+        f"模型：{report['modes']['llm']['label']}。每句回答都经过原文核对（grounding.py）：数字、百分比、日期、"
+        "《书名》与“名称”必须出现在该句所引段落中，否则删除该句；一句不剩时回退为抽取式回答并提示。",
+        "",
+        "| 调用模型 | LLM 回答 | 回退为抽取式 | 删除句子数（涉及回答数） | 无出处数字 | 首个 token p50/p95 (ms) | "
+        "首句显示 p50/p95 (ms) | 生成回答总耗时 p50/p95 (ms) |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {s['llm_asked']} | {s['llm_answers']} | {s['llm_fallbacks']} | {s['removed_sentences']}"
+        f"（{s['answers_with_removals']}） | {s['ungrounded_numbers']} | {_ms(s, 'ttft_ms')} | "
+        f"{_ms(s, 'first_text_ms')} | {_ms(s, 'generated_total_ms')} |",
+        "", "## LLM 与抽取式对比（同一批问题，同一检索）", "",
+        "| 题型 | 题数 | LLM 正确率 | 抽取式 正确率 | LLM 拒答准确率 | 抽取式 拒答准确率 | LLM 回退 | 较好 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    rows = {"全部": (llm["summary"], ext["summary"])}
+    rows.update({_type_name(t): (llm["by_type"][t], ext["by_type"].get(t)) for t in llm["by_type"]})
+    for name, (a, b) in rows.items():
+        if b is None:
+            continue
+        ra, rb = a["overall_accuracy"] or 0, b["overall_accuracy"] or 0
+        better = "LLM" if ra > rb else "抽取式" if rb > ra else "相同"
+        lines.append(f"| {name} | {a['n']} | {_pct(a['overall_accuracy'])} | {_pct(b['overall_accuracy'])} | "
+                     f"{_pct(a['refusal_accuracy'])} | {_pct(b['refusal_accuracy'])} | {a['llm_fallbacks']} | {better} |")
+    lines += ["", "正确率 = 可回答题答对、无法回答题正确拒答的比例（两种模式用同一检索与拒答门槛）。"]
+    return lines
 
 
 def _cjk_font() -> str | None:
@@ -443,7 +508,9 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
     if not items:
         print(f"问答集 {dataset} 中没有符合条件的题目", file=sys.stderr)
         return 2
-    systems = [strategy_system(assistant, "hybrid+route", args.k)]
+    systems = [strategy_system(assistant, "hybrid+route", args.k, args.mode)]
+    # LLM mode: the extractive answers to the same items, for the side-by-side table.
+    compare = strategy_system(assistant, "hybrid+route", args.k, "extractive") if args.mode == "llm" else None
     baseline = None
     if args.ablation:
         from .baseline import LangChainBaseline
@@ -452,7 +519,9 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
         baseline = LangChainBaseline(assistant)
         systems.append(baseline_system(assistant, baseline))
     try:
-        results = {s.name: run(items, s.runner, _progress(s.name)) for s in systems}
+        results = {s.name: run(items, s.runner, _progress(s.name), s.mode) for s in systems}
+        if compare is not None:
+            compared = results.get(compare.name) or run(items, compare.runner, _progress("extractive"))
     finally:
         if baseline is not None:
             baseline.close()
@@ -467,17 +536,29 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
         "ablation": {s.name: {"label": s.label, "k": s.k, "summary": summarize(results[s.name]),
                               "by_type": by_type(results[s.name])} for s in systems},
         "items": [item_row(o) for o in main_outcomes],
+        "modes": ({"llm": {"label": systems[0].label, "summary": summary, "by_type": by_type(main_outcomes)},
+                   "extractive": {"label": compare.label, "summary": summarize(compared),
+                                  "by_type": by_type(compared)}} if compare is not None else {}),
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     failures = [o for o in main_outcomes if not o.correct]
     (out / "eval.md").write_text(render_markdown(report, failures), encoding="utf-8")
-    plot_accuracy({s.name: report["ablation"][s.name]["by_type"] for s in systems}, out / "accuracy_by_type.png")
+    series = {s.name: report["ablation"][s.name]["by_type"] for s in systems}
+    if compare is not None:
+        series["extractive"] = report["modes"]["extractive"]["by_type"]
+    plot_accuracy(series, out / "accuracy_by_type.png")
 
     print(f"答案准确率 {_pct(summary['answer_accuracy'])}，拒答准确率 {_pct(summary['refusal_accuracy'])}，"
           f"误拒率 {_pct(summary['false_refusal_rate'])}，答案召回@{args.k} {_pct(summary['retrieval_recall_at_k'])}，"
           f"MRR {_num(summary['mrr'])}（{len(items)} 题）")
+    if args.mode == "llm":
+        ext = report["modes"]["extractive"]["summary"]
+        print(f"LLM：调用 {summary['llm_asked']} 次，回退 {summary['llm_fallbacks']} 次，删除句子 "
+              f"{summary['removed_sentences']} 句，无出处数字 {summary['ungrounded_numbers']}；首个 token p50/p95 "
+              f"{_ms(summary, 'ttft_ms')} ms，生成回答总耗时 p50/p95 {_ms(summary, 'generated_total_ms')} ms；"
+              f"抽取式同题：答案准确率 {_pct(ext['answer_accuracy'])}，拒答准确率 {_pct(ext['refusal_accuracy'])}")
     print(f"报告已写入 {out / 'eval.md'}")
     return _gate(summary, args.min_accuracy, args.min_refusal)
 

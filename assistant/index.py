@@ -1,18 +1,34 @@
 """The persisted store: a SQLite catalog (source of truth), Chroma for dense vectors, bm25s for BM25.
 
-Write order keeps the store usable after a crash: vectors are upserted first, then the catalog
-commits the document and its chunks in one transaction, then stale vectors are deleted, then the
-BM25 index is rebuilt from the catalog and swapped in atomically. Readers only trust ids the
-catalog knows, so orphan vectors left by a crash are invisible until `check` removes them.
+Write order keeps the store usable after a crash, SIGKILL included:
+1. the vectors of a batch of documents are upserted into Chroma;
+2. the catalog commits those documents and their chunks in one transaction and bumps `generation`;
+3. vectors of replaced chunks are deleted;
+4. after the last batch, BM25 is rebuilt from the catalog into a new directory and the pointer file
+   `bm25.json` is swapped in atomically (os.replace).
+Readers only trust ids the catalog knows, so orphan vectors left by a crash between 1 and 2 are
+invisible until `check --repair` removes them (a re-run overwrites them anyway: chunk ids are content
+hashes). A crash between 2 and 4 leaves BM25 behind the catalog: the pointer records the catalog state
+it was built from, and the next open rebuilds BM25 when they disagree.
+
+Several processes on one machine may share a store directory (UI workers and a CLI ingest) when the
+vectors live in a Chroma server: writers hold an exclusive lock on `write.lock` for a whole ingest,
+and readers see a new catalog `generation` on their next request and reload metadata and BM25. A
+reader never rebuilds BM25 while a writer holds the lock; it keeps the previous index meanwhile.
 """
 from __future__ import annotations
 
+import fcntl
+import itertools
 import json
 import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,8 +50,27 @@ CREATE TABLE IF NOT EXISTS chunks (
     source TEXT NOT NULL REFERENCES documents(source) ON DELETE CASCADE,
     start INTEGER, end INTEGER, section TEXT, text TEXT, search_text TEXT, tokens TEXT);
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
+CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
+CREATE TABLE IF NOT EXISTS store_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO store_state VALUES ('generation', 0);
 """
+_INSERT_DOCUMENT = "INSERT INTO documents(source, sha256, meta, text, encoding, format) VALUES (?,?,?,?,?,?)"
+_INSERT_CHUNK = ("INSERT INTO chunks(id, source, start, end, section, text, search_text, tokens) "
+                 "VALUES (?,?,?,?,?,?,?,?)")
 Filters = dict[str, object]
+Encoded = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed) during a write
+_POINTER = "bm25.json"
+_ENCODE_SLICE = 128  # texts per encode call: progress granularity, still enough for length sorting
+_UPSERT_BATCH = 2000  # below Chroma's max batch size (5461)
+_GET_PAGE = 20000
+# Dense search restricted to some reports, by how many (measured on 210k chunks, docs/performance.md):
+_EXACT_SOURCES = 64  # few reports: fetch their vectors and score exactly (~30 µs a chunk) ...
+_EXACT_CHUNKS = 1000  # ... up to this many chunks; Chroma's where clause costs 40-150 ms
+_OVERFETCH_SHARE = 0.05  # many reports (a year, a level): unfiltered HNSW for k / share * 2, then keep theirs
+_OVERFETCH_MAX = 1500
+# Chroma's defaults (16 neighbours, ef 100) found 49% of the true top 30 among 60k near-duplicate report
+# chunks; these found 88% at the same 2 ms (docs/performance.md). Applies to collections created from now on.
+_HNSW = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 500}
 
 
 def _meta_from_json(raw: str) -> ReportMeta:
@@ -43,7 +78,7 @@ def _meta_from_json(raw: str) -> ReportMeta:
 
 
 class Index:
-    """One store directory. Thread-safe for readers; writes are serialized by a lock."""
+    """One store directory. Thread-safe for readers; writes are serialized across threads and processes."""
 
     def __init__(self, settings: Settings, lexicon: Lexicon, embedder: Embedder) -> None:
         self.settings = settings
@@ -51,28 +86,64 @@ class Index:
         self.embedder = embedder
         self.dir = Path(settings.store_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._write_lock = threading.Lock()
-        self._folded: dict[str, str] = {}
+        self._write_lock = threading.RLock()
+        self._lock_fd: int | None = None
+        self._lock_depth = 0
+        self._sync_lock = threading.Lock()
         self._local = threading.local()
+        self._generation: int | None = None
+        self._metas: dict[str, ReportMeta] = {}
+        self._learned: set[str] = set()
+        self._folded: dict[str, str] = {}
+        self._vector_count: int | None = None
+        self._bm25: bm25s.BM25 | None = None
+        self._bm25_dir = ""
+        self._bm25_ids: list[str] = []
+        self._bm25_rows: dict[str, np.ndarray] = {}
+        self._df: dict[str, int] = {}
         with self._db() as db:
             db.executescript(_SCHEMA)
         self._collection = self._open_chroma()
-        self._bm25: bm25s.BM25 | None = None
-        self._bm25_ids: list[str] = []
-        self._bm25_sources: np.ndarray = np.array([], dtype=object)
-        self._df: dict[str, int] = {}
-        self._load_bm25()
+        self._sync()
 
     # -- catalog -----------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
         """One connection per thread (sqlite3 connections must not cross threads)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.dir / "catalog.sqlite3", timeout=30)
+            conn = sqlite3.connect(self.dir / "catalog.sqlite3", timeout=60)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
         return conn
+
+    def _read_generation(self) -> int:
+        row = self._db().execute("SELECT value FROM store_state WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _sync(self) -> None:
+        """Reload cached metadata and BM25 when the catalog changed, here or in another process."""
+        generation = self._read_generation()
+        if generation == self._generation:
+            return
+        with self._sync_lock:
+            if generation == self._generation:
+                return
+            rows = self._db().execute("SELECT source, meta FROM documents ORDER BY source").fetchall()
+            self._metas = {source: _meta_from_json(meta) for source, meta in rows}
+            self.learn_aliases(self._metas.values())
+            self._folded.clear()
+            self._vector_count = None
+            self._load_bm25()
+            self._generation = generation
+
+    def learn_aliases(self, metas: Iterable[ReportMeta]) -> None:
+        """Region names of new reports become jieba words (once: each add_word raises jieba's total)."""
+        for meta in metas:
+            for name in meta.aliases:
+                if name and name not in self._learned:
+                    self.lexicon.add_word(name, "ns")
+                    self._learned.add(name)
 
     def document_sha(self, source: str) -> str | None:
         row = self._db().execute("SELECT sha256 FROM documents WHERE source=?", (source,)).fetchone()
@@ -83,7 +154,7 @@ class Index:
         return row[0] if row else None
 
     def documents(self) -> list[tuple[Document, int]]:
-        """Every indexed report with its chunk count (text left empty: fetch it with `document`)."""
+        """Every indexed report with its chunk count (text left empty: fetch it with `document_text`)."""
         rows = self._db().execute(
             "SELECT d.source, d.sha256, d.meta, d.encoding, d.format, COUNT(c.id) FROM documents d "
             "LEFT JOIN chunks c ON c.source=d.source GROUP BY d.source ORDER BY d.source").fetchall()
@@ -91,8 +162,9 @@ class Index:
                           encoding=r[3], format=r[4]), r[5]) for r in rows]
 
     def metas(self) -> dict[str, ReportMeta]:
-        rows = self._db().execute("SELECT source, meta FROM documents").fetchall()
-        return {source: _meta_from_json(meta) for source, meta in rows}
+        """Metadata of every report, cached until the catalog changes (a copy: callers may edit it)."""
+        self._sync()
+        return dict(self._metas)
 
     def folded_text(self, source: str) -> str:
         """Folded (simplified, half-width, lower-case) text of a report, cached until the store changes."""
@@ -115,7 +187,7 @@ class Index:
             f"SELECT id, source, text, search_text, section, start, end FROM chunks WHERE id IN ({marks})",
             list(ids)).fetchall()
         return {r[0]: Chunk(id=r[0], source=r[1], text=r[2], search_text=r[3], section=r[4],
-                            start=r[5], end=r[6], meta=metas[r[1]]) for r in rows}
+                            start=r[5], end=r[6], meta=metas[r[1]]) for r in rows if r[1] in metas}
 
     def chunks_of(self, source: str) -> list[Chunk]:
         """A report's chunks in document order."""
@@ -129,55 +201,104 @@ class Index:
             sql, args = "SELECT id FROM chunks WHERE source=? ORDER BY ord", (source,)
         return [r[0] for r in self._db().execute(sql, args)]
 
+    def _ids_of_sources(self, sources: Sequence[str]) -> list[str]:
+        marks = ",".join("?" * len(sources))
+        return [r[0] for r in self._db().execute(f"SELECT id FROM chunks WHERE source IN ({marks})", list(sources))]
+
     # -- writes ------------------------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Exclusive write access across threads and processes; re-entrant, so an ingest holds it throughout."""
+        self._acquire(blocking=True)
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _acquire(self, blocking: bool) -> bool:
+        if not self._write_lock.acquire(blocking=blocking):
+            return False
+        if self._lock_depth == 0:
+            fd = os.open(self.dir / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                self._write_lock.release()
+                return False
+            self._lock_fd = fd
+        self._lock_depth += 1
+        return True
+
+    def _release(self) -> None:
+        self._lock_depth -= 1
+        if self._lock_depth == 0 and self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor releases the flock
+            self._lock_fd = None
+        self._write_lock.release()
+
     def add(self, doc: Document, chunks: list[Chunk]) -> None:
-        """Replace the document's chunks (vectors first, catalog second, stale vectors last)."""
-        with self._write_lock:
-            self._folded.pop(doc.source, None)
-            old_ids = set(self.chunk_ids(doc.source))
-            new = [c for c in chunks if c.id not in old_ids]
-            if new:
-                vectors = self.embedder.encode([c.search_text for c in new])
-                self._upsert_vectors(new, vectors)
+        """Replace one document's chunks."""
+        self.write([(doc, chunks)])
+
+    def write(self, items: Sequence[tuple[Document, list[Chunk]]], encoded: Encoded | None = None) -> None:
+        """Replace the chunks of several documents at once: vectors first, one catalog commit, stale vectors last.
+
+        Only chunks whose id is new are embedded (ids hash the content), in slices so `encoded` can report
+        progress. BM25 is not touched: call `rebuild_bm25` after the last write of an ingest.
+        """
+        with self.writing():
+            sources = [doc.source for doc, _ in items]
+            old_ids = set(self._ids_of_sources(sources)) if sources else set()
+            new = [c for _, chunks in items for c in chunks if c.id not in old_ids]
+            for start in range(0, len(new), _UPSERT_BATCH):
+                part = new[start:start + _UPSERT_BATCH]
+                vectors = []
+                for i in range(0, len(part), _ENCODE_SLICE):
+                    vectors.append(self.embedder.encode([c.search_text for c in part[i:i + _ENCODE_SLICE]]))
+                    if encoded:
+                        encoded(start + min(i + _ENCODE_SLICE, len(part)), len(new))
+                self._upsert_vectors(part, np.concatenate(vectors))
+            rows = [(c.id, c.source, c.start, c.end, c.section, c.text, c.search_text,
+                     " ".join(self.lexicon.tokens(c.search_text))) for _, chunks in items for c in chunks]
             db = self._db()
             with db:
-                db.execute("DELETE FROM chunks WHERE source=?", (doc.source,))
-                db.execute("DELETE FROM documents WHERE source=?", (doc.source,))
-                db.execute("INSERT INTO documents(source, sha256, meta, text, encoding, format) VALUES (?,?,?,?,?,?)",
-                           (doc.source, doc.sha256, json.dumps(asdict(doc.meta), ensure_ascii=False),
-                            doc.text, doc.encoding, doc.format))
-                db.executemany(
-                    "INSERT INTO chunks(id, source, start, end, section, text, search_text, tokens) VALUES (?,?,?,?,?,?,?,?)",
-                    [(c.id, c.source, c.start, c.end, c.section, c.text, c.search_text,
-                      " ".join(self.lexicon.tokens(c.search_text))) for c in chunks])
-            stale = old_ids - {c.id for c in chunks}
+                for doc, _ in items:
+                    db.execute("DELETE FROM chunks WHERE source=?", (doc.source,))
+                    db.execute("DELETE FROM documents WHERE source=?", (doc.source,))
+                    meta = json.dumps(asdict(doc.meta), ensure_ascii=False)
+                    db.execute(_INSERT_DOCUMENT, (doc.source, doc.sha256, meta, doc.text, doc.encoding, doc.format))
+                db.executemany(_INSERT_CHUNK, rows)
+                db.execute("UPDATE store_state SET value=value+1 WHERE key='generation'")
+            stale = old_ids - {r[0] for r in rows}
             if stale:
                 self._collection.delete(ids=sorted(stale))
 
     def remove(self, source: str) -> bool:
-        with self._write_lock:
-            self._folded.pop(source, None)
+        with self.writing():
             ids = self.chunk_ids(source)
             db = self._db()
             with db:
                 gone = db.execute("DELETE FROM documents WHERE source=?", (source,)).rowcount
                 db.execute("DELETE FROM chunks WHERE source=?", (source,))
+                db.execute("UPDATE store_state SET value=value+1 WHERE key='generation'")
             if ids:
                 self._collection.delete(ids=ids)
             return bool(gone)
 
-    def _upsert_vectors(self, chunks: list[Chunk], vectors: np.ndarray, batch: int = 1000) -> None:
-        for i in range(0, len(chunks), batch):
-            part = chunks[i:i + batch]
+    def _upsert_vectors(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        for i in range(0, len(chunks), _UPSERT_BATCH):
+            part = chunks[i:i + _UPSERT_BATCH]
             self._collection.upsert(
                 ids=[c.id for c in part],
-                embeddings=vectors[i:i + batch].tolist(),
+                embeddings=vectors[i:i + _UPSERT_BATCH],
                 metadatas=[{"source": c.source, "region": c.meta.region, "year": c.meta.year or 0,
                             "level": c.meta.level} for c in part],
             )
 
     # -- chroma ------------------------------------------------------------------------------
     def _open_chroma(self):
+        """The embedded PersistentClient (one process only), or a Chroma server when chroma_host is set."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -188,85 +309,158 @@ class Index:
         else:
             client = chromadb.PersistentClient(path=str(self.dir / "chroma"), settings=chroma_settings)
         return client.get_or_create_collection(
-            self.settings.collection, metadata={"hnsw:space": "cosine", "embedding_model": self.embedder.model_name},
-            embedding_function=None)
+            self.settings.collection, metadata={"embedding_model": self.embedder.model_name},
+            configuration={"hnsw": _HNSW}, embedding_function=None)
 
     def dense_search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first."""
-        count = self._collection.count()
-        if count == 0:
+        """(chunk id, cosine similarity), best first.
+
+        Chroma's filtered HNSW search is slow on a large collection, so a filter on reports is served
+        another way when one fits: a few reports are scored exactly from their fetched vectors; many
+        reports (a year's) are picked out of a deeper unfiltered search; all reports means no filter
+        (a where clause of 10,000 names costs a second). The where clause is the fallback.
+        """
+        self._sync()
+        if self._vector_count is None:
+            self._vector_count = self._collection.count()
+        if self._vector_count == 0:
             return []
-        where = _chroma_where(filters)
-        result = self._collection.query(query_embeddings=[vector.tolist()], n_results=min(k, count),
-                                        where=where, include=["distances"])
-        return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
+        sources = (filters or {}).get("source")
+        if isinstance(sources, (list, tuple, set)) and len(filters or {}) == 1:
+            wanted = set(sources)
+            share = len(wanted) / max(1, len(self._metas))
+            if self._all_reports(wanted):
+                filters = None
+            elif len(wanted) <= _EXACT_SOURCES:
+                ids = self._ids_of_sources(sorted(wanted))
+                if len(ids) <= _EXACT_CHUNKS:
+                    return self._exact_search(vector, ids, k)
+            elif share >= _OVERFETCH_SHARE:
+                n = min(self._vector_count, _OVERFETCH_MAX, int(k / share * 2) + k)
+                hits = [(i, sim) for i, sim, source in self._query(vector, n, None, with_sources=True)
+                        if source in wanted][:k]
+                if len(hits) == k or n == self._vector_count:
+                    return hits
+        return [(i, sim) for i, sim, _ in self._query(vector, min(k, self._vector_count), _chroma_where(filters))]
+
+    def _query(self, vector: np.ndarray, n: int, where: dict | None, with_sources: bool = False
+               ) -> list[tuple[str, float, str | None]]:
+        """(chunk id, cosine similarity, its report if asked for) from Chroma's HNSW index, best first."""
+        include = ["distances", "metadatas"] if with_sources else ["distances"]
+        result = self._collection.query(query_embeddings=[vector.tolist()], n_results=n, where=where, include=include)
+        ids, distances = result["ids"][0], result["distances"][0]
+        sources = [m["source"] for m in result["metadatas"][0]] if with_sources else [None] * len(ids)
+        return [(i, 1.0 - d, source) for i, d, source in zip(ids, distances, sources, strict=True)]
+
+    def _all_reports(self, sources: Iterable[str]) -> bool:
+        wanted = sources if isinstance(sources, (set, frozenset)) else set(sources)
+        return len(wanted) >= len(self._metas) and wanted >= self._metas.keys()
+
+    def _exact_search(self, vector: np.ndarray, ids: list[str], k: int) -> list[tuple[str, float]]:
+        if not ids:
+            return []
+        got = self._collection.get(ids=ids, include=["embeddings"])
+        if not got["ids"]:
+            return []
+        sims = np.asarray(got["embeddings"], dtype=np.float32) @ vector.astype(np.float32)
+        top = _top(sims, k)
+        return [(got["ids"][i], float(sims[i])) for i in top]
 
     # -- bm25 --------------------------------------------------------------------------------
-    def _bm25_dir(self) -> Path:
-        return self.dir / "bm25"
+    def _read_pointer(self) -> dict:
+        try:
+            return json.loads((self.dir / _POINTER).read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
 
     def _load_bm25(self) -> None:
-        """Load the persisted BM25 index; rebuild only if it is missing or disagrees with the catalog."""
-        path = self._bm25_dir()
-        state_file = path / "state.json"
-        expected = self._catalog_state()
-        if state_file.exists():
-            state = json.loads(state_file.read_text())
-            if state.get("catalog") == expected and state["ids"]:
-                self._bm25 = bm25s.BM25.load(str(path), mmap=False, load_vocab=True)
-                self._set_bm25_rows(state["ids"], state["sources"])
-                return
-            if state.get("catalog") == expected:
-                self._set_bm25_rows([], [])
-                return
-        self.rebuild_bm25()
+        """Use the persisted BM25 if it matches the catalog; rebuild it if a writer died before swapping it in."""
+        pointer = self._read_pointer()
+        stale = pointer.get("catalog") != self._catalog_state()
+        if stale and self._lock_depth == 0 and self._acquire(blocking=False):
+            try:  # no writer is running, so a stale index means a crashed one: rebuild it now
+                if self._read_pointer().get("catalog") != self._catalog_state():
+                    self.rebuild_bm25()
+                    return
+            finally:
+                self._release()
+            pointer = self._read_pointer()
+        if pointer.get("dir") and pointer["dir"] != self._bm25_dir:
+            try:
+                self._open_bm25(pointer["dir"])  # stale while a writer runs, still better than none
+            except FileNotFoundError:  # swapped and deleted by two rebuilds while we read: take the newest
+                self._open_bm25(self._read_pointer()["dir"])
+
+    def _open_bm25(self, name: str) -> None:
+        path = self.dir / name
+        state = json.loads((path / "state.json").read_text())
+        retriever = bm25s.BM25.load(str(path), mmap=False, load_vocab=True) if state["ids"] else None
+        self._set_bm25(name, retriever, state["ids"], state["sources"])
 
     def _catalog_state(self) -> list[int]:
         row = self._db().execute("SELECT COUNT(*), COALESCE(MAX(ord), 0), COALESCE(SUM(ord), 0) FROM chunks").fetchone()
         return list(row)
 
-    def _set_bm25_rows(self, ids: list[str], sources: list[str]) -> None:
-        self._bm25_ids = ids
-        self._bm25_sources = np.array(sources, dtype=object)
-        self._df: dict[str, int] = {}
-        if self._bm25 is not None:
-            counts = np.diff(self._bm25.scores["indptr"])
-            self._df = {tok: int(counts[i]) for tok, i in self._bm25.vocab_dict.items() if tok and i < len(counts)}
+    def _set_bm25(self, name: str, retriever: bm25s.BM25 | None, ids: list[str], sources: list[str]) -> None:
+        rows: dict[str, list[int]] = {}
+        for row, source in enumerate(sources):
+            rows.setdefault(source, []).append(row)
+        df: dict[str, int] = {}
+        if retriever is not None:
+            counts = np.diff(retriever.scores["indptr"])
+            df = {tok: int(counts[i]) for tok, i in retriever.vocab_dict.items() if tok and i < len(counts)}
+        self._bm25, self._bm25_dir, self._bm25_ids, self._df = retriever, name, ids, df
+        self._bm25_rows = {s: np.asarray(r, dtype=np.int64) for s, r in rows.items()}
 
     def rebuild_bm25(self) -> None:
-        """Index every chunk's stored tokens; written to a temp dir and renamed into place."""
-        rows = self._db().execute("SELECT id, source, tokens FROM chunks ORDER BY ord").fetchall()
-        ids = [r[0] for r in rows]
-        sources = [r[1] for r in rows]
-        tmp = self.dir / "bm25.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        retriever = None
-        if rows:
-            retriever = bm25s.BM25()
-            retriever.index([r[2].split() for r in rows], show_progress=False)
-            retriever.save(str(tmp), show_progress=False)
-        (tmp / "state.json").write_text(json.dumps(
-            {"catalog": self._catalog_state(), "ids": ids, "sources": sources}, ensure_ascii=False))
-        old = self.dir / "bm25.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if self._bm25_dir().exists():
-            os.replace(self._bm25_dir(), old)
-        os.replace(tmp, self._bm25_dir())
-        shutil.rmtree(old, ignore_errors=True)
-        self._bm25 = retriever
-        self._set_bm25_rows(ids, sources)
+        """Index every chunk's stored tokens into a new directory, then swap the pointer to it atomically.
+
+        Tokens become ids through one vocabulary whose int objects are shared, so 200k chunks cost a few
+        hundred MB, not the GBs that lists of token strings would; the lookup runs in C (map over a
+        defaultdict that numbers new tokens), half the time of a Python loop.
+        """
+        with self.writing():
+            vocab: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+            ids, sources, corpus = [], [], []
+            for chunk_id, source, tokens in self._db().execute("SELECT id, source, tokens FROM chunks ORDER BY ord"):
+                ids.append(chunk_id)
+                sources.append(source)
+                corpus.append(list(map(vocab.__getitem__, tokens.split())))
+            name = f"bm25-{uuid.uuid4().hex[:12]}"
+            tmp = self.dir / f"{name}.tmp"
+            tmp.mkdir()
+            retriever = None
+            if ids:
+                retriever = bm25s.BM25()
+                retriever.index((corpus, dict(vocab)), show_progress=False)
+                retriever.save(str(tmp), show_progress=False)
+            del corpus
+            (tmp / "state.json").write_text(json.dumps({"ids": ids, "sources": sources}, ensure_ascii=False))
+            os.replace(tmp, self.dir / name)
+            pointer_tmp = self.dir / f"{_POINTER}.tmp"
+            pointer_tmp.write_text(json.dumps({"dir": name, "catalog": self._catalog_state()}))
+            previous = self._read_pointer().get("dir")
+            os.replace(pointer_tmp, self.dir / _POINTER)
+            self._set_bm25(name, retriever, ids, sources)
+            # Keep the previous directory: a reader in another process may be loading it right now.
+            for old in self.dir.glob("bm25*"):
+                if old.is_dir() and old.name not in (name, previous):
+                    shutil.rmtree(old, ignore_errors=True)
 
     def bm25_search(self, tokens: list[str], k: int, sources: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score > 0), best first; `sources` restricts to those reports."""
+        self._sync()
         if self._bm25 is None or not tokens:
             return []
         mask = None
-        if sources is not None:
-            mask = np.isin(self._bm25_sources, list(sources)).astype(np.float32)
+        if sources is not None and not self._all_reports(sources):
+            mask = np.zeros(len(self._bm25_ids), dtype=np.float32)
+            rows = [self._bm25_rows[s] for s in sources if s in self._bm25_rows]
+            if not rows:
+                return []
+            mask[np.concatenate(rows)] = 1.0
         scores = self._bm25.get_scores(tokens, weight_mask=mask)
-        top = np.argsort(-scores)[:k]
-        return [(self._bm25_ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [(self._bm25_ids[i], float(scores[i])) for i in _top(scores, k) if scores[i] > 0]
 
     def idf(self, term: str) -> float | None:
         """BM25 idf of a (folded) term over chunks; None for a term the corpus never uses."""
@@ -282,23 +476,41 @@ class Index:
         return bool(tokens) and all(t in self._df for t in tokens)
 
     # -- health ------------------------------------------------------------------------------
+    def _vector_ids(self) -> set[str]:
+        """Every id in Chroma, paged (one huge response is slow through a server)."""
+        found: set[str] = set()
+        while True:
+            page = self._collection.get(include=[], limit=_GET_PAGE, offset=len(found))["ids"]
+            found.update(page)
+            if len(page) < _GET_PAGE:
+                return found
+
     def check(self, repair: bool = False) -> dict[str, int]:
-        """Compare catalog, Chroma and BM25; with repair, re-embed missing vectors and drop orphans."""
-        catalog = set(self.chunk_ids())
-        stored = set(self._collection.get(include=[])["ids"])
-        report = {"chunks": len(catalog), "vectors": len(stored), "missing_vectors": len(catalog - stored),
-                  "orphan_vectors": len(stored - catalog), "bm25_rows": len(self._bm25_ids),
-                  "bm25_stale": int(set(self._bm25_ids) != catalog)}
-        if repair:
-            with self._write_lock:
+        """Compare catalog, Chroma and BM25; with repair, re-embed missing vectors, drop orphans, rebuild BM25."""
+        self._sync()
+        with self.writing():
+            catalog = set(self.chunk_ids())
+            stored = self._vector_ids()
+            report = {"chunks": len(catalog), "vectors": len(stored), "missing_vectors": len(catalog - stored),
+                      "orphan_vectors": len(stored - catalog), "bm25_rows": len(self._bm25_ids),
+                      "bm25_stale": int(set(self._bm25_ids) != catalog)}
+            if repair:
                 if stored - catalog:
                     self._collection.delete(ids=sorted(stored - catalog))
-                missing = self.chunks(sorted(catalog - stored))
+                missing = list(self.chunks(sorted(catalog - stored)).values())
                 if missing:
-                    part = list(missing.values())
-                    self._upsert_vectors(part, self.embedder.encode([c.search_text for c in part]))
+                    self._upsert_vectors(missing, self.embedder.encode([c.search_text for c in missing]))
+                self._vector_count = None
                 self.rebuild_bm25()
-        return report
+            return report
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores, best first, without sorting the whole array."""
+    if len(scores) > k:
+        part = np.argpartition(-scores, k)[:k]
+        return part[np.argsort(-scores[part])]
+    return np.argsort(-scores)
 
 
 def _chroma_where(filters: Filters | None) -> dict | None:

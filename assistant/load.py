@@ -45,6 +45,16 @@ _GB = ("gb18030",)
 _BIG5 = ("big5", "cp950")  # cp950 (Windows) adds a few characters plain Big5 lacks
 _SCORE_CHARS = 100_000  # judging a prefix is as reliable and keeps 50 MB files fast
 _CJK_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕—…·～"
+# The most frequent characters of written Chinese, both scripts. They make up 38-44% of the hanzi in
+# every seed report, but under 12% when Korean (EUC-KR) or Japanese (EUC-JP) text is read as
+# GB18030/Big5: those decode into everyday characters in random order, which plausibility misses.
+_FREQUENT_HANZI = frozenset(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方"
+    "后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它"
+    "合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心"
+    "這爲為個國時來們於對會發動過說產種後學經進著電裏裡現實兩體機當點從業應開還義間樣與關線內數")
+_MIN_FREQUENT_SHARE = 0.2
+_MIN_HANZI_JUDGED = 50  # shorter texts are too small a sample to judge
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -84,7 +94,8 @@ def _decode(data: bytes, declared: tuple[str, ...] = ()) -> tuple[str, str]:
             except UnicodeDecodeError:
                 continue
             good, bad = _plausibility(text[:_SCORE_CHARS])
-            if good >= bad:  # mostly rare/odd characters: a wrong codec, not Chinese text
+            # mostly rare/odd characters, or everyday ones in no language's proportions: a wrong codec
+            if good >= bad and _reads_as_chinese(text[:_SCORE_CHARS]):
                 candidates.append((good - bad, -len(candidates), text, codec))
             break
     if not candidates:
@@ -135,6 +146,14 @@ def _plausibility(text: str) -> tuple[int, int]:
             else:
                 bad += 1
     return good, bad
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """False when enough hanzi are present and too few of them are the everyday ones Chinese prose is made of."""
+    hanzi = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if len(hanzi) < _MIN_HANZI_JUDGED:
+        return True
+    return sum(ch in _FREQUENT_HANZI for ch in hanzi) >= _MIN_FREQUENT_SHARE * len(hanzi)
 
 
 def _normalize_newlines(text: str) -> str:

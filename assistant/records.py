@@ -76,10 +76,12 @@ class Answer:
     refused: bool = False
     question: str = ""
     standalone_question: str = ""
-    mode: str = "extractive"
+    mode: str = "extractive"  # "llm" when the text was generated; "extractive" also when LLM mode fell back
     timings: dict[str, float] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # shown to the user: notices, what was removed and why
     passages: list[Passage] = field(default_factory=list)
+    grounded: bool = True  # every sentence the model wrote passed the check (none had to be removed)
+    removed: list[str] = field(default_factory=list)  # generated sentences removed by the check, verbatim
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

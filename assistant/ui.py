@@ -42,12 +42,13 @@ MODE_LABELS = {"extractive": "抽取式", "llm": "LLM"}
 MODE_HINTS = {"extractive": "答案逐句摘自报告原文", "llm": "由大模型依据引用段落生成"}
 ALL_LABELS = {"region": "全部地区", "year": "全部年度", "source": "全部报告"}
 STATUS_LABELS = {"added": "新增", "updated": "更新", "unchanged": "未变", "duplicate": "重复", "error": "失败"}
-ANSWER_FAILED = "抱歉，回答时出错了，请稍后重试；问题已放回输入框。"
+ASK_FAILED = "抱歉，回答时出错了，请稍后重试。"
+ANSWER_FAILED = ASK_FAILED + "问题已放回输入框。"
 MAX_REFERENCES = 3  # closest passages shown under a refusal
-STREAM_PIECES = 6  # an extractive answer is instant; a few pieces still read as a reply being written
 STREAM_DELAY_S = 0.04
 CONCURRENCY = 8
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _MARKER = re.compile(r"\[(\d+)\]")
 _UNSAFE_NAME_CHARS = re.compile(r"[^\w\-()（）·]+")
 
@@ -224,34 +225,17 @@ def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
     return history
 
 
-def text_pieces(text: str, pieces: int = STREAM_PIECES) -> Iterator[str]:
-    """Growing prefixes of `text` in about `pieces` steps, never cutting a [n] marker in two."""
-    step, end = max(8, -(-len(text) // pieces)), 0
-    while end < len(text):
-        end = min(len(text), end + step)
-        opening = text.rfind("[", 0, end)
-        closing = text.find("]", opening)
-        if opening != -1 and closing >= end:
-            end = closing + 1
-        yield text[:end]
-
-
 def answer_events(assistant: Assistant, question: str, history: list[dict[str, str]],
-                  filters: dict[str, object] | None) -> Iterator[str | Answer]:
+                  filters: dict[str, object] | None, mode: str | None = None) -> Iterator[str | Answer]:
     """Answer text so far (str) as it grows, then the final Answer.
 
     An LLM-backed `Assistant.stream(question, history=, filters=)` is used when it exists and must
     yield the same; the extractive `ask` answers at once and is cut into a few pieces.
     """
-    stream = getattr(assistant, "stream", None)
-    if callable(stream):
-        yield from stream(question, history=history, filters=filters)
-        return
-    answer = assistant.ask(question, history=history, filters=filters)
-    for piece in text_pieces(answer.text):
-        yield piece
-        time.sleep(STREAM_DELAY_S)
-    yield answer
+    for event in assistant.stream(question, history=history, filters=filters, mode=mode):
+        yield event
+        if isinstance(event, str):
+            time.sleep(STREAM_DELAY_S)  # an instant extractive answer still reads as being written
 
 
 def new_turn(question: str, answer: Answer) -> Turn:
@@ -389,6 +373,10 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                         region = gr.Dropdown(label="地区", choices=choices["region"], value="", elem_id="filter-region")
                         year = gr.Dropdown(label="年度", choices=choices["year"], value="", elem_id="filter-year")
                         report = gr.Dropdown(label="报告", choices=choices["source"], value="", elem_id="filter-report")
+                        # Only offered when an LLM is configured; extractive answers need nothing.
+                        answer_mode = gr.Radio([("抽取式", "extractive"), ("LLM 生成", "llm")],
+                                               value=assistant.settings.mode, label="回答方式",
+                                               visible=assistant.llm is not None, elem_id="answer-mode")
                         gr.Markdown("#### 反馈\n点回答下方的赞或踩按钮评价回答；也可以在这里补充意见"
                                     "（针对最近评价的一条回答，未评价时针对最新回答）：")
                         comment = gr.Textbox(label="意见（可选）", lines=3, elem_id="comment",
@@ -405,7 +393,7 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
         filters = [region, year, report]
 
         # -- chat ------------------------------------------------------------------------
-        def respond(text: str, state: list[Turn], r: str, y: str, s: str) -> Iterator[tuple]:
+        def respond(text: str, state: list[Turn], r: str, y: str, s: str, m: str) -> Iterator[tuple]:
             """Stream one answer; yields (question box, chatbot, turns, mode badge)."""
             keep = gr.skip()
             text = (text or "").strip()
@@ -419,7 +407,7 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
 
             yield "", pending(""), keep, keep
             try:
-                for event in answer_events(assistant, text, history_of(state), make_filters(r, y, s)):
+                for event in answer_events(assistant, text, history_of(state), make_filters(r, y, s), m):
                     if isinstance(event, str):
                         yield keep, pending(event), keep, keep
                     else:
@@ -430,14 +418,15 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                 failed = {"role": "assistant", "content": render_answer(ANSWER_FAILED, refused=True)}
                 yield text, shown + [failed], keep, keep
 
-        def respond_example(state: list[Turn], r: str, y: str, s: str, evt: gr.SelectData) -> Iterator[tuple]:
-            yield from respond(evt.value["text"], state, r, y, s)
+        def respond_example(state: list[Turn], r: str, y: str, s: str, m: str,
+                            evt: gr.SelectData) -> Iterator[tuple]:
+            yield from respond(evt.value["text"], state, r, y, s, m)
 
         chat_outputs = [question, chatbot, turns, mode]
         private = {"api_visibility": "private"}
-        asked = [question.submit(respond, [question, turns, *filters], chat_outputs, **private),
-                 send.click(respond, [question, turns, *filters], chat_outputs, **private),
-                 chatbot.example_select(respond_example, [turns, *filters], chat_outputs, **private)]
+        asked = [question.submit(respond, [question, turns, *filters, answer_mode], chat_outputs, **private),
+                 send.click(respond, [question, turns, *filters, answer_mode], chat_outputs, **private),
+                 chatbot.example_select(respond_example, [turns, *filters, answer_mode], chat_outputs, **private)]
 
         def reset() -> tuple[list, list, None, str]:
             return [], [], None, ""
@@ -496,9 +485,17 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
         do_ingest.click(on_ingest, [files, *filters], [ingest_results, *library_outputs, files], **private)
 
         # -- API for scripts (gradio_client) ---------------------------------------------
-        def ask(question: str, region: str = "", year: str = "", source: str = "") -> dict:
-            """Answer one standalone question; JSON with text, refused, mode and citations (quote, passage)."""
-            return assistant.ask(question, filters=make_filters(region, year, source)).to_dict()
+        def ask(question: str, region: str = "", year: str = "", source: str = "", mode: str = "") -> dict:
+            """Answer one standalone question; JSON with text, refused, mode and citations (quote, passage).
+
+            Like the chat, the API boundary answers every request: a failure is logged here and the
+            caller gets a refusal saying so, never an internal error message.
+            """
+            try:
+                return assistant.ask(question, filters=make_filters(region, year, source), mode=mode or None).to_dict()
+            except Exception:
+                log.exception("answering failed (API)")
+                return Answer(text=ASK_FAILED, refused=True).to_dict()
 
         gr.api(ask, api_name="ask")
     return demo
@@ -509,14 +506,19 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     host = host or os.environ.get("ASSISTANT_HOST") or DEFAULT_HOST
     port = port or int(os.environ.get("ASSISTANT_PORT") or DEFAULT_PORT)
     auth = parse_auth(os.environ.get("ASSISTANT_AUTH", ""))
-    if not auth and host not in ("127.0.0.1", "localhost", "::1"):
+    if not auth and host not in LOOPBACK_HOSTS:
         print(f"提示：服务监听 {host} 且未设置 ASSISTANT_AUTH，任何能访问该地址的人都可以使用和上传。", file=sys.stderr)
     demo = build_app(assistant).queue(default_concurrency_limit=CONCURRENCY)
     # The embedding model loads on first use (~10 s); load it now so the first visitor does not wait.
     threading.Thread(target=assistant.search, args=(EXAMPLES[0],), kwargs={"k": 1}, daemon=True).start()
+    if assistant.llm is not None:  # start the local model server now, not on the first question
+        threading.Thread(target=assistant.llm.warm, daemon=True).start()
     try:
         demo.launch(server_name=host, server_port=port, auth=auth or None, auth_message=APP_TITLE,
-                    max_file_size=MAX_FILE_BYTES, theme=THEME, css=CSS, footer_links=["api"], show_error=True)
+                    max_file_size=MAX_FILE_BYTES, theme=THEME, css=CSS, footer_links=["api"],
+                    # Only our own gr.Error messages reach the page; an unexpected exception's text
+                    # (paths, internals) stays in the server log.
+                    show_error=False)
     except OSError as exc:
         print(f"无法启动网页服务（{host}:{port}）：{exc}", file=sys.stderr)
         return 1

@@ -12,12 +12,8 @@ import itertools
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,13 +22,11 @@ import pytest
 
 from assistant.feedback import FeedbackStore
 from assistant.normalize import fold
-from assistant.ui import highlight, may_upload, parse_auth, render_answer, safe_filename, text_pieces
+from assistant.assistant import text_pieces
+from assistant.ui import highlight, may_upload, parse_auth, render_answer, safe_filename
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SERVER_START_S = 240  # first start builds the store from seeds/ (~15-20 s here, slower on a busy CI box)
+from conftest import served
+
 ANSWER_TIMEOUT_MS = 30_000
 HEZHOU_Q = "贺州市2024年一审行政案件败诉率是多少？"
 SCRIPT = "<script>alert(1)</script>"
@@ -105,61 +99,11 @@ def test_feedback_lines_stay_whole_under_concurrent_writers(tmp_path: Path) -> N
 
 # ------------------------------------------------------------------------------ the real server
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     """`assistant serve` in a subprocess on a free port, with its own store and data folders."""
-    tmp = tmp_path_factory.mktemp("ui")
-    port = _free_port()
-    env = {**os.environ, "ASSISTANT_STORE_DIR": str(tmp / "store"), "ASSISTANT_DATA_DIR": str(tmp / "data"),
-           "GRADIO_ANALYTICS_ENABLED": "False", "NO_PROXY": "127.0.0.1,localhost"}
-    env.pop("ASSISTANT_AUTH", None)
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + SERVER_START_S
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{(tmp / 'server.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not up after {SERVER_START_S} s:\n{(tmp / 'server.log').read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield SimpleNamespace(url=url, data=tmp / "data", tmp=tmp)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium through Playwright; missing pieces fail loudly, since CI must have them."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Python package `playwright` is missing: pip install playwright (never `playwright install`)")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium fonts-noto-cjk")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with served(tmp_path_factory.mktemp("ui")) as srv:
+        yield srv
 
 
 @pytest.fixture
