@@ -39,6 +39,7 @@ class Settings:
     bm25_weight: float = 1.0
     dense_weight: float = 0.5
     # Answering
+    ingest_batch_chunks: int = 512  # chunks embedded and written per batch (docs/performance.md)
     max_question_chars: int = 500
     answer_sentences: int = 2
     refuse_threshold: float = 0.5

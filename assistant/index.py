@@ -60,7 +60,8 @@ _INSERT_CHUNK = ("INSERT INTO chunks(id, source, start, end, section, text, sear
 Filters = dict[str, object]
 Encoded = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed) during a write
 _POINTER = "bm25.json"
-_ENCODE_SLICE = 128  # texts per encode call: progress granularity, still enough for length sorting
+_ENCODE_SLICE = 128  # texts per encode call, for progress; a write's chunks are sorted by length first, so
+# slices pad no more than one call would (doc-order slices of 128 padded 22% more tokens than one sorted pass)
 _UPSERT_BATCH = 2000  # below Chroma's max batch size (5461)
 _GET_PAGE = 20000
 # Dense search restricted to some reports, by how many (measured on 210k chunks, docs/performance.md):
@@ -244,13 +245,14 @@ class Index:
     def write(self, items: Sequence[tuple[Document, list[Chunk]]], encoded: Encoded | None = None) -> None:
         """Replace the chunks of several documents at once: vectors first, one catalog commit, stale vectors last.
 
-        Only chunks whose id is new are embedded (ids hash the content), in slices so `encoded` can report
-        progress. BM25 is not touched: call `rebuild_bm25` after the last write of an ingest.
+        Only chunks whose id is new are embedded (ids hash the content), longest first and in slices so
+        `encoded` can report progress. BM25 is not touched: call `rebuild_bm25` after an ingest's last write.
         """
         with self.writing():
             sources = [doc.source for doc, _ in items]
             old_ids = set(self._ids_of_sources(sources)) if sources else set()
-            new = [c for _, chunks in items for c in chunks if c.id not in old_ids]
+            new = sorted((c for _, chunks in items for c in chunks if c.id not in old_ids),
+                         key=lambda c: len(c.search_text), reverse=True)
             for start in range(0, len(new), _UPSERT_BATCH):
                 part = new[start:start + _UPSERT_BATCH]
                 vectors = []
