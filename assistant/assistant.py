@@ -43,7 +43,6 @@ class Assistant:
         self.lexicon = Lexicon()
         self.embedder = Embedder(self.settings.embedding_model)
         self.index = Index(self.settings, self.lexicon, self.embedder)
-        self._learn_regions()
         if build and not self.index.metas() and Path(self.settings.seeds_dir).is_dir():
             self.ingest([self.settings.seeds_dir])
         self.retriever = Retriever(self.index, self.lexicon, self.embedder, self.settings)
@@ -52,11 +51,6 @@ class Assistant:
         # The configured chat model (llm.py), None unless ASSISTANT_LLM_BASE_URL or ASSISTANT_LLM_LOCAL is
         # set and the `llm` extra is installed; a local model starts with the first LLM-mode question.
         self.llm = make_llm(self.settings)
-
-    def _learn_regions(self) -> None:
-        for meta in self.index.metas().values():
-            for name in meta.aliases:
-                self.lexicon.add_word(name, "ns")
 
     # -- documents ---------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> list[IngestResult]:

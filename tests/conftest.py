@@ -2,6 +2,7 @@
 and the real server (`assistant serve`) and Chromium for the tests that drive the UI."""
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
+import docx
 import pytest
 
 from assistant import Assistant, Settings
@@ -91,3 +93,13 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def docx_bytes(text: str) -> bytes:
+    """A real .docx with one paragraph per line, for format and bad-file tests."""
+    document = docx.Document()
+    for line in text.splitlines():
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

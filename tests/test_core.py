@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import docx
 import pytest
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -20,7 +19,7 @@ from assistant.clean import clean_text
 from assistant.ingest import build_document
 from assistant.normalize import fold, squash
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, docx_bytes
 
 HEZHOU, FUYUAN, YANQING, ZHANJIANG, GAOXIN = sorted(p.name for p in SEEDS.glob("*.txt"))
 
@@ -223,15 +222,6 @@ def test_reingest_is_idempotent_and_changes_replace_chunks(fresh: Assistant, tmp
     assert "23件" in fresh.ask("测试县办理行政复议案件多少件？").text
 
 
-def _docx_bytes(text: str) -> bytes:
-    document = docx.Document()
-    for line in text.splitlines():
-        document.add_paragraph(line)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
 def _pdf_bytes(text: str) -> bytes:
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     buffer = io.BytesIO()
@@ -255,7 +245,7 @@ FORMATS = {
     "page.html": lambda t: ("<html><head><meta charset='gbk'><title>x</title></head><body><nav>首页 &gt; 政务公开</nav>"
                             + "".join(f"<p>{line}</p>" for line in t.splitlines())
                             + "<footer>相关文章</footer></body></html>").encode("gbk"),
-    "report.docx": _docx_bytes,
+    "report.docx": docx_bytes,
     "report.pdf": _pdf_bytes,
 }
 
@@ -284,7 +274,7 @@ def test_bad_files_get_a_message_and_good_ones_still_go_in(fresh: Assistant, tmp
     (tmp_path / "good.txt").write_text(REPORT.format(marker="好文件联动", number=5), encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.pdf").write_bytes(os.urandom(2048))
-    (tmp_path / "broken.docx").write_bytes(_docx_bytes(REPORT)[:500])
+    (tmp_path / "broken.docx").write_bytes(docx_bytes(REPORT)[:500])
     results = {r.source: r for r in fresh.ingest([tmp_path])}
     assert results["good.txt"].status == "added"
     for bad in ("empty.txt", "binary.pdf", "broken.docx"):

@@ -29,7 +29,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import chromadb
-import docx
 import httpx
 import opencc
 import pytest
@@ -43,7 +42,7 @@ from assistant.load import MAX_FILE_BYTES
 from assistant.normalize import sentence_spans
 from assistant.ui import EXAMPLES, UploadError, save_upload
 
-from conftest import ROOT, SEEDS, free_port, served
+from conftest import ROOT, SEEDS, docx_bytes, free_port, served
 
 HEZHOU = sorted(p.name for p in SEEDS.glob("*.txt"))[0]
 HEZHOU_Q = "贺州市2024年一审行政案件败诉率是多少？"
@@ -151,15 +150,6 @@ def pdf_bytes(text: str) -> bytes:
     for n, line in enumerate(text.splitlines()):
         page.drawString(40, 800 - 16 * n, line)
     page.save()
-    return buffer.getvalue()
-
-
-def docx_bytes(text: str) -> bytes:
-    document = docx.Document()
-    for line in text.splitlines():
-        document.add_paragraph(line)
-    buffer = io.BytesIO()
-    document.save(buffer)
     return buffer.getvalue()
 
 
