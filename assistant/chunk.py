@@ -11,17 +11,10 @@ import os
 import re
 from dataclasses import dataclass
 
+from .genre import HEADING_LEVELS, ITEM_IS
 from .normalize import fold, sentence_spans
 from .records import Chunk, Document
 
-_NUM = "一二三四五六七八九十"
-_LEVEL_PATTERNS = (
-    (1, re.compile(rf"^[{_NUM}]+[、.．]")),
-    (1, re.compile(r"^第[一二三四五六七八九十]+[部章节][分]?")),
-    (2, re.compile(rf"^[（(][{_NUM}]+[）)]")),
-    (3, re.compile(r"^\d{1,2}[.、．]|^[（(]\d{1,2}[）)]")),
-)
-_ITEM = re.compile(rf"^[{_NUM}]+是")
 _HEADING_MAX = 45
 _CLAUSE_END = re.compile(r"[，,、：:]")
 
@@ -38,7 +31,7 @@ class _Unit:
 
 
 def _heading_level(line: str) -> int:
-    for level, pattern in _LEVEL_PATTERNS:
+    for level, pattern in HEADING_LEVELS:
         if pattern.match(line):
             return level
     return 0
@@ -82,7 +75,7 @@ def _units(doc: Document, limit: int) -> list[_Unit]:
         item_path = tuple(p for p in path if p)
         for s, e in sentences:
             sentence = text[s:e]
-            is_item = bool(_ITEM.match(sentence))
+            is_item = bool(ITEM_IS.match(sentence))
             if is_item:
                 item_path = tuple(p for p in path if p) + (sentence[:_HEADING_MAX].rstrip("。;；"),)
             for i, (a, b) in enumerate(_split_long(text, s, e, limit)):

@@ -11,14 +11,13 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from .genre import LEVEL_BY_SUFFIX
 from .normalize import fold
 from .records import ReportMeta
 from .tokens import Lexicon
 
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _TITLE_HINT = re.compile(r"报告|報告|情况|情況")
-_LEVELS = (("高新区", "开发区"), ("开发区", "开发区"), ("新区", "开发区"), ("自治州", "地级市"), ("市", "市"),
-           ("县", "县"), ("旗", "县"), ("区", "区"), ("州", "地级市"))
 _NAMED_AT = re.compile(r"(?:^|20\d{2}年度?[,，]\s*)(?:中共)?([\u4e00-\u9fff]{2,6}?(?:自治州|自治县|市|县|区|州|旗|盟))")
 SIDECAR_SUFFIX = ".meta.json"
 
@@ -55,7 +54,7 @@ def _region(title: str, text: str, lexicon: Lexicon) -> str:
 
 
 def _level(region: str) -> str:
-    for suffix, level in _LEVELS:
+    for suffix, level in LEVEL_BY_SUFFIX:
         if region.endswith(suffix):
             return level
     return "未知"

@@ -6,21 +6,16 @@ or year the collection does not hold must be told so rather than answered from a
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .config import Settings
 from .embed import Embedder
+from .genre import PLAN_WORDS, SOFT_YEAR_BEFORE, YEAR
 from .index import Filters, Index
 from .normalize import fold
 from .records import Passage, ReportMeta
 from .tokens import Lexicon
 
-_YEAR = re.compile(r"(20\d{2})\s*年?")
-# A year right after these is a comparison or a plan, not the year a report covers.
-_SOFT_YEAR = re.compile(r"(较|比|相比|同比|与|和|对比|截至|截止|到|至|计划|将在|下一步)\s*$")
-
-_PLAN = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|明年|来年|目标|思路|部署")
 
 
 @dataclass
@@ -48,8 +43,8 @@ class Retriever:
         regions = sorted({m.region for m in pool.values() if any(a and a in q for a in m.aliases)},
                          key=lambda r: q.find(r[:2]))
         years = []
-        for m in _YEAR.finditer(q):
-            if not _SOFT_YEAR.search(q[max(0, m.start() - 4):m.start()]):
+        for m in YEAR.finditer(q):
+            if not SOFT_YEAR_BEFORE.search(q[max(0, m.start() - 4):m.start()]):
                 years.append(int(m.group(1)))
         route = Route(regions=regions, years=sorted(set(years)))
         known_names = {a for m in metas.values() for a in m.aliases if a}
@@ -62,7 +57,7 @@ class Retriever:
                   if (not regions or m.region in regions) and (not route.years or m.year in route.years)]
         if regions and route.years and not chosen:
             covered = sorted({m.year for m in pool.values() if m.region in regions and m.year})
-            if covered and _PLAN.search(q) and min(route.years) > max(covered):
+            if covered and PLAN_WORDS.search(q) and min(route.years) > max(covered):
                 # "2025年计划..." asked of a 2024 report: the plans section of that report answers it.
                 route.sources = [s for s, m in pool.items() if m.region in regions]
                 return route

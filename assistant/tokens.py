@@ -12,6 +12,7 @@ from pathlib import Path
 import jieba
 import jieba.posseg
 
+from .genre import ADMIN_SUFFIXES, GENERIC_PLACE_SUFFIXES, GENERIC_PLACES
 from .normalize import fold
 
 USER_DICT = Path(__file__).with_name("userdict.txt")
@@ -25,15 +26,8 @@ STOPWORDS = frozenset(
     报告中 文中 其中 这份 那份 一下子 当地 该地 他们 它们 她们 咱们 大家 某 某些 任何 所有 每个 多大 多长 多久 多远""".split()
 )
 _WORD = re.compile(r"[\w%.]+")
-_ADMIN_SUFFIX = ("省", "市", "县", "区", "州", "旗", "盟")
 # jieba's tagger calls some districts person names (怀柔区/nr): a place is a tagged name with an admin suffix.
 _PLACE_FLAGS = ("ns", "nr", "nz", "nt", "j")
-_GENERIC_SUFFIXES = ("示范区", "保护区", "试验区", "功能区", "自贸区", "风景区", "开发区", "实验区", "先行区", "核心区",
-                     "服务区", "工业区", "商业区", "住宅区", "居住区", "街区", "校区", "厂区", "矿区", "牧区", "灾区")
-_GENERIC_PLACES = frozenset(
-    "全市 我市 本市 该市 全县 我县 本县 该县 全区 我区 本区 该区 全州 市县 县区 区县 各区 各县 城区 社区 辖区 园区 景区 山区 "
-    "市区 县城 全省 我省 本省 各市 省市 市级 县级 区级 地区".split()
-)
 
 
 class Lexicon:
@@ -72,8 +66,8 @@ class Lexicon:
             if not flag.startswith(_PLACE_FLAGS):
                 continue
             nxt = pairs[i + 1][0] if i + 1 < len(pairs) else ""
-            name = word + nxt if nxt in _ADMIN_SUFFIX else word
-            if (name.endswith(_ADMIN_SUFFIX) and 3 <= len(name) <= 8 and name not in _GENERIC_PLACES
-                    and not name.endswith(_GENERIC_SUFFIXES)):
+            name = word + nxt if nxt in ADMIN_SUFFIXES else word
+            if (name.endswith(ADMIN_SUFFIXES) and 3 <= len(name) <= 8 and name not in GENERIC_PLACES
+                    and not name.endswith(GENERIC_PLACE_SUFFIXES)):
                 found.append(name)
         return found
