@@ -60,7 +60,6 @@ class Settings:
     llm_passage_chars: int = -1  # characters kept of each passage; -1: the model's budget, 0: whole
     llm_temperature: float = 0.0
     llm_min_support: float = 0.5  # share of a sentence's character pairs its passage must contain
-    llm_rewrite: bool = True  # rewrite follow-ups with the LLM in llm mode (rule-based otherwise)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -34,8 +34,12 @@ if TYPE_CHECKING:  # imported for real only with --ablation: it pulls in LangCha
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT / "eval" / "qa.jsonl"
+STAFF_DATASET = ROOT / "eval" / "qa_staff.jsonl"  # written the way staff ask; its test split is frozen
 TYPE_LABELS = {"numeric": "数值", "fact": "事实", "list": "列举", "cross": "跨报告", "trad_query": "繁体提问",
-               "unanswerable": "无法回答", "followup": "追问"}
+               "unanswerable": "无法回答", "followup": "追问", "paraphrase": "换说法", "yes_no": "是非题",
+               "false_premise": "错误前提", "conversation": "多轮对话", "trap": "陷阱（报告无此数字）",
+               "typo": "地名错字", "trad": "繁体"}
+VERDICTS = {"yes": "是", "no": "否", "unknown": "报告未说明"}
 
 
 # -- dataset ---------------------------------------------------------------------------------
@@ -49,6 +53,8 @@ class Item:
     type: str
     unanswerable: bool
     split: str = "dev"
+    must_not: list[str] | None = None  # strings a right answer never contains (a trap's neighbouring figure)
+    verdict: str | None = None  # yes / no / unknown: what a yes/no answer must open with
 
 
 def load_items(path: str | Path = DATASET) -> list[Item]:
@@ -56,6 +62,8 @@ def load_items(path: str | Path = DATASET) -> list[Item]:
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if line.strip():
             raw = json.loads(line)
+            if "_header" in raw:  # a dataset's description line
+                continue
             items.append(Item(**{k: raw.get(k) for k in Item.__dataclass_fields__ if k in raw}))
     return items
 
@@ -87,6 +95,8 @@ class Outcome:
     first_text: float | None = None  # LLM mode: question in -> first checked sentence shown
     removed: int = 0  # LLM mode: generated sentences the grounding check removed
     fell_back: bool = False  # LLM mode: extractive answer given instead (model failed or not grounded)
+    wrong_figure: bool = False  # answered with a figure that is not the one asked for
+    searched: str = ""
 
 
 _MARKER = re.compile(r"\[\d+\]")
@@ -109,6 +119,23 @@ def ungrounded_numbers(text: str, citations: Sequence[Citation]) -> list[str]:
             if not re.search(rf"(?<![\d.])(?<!\d,){re.escape(n)}(?!\d)", cited)]  # 50 is not in 150 or 1,500
 
 
+def verdict_of(answer: Answer) -> str:
+    """yes / no / unknown, as the answer opens (a refusal or 报告未说明 is unknown)."""
+    text = answer.text.lstrip("（")
+    if answer.refused or "报告未说明" in text[:40]:
+        return "unknown"
+    body = re.sub(r"^（[^）]*）\s*", "", answer.text).strip()
+    if body.startswith(("否", "不是", "没有", "并非", "不")):
+        return "no"
+    return "yes" if body.startswith(("是", "有", "对")) else ""
+
+
+def forbidden(text: str, item: Item) -> bool:
+    """The answer gives a string the item forbids (a neighbouring figure for a trap)."""
+    folded = squash(_MARKER.sub("", text))
+    return any(squash(bad) in folded for bad in item.must_not or [])
+
+
 def _first_hit(passages: Sequence[Passage], item: Item) -> float:
     alternatives = [squash(a) for group in item.must for a in group]
     for p in passages:
@@ -121,7 +148,17 @@ def _first_hit(passages: Sequence[Passage], item: Item) -> float:
 def score(item: Item, answer: Answer, passages: Sequence[Passage], latency: float, mode: str = "extractive") -> Outcome:
     """One item's outcome; `passages` are the top-k search results for the standalone question."""
     refused = answer.refused
-    correct = refused if item.unanswerable else (not refused and satisfies(answer.text, item.must))
+    if item.verdict:
+        said = verdict_of(answer)
+        correct = said == item.verdict and (item.verdict == "unknown" or satisfies(answer.text, item.must))
+        refused = refused and item.verdict != "unknown"
+    elif item.unanswerable:
+        correct = refused
+    else:
+        correct = not refused and satisfies(answer.text, item.must) and not forbidden(answer.text, item)
+    wrong_figure = not answer.refused and not correct and (
+        forbidden(answer.text, item) or any(re.search(r"\d", a) for g in item.must for a in g)
+        or (item.unanswerable and bool(_NUMBER.search(_MARKER.sub("", answer.text)))))
     right_report = cited_contains = recall = rr = None
     if not item.unanswerable:
         recall = satisfies("".join(p.chunk.text for p in passages), item.must)
@@ -134,7 +171,7 @@ def score(item: Item, answer: Answer, passages: Sequence[Passage], latency: floa
                    sum(len(p.chunk.text) for p in passages), latency, answer.standalone_question,
                    tuple(dict.fromkeys(c.source for c in answer.citations)), ungrounded, answer.mode,
                    answer.timings.get("llm_ttft"), answer.timings.get("llm_first_text"), len(answer.removed),
-                   mode == "llm" and answer.mode != "llm" and not refused)
+                   mode == "llm" and answer.mode != "llm" and not refused, wrong_figure, answer.searched)
 
 
 def _rate(values: Sequence[bool | None]) -> float | None:
@@ -158,6 +195,10 @@ def summarize(outcomes: Sequence[Outcome]) -> dict:
         "answer_accuracy": _rate([o.correct for o in answerable]),
         "refusal_accuracy": _rate([o.correct for o in unanswerable]),
         "false_refusal_rate": _rate([o.refused for o in answerable]),
+        "false_refusals": sum(o.refused for o in answerable),
+        # answerable items refused although the answer was in the passages looked at
+        "refused_with_answer_in_passages": sum(bool(o.refused and o.recall) for o in answerable),
+        "wrong_figure_answers": sum(o.wrong_figure for o in outcomes),
         "overall_accuracy": _rate([o.correct for o in outcomes]),
         "citation_right_report": _rate([o.right_report for o in answerable]),
         "citation_contains_answer": _rate([o.cited_contains for o in answerable]),
@@ -295,6 +336,8 @@ COLUMNS: list[tuple[str, Callable[[dict], str]]] = [
     ("答案准确率", lambda s: _pct(s["answer_accuracy"])),
     ("拒答准确率", lambda s: _pct(s["refusal_accuracy"])),
     ("误拒率", lambda s: _pct(s["false_refusal_rate"])),
+    ("误拒（答案在检索段中）", lambda s: f"{s['false_refusals']}（{s['refused_with_answer_in_passages']}）"),
+    ("答错数字", lambda s: str(s["wrong_figure_answers"])),
     ("引用报告正确", lambda s: _pct(s["citation_right_report"])),
     ("引用段含答案", lambda s: _pct(s["citation_contains_answer"])),
     ("答案召回@k", lambda s: _pct(s["retrieval_recall_at_k"])),
@@ -397,11 +440,14 @@ def render_markdown(report: dict, failures: Sequence[Outcome]) -> str:
     lines += ["", f"## 错题（{len(failures)}）", ""]
     for o in failures:
         expected = "拒答" if o.item.unanswerable else " 且 ".join("/".join(g) for g in o.item.must)
+        if o.item.verdict:
+            expected = VERDICTS[o.item.verdict] + ("，" + expected if o.item.must else "")
         history = f"（对话历史 {len(o.item.history) // 2} 轮）" if o.item.history else ""
         answer = o.answer_text.replace("\n", " ")
         lines += [f"- **{o.item.id}** [{o.item.type}/{o.item.split}] {o.item.question}{history}",
                   f"  - 期望：{expected}",
-                  f"  - 回答：{answer}"]
+                  f"  - 回答：{answer}",
+                  f"  - 检索：{o.searched}"]
     return "\n".join(lines) + "\n"
 
 

@@ -472,6 +472,11 @@ class Index:
         n = len(self._bm25_ids)
         return float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
 
+    def vocabulary(self) -> list[str]:
+        """Every BM25 term of the collection (for meaning.py)."""
+        self._sync()
+        return list(self._df)
+
     def knows(self, phrase: str) -> bool:
         """True when every token of the phrase occurs somewhere in the corpus."""
         tokens = self.lexicon.tokens(phrase)

@@ -21,9 +21,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .answer import REFUSAL, is_simplified
+from .answering import REFUSAL, is_simplified
 from .config import Settings
-from .followup import CONTEXT_OPEN
 from .grounding import Checked, Source, best_sentences, check_stream, squash
 from .normalize import fold, sentence_spans
 from .records import Answer, Chunk, Citation
@@ -31,8 +30,6 @@ from .records import Answer, Chunk, Citation
 log = logging.getLogger(__name__)
 LOCAL_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 _FENCE = re.compile(r"</?\s*资料[^>]*>")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-REWRITE_SECONDS = 30.0  # a follow-up rewrite that takes longer is dropped for the rule-based one
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,6 @@ class Prompts:
     answer_system: str
     answer_user: str
     passage: str
-    condense: str
     refusal: str
     notices: dict[str, str]
 
@@ -83,7 +79,7 @@ class Prompts:
         return self.notices[key].replace("{detail}", detail)
 
 
-PROMPT_FILES = ("answer_system.txt", "answer_user.txt", "passage.txt", "condense.txt", "refusal.txt", "notices.txt")
+PROMPT_FILES = ("answer_system.txt", "answer_user.txt", "passage.txt", "refusal.txt", "notices.txt")
 
 
 @lru_cache(maxsize=8)
@@ -102,7 +98,7 @@ def load_prompts(directory: str | Path) -> Prompts:
         raise ValueError(f"prompts/notices.txt lacks {', '.join(sorted(missing))}")
     return Prompts(answer_system=text["answer_system.txt"].strip().replace("{refusal}", refusal),
                    answer_user=text["answer_user.txt"].strip(), passage=text["passage.txt"].strip(),
-                   condense=text["condense.txt"].strip(), refusal=refusal, notices=notices)
+                   refusal=refusal, notices=notices)
 
 
 def fenced(text: str) -> str:
@@ -187,26 +183,6 @@ class LLM:
     def complete(self, system: str, user: str, max_tokens: int | None = None, seconds: float | None = None) -> str:
         deadline = time.monotonic() + seconds if seconds else None
         return "".join(self.stream(system, user, deadline, max_tokens))
-
-    def rewrite(self, question: str, history: Sequence[dict], accept: Callable[[str], bool]) -> str | None:
-        """A standalone version of a follow-up, or None (no usable rewrite, or `accept` rejects it)."""
-        lines = []
-        for m in list(history)[-4:]:
-            who = "用户" if m.get("role") == "user" else "助手"
-            content = re.sub(r"\[\d+\]", "", str(m.get("content", "")))[:200].replace("\n", " ")
-            lines.append(f"{who}：{content}")
-        prompt = (self.prompts.condense.replace("{history}", "\n".join(lines) or "（无）")
-                  .replace("{question}", question))
-        try:
-            text = self.complete("你负责改写问题。", prompt, max_tokens=80, seconds=REWRITE_SECONDS)
-        except LLMError as exc:
-            log.info("follow-up rewrite failed (%s): using the rule-based one", exc.kind)
-            return None
-        line = next((ln for ln in text.strip().splitlines() if ln.strip()), "")
-        line = re.sub(r"^(?:改写后的问题|问题)[:：]\s*", "", line.strip()).strip("“”\"' ")
-        if not line or len(line) > 150 or not _CJK.search(line) or squash(self.prompts.refusal) in squash(line):
-            return None
-        return line if accept(line) else None
 
     def close(self) -> None:
         if self.server is not None:
@@ -321,8 +297,7 @@ def build_prompt(prompts: Prompts, question: str, given: Sequence[Given]) -> str
         section = f" · {g.chunk.section}" if g.chunk.section else ""
         blocks.append(prompts.passage.replace("{n}", str(g.n)).replace("{title}", fenced(m.title))
                       .replace("{section}", fenced(section)).replace("{text}", fenced(g.text)))
-    ask = question.replace(CONTEXT_OPEN, "（上文话题：", 1) if CONTEXT_OPEN in question else question
-    return prompts.answer_user.replace("{passages}", "\n\n".join(blocks)).replace("{question}", ask)
+    return prompts.answer_user.replace("{passages}", "\n\n".join(blocks)).replace("{question}", question)
 
 
 # ----------------------------------------------------------------------------------- answering

@@ -1,51 +1,49 @@
-"""Extractive answering: pick the report sentences that answer the question, cite them, or refuse.
+"""Evidence: the report sentences that answer a question, scored, picked, cited, or none.
 
 A sentence answers when it covers the question's key terms, weighted by how rare each term is in
 the collection. A key term that the report being asked about never uses counts against the answer
 with extra weight: that is what makes a question about a figure the report does not hold fall
-below the threshold instead of being answered with a neighbouring fact.
+below the threshold instead of being answered with a neighbouring fact. A term the asker phrased
+in words the collection never uses is looked up by meaning (meaning.py): a sentence holding one of
+its nearest collection terms earns that term's weight, scaled by how near it is.
+
+A figure question is answered only by a sentence whose figure is of the kind asked: its measure
+word (人 vs 次), and its qualifier (累计 vs 新增, 收到 vs 审结) must not contradict the question's.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .followup import CONTEXT_OPEN
-from .normalize import fold, sentence_spans
-from .records import Chunk, Citation, Passage, ReportMeta
-from .retrieve import Route
-from .tokens import Lexicon
+from ..genre import QUALIFIER_GROUPS
+from ..normalize import fold, sentence_spans
+from ..records import Chunk, Citation, Passage
 
-NUMERIC_Q = re.compile(r"多少|几[个项次件家名人条起批所支场期天年]|比例|比率|占比|数量|金额|率是|率为|率达|百分|排名|第几|规模")
-LIST_Q = re.compile(r"哪些|有什么|有何|包括|措施|做法|举措|问题|不足|计划|打算|安排|几个方面|哪几|内容|经验|成效|短板|弱项")
-CROSS_Q = re.compile(r"哪些地方|哪些地区|哪些报告|哪些市|哪些县|哪些区|哪几个地方|哪几份|哪个地方|哪个地区|哪份报告|哪个报告|"
-                     r"哪个市|哪个县|哪个区|哪[两几三四]个(?:地方|地区|市|县|区)|各地|分别|各自|几个地方|几份报告|对比|比较|共同|都提到|均")
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个项次件家名人条起批所支场期]")
 # Words a question uses to frame what it asks (comparisons, abstract nouns): they count, but little.
-_LIGHT_WORDS = frozenset("""上一年 上年 去年 前一年 同比 相比 比 较 下降 上升 增长 提高 减少 增加 成果 取得 进展 效果 成效
-    做法 措施 举措 情况 方面 工作 数量 结果 内容 处理 比例 经过 实现 开展 推进 加强 提升 有关 相关 全年 一年""".split())
+LIGHT_WORDS = frozenset("""上一年 上年 去年 前一年 同比 相比 比 较 下降 上升 增长 提高 减少 增加 成果 取得 进展 效果 成效
+    做法 措施 举措 情况 方面 工作 数量 结果 内容 处理 比例 经过 实现 开展 推进 加强 提升 有关 相关 全年 一年 多少 具体
+    数字 数据 怎么 开展 落实 变化 变 了 没 有没有 是不是 是否 吗""".split())
 # A word the collection never uses is more often the asker's phrasing than a missing concept ...
 UNKNOWN_WEIGHT = 1.5
 UNKNOWN_WEIGHT_LONG = 4.0  # ... unless it is a compound noun (生产总值, 纠错率): that names a missing concept
 # ... while a word other reports use but this report never does is evidence the answer is not there.
 ABSENT_FACTOR = 1.5
 CONTEXT_FACTOR = 0.5
-REFUSAL = "抱歉，现有报告中没有找到能够回答这个问题的内容。"
-
-# The closing sections every report has: problems found, and next year's plans.
-_PROBLEM_Q = re.compile(r"问题|不足|短板|弱项|差距|困难|薄弱")
-_PLAN_Q = re.compile(r"计划|安排|打算|下一步|下步|思路|明年|来年|下一年|今后|工作要点|部署")
-_PROBLEM_H = re.compile(r"问题|不足|短板|差距")
-_PLAN_H = re.compile(r"计划|安排|打算|下一步|下步|思路|要点|展望")
-_LIST_ASK = re.compile(r"哪些|有什么|有哪|哪几|几个方面|几方面|包括|主要内容|什么安排|如何安排|怎么安排|打算")
-_LEVEL1 = re.compile(r"^[一二三四五六七八九十]+[、.．]")
-_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+是|\d{1,2}[.、．])")
-_PLAN_START = re.compile(r"^(?:下一步|下步|今后|20\d{2}年.{0,10}?将)")
-_LIST_CHARS = 700
 _LIST_CONTINUE = 3
-_MAX_ITEMS = 8
+# Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
+MEASURES: dict[str, str] = {
+    **dict.fromkeys("人名位", "people"), "人次": "people",
+    **dict.fromkeys(["件", "宗", "起", "件次", "宗次"], "cases"),
+    **dict.fromkeys(["次", "场", "期", "轮", "场次", "批次"], "events"),
+    **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
+    **dict.fromkeys(["元", "万元", "亿元"], "money"),
+}
+# A figure: arabic (or Chinese numerals with a measure word), magnitude, 余/多, then its measure word.
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?(?:万\d+千)?|[一二两三四五六七八九十百千]+(?=[余多万亿]?[个项次件家名人条起批所支场期天套台辆张户]))"
+                     r"(?:余|多)?(万|亿)?(余|多)?(个百分点|百分点|件次|宗次|人次|场次|批次|万元|亿元|%|[\u4e00-\u9fff])?")
 
 
 @dataclass
@@ -59,43 +57,66 @@ class Scored:
 
 @dataclass
 class Query:
-    """What the extractor needs to know about one (standalone) question."""
+    """What the extractor needs to know about one (standalone) question; made by the plan."""
 
     text: str
     terms: list[str]
-    context: frozenset[str]  # terms carried over from earlier turns: they count half
-    numeric: bool
-    listing: bool
-    intent: str | None
+    context: frozenset[str] = frozenset()  # terms carried over from earlier turns: they count half
+    numeric: bool = False
+    listing: bool = False
+    # Terms asked in words the collection lacks -> (collection term, similarity) nearest by meaning.
+    expansions: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    measure: str | None = None  # what a figure question counts (MEASURES' values)
+    qualifiers: frozenset[str] = frozenset()  # QUALIFIER_GROUPS keys the question names
+    rates: tuple[str, ...] = ()  # the X率 a rate question names (with its equivalents by meaning)
 
 
-def parse_query(text: str, lexicon: Lexicon, metas: Sequence[ReportMeta]) -> Query:
-    ask, _, carried = text.partition(CONTEXT_OPEN)
-    terms = key_terms(ask, lexicon, metas)
-    context = [t for t in key_terms(carried, lexicon, metas) if t not in terms]
-    return Query(text=text, terms=terms + context, context=frozenset(context), numeric=bool(NUMERIC_Q.search(ask)),
-                 listing=bool(LIST_Q.search(ask)), intent=list_intent(ask))
+def figures(sentence: str) -> list[tuple[str, str, int]]:
+    """(figure as written, measure word, start) of each counted figure in a sentence."""
+    return [(m.group(0), m.group(4) or "", m.start()) for m in _FIGURE.finditer(fold(sentence))
+            if not re.fullmatch(r"20\d{2}", m.group(1)) or (m.group(4) or "") not in ("年", "")]
 
 
-def key_terms(question: str, lexicon: Lexicon, metas: Sequence[ReportMeta]) -> list[str]:
-    """Content words of the question, without the region and year names that routing already used."""
-    names = {a for m in metas for a in m.aliases}
-    terms: list[str] = []
-    for word in lexicon.words(question):
-        if word in names or re.fullmatch(r"20\d{2}|\d+|[a-z]", word) or word in terms:
-            continue
-        terms.append(word)
-    return terms
+def qualifiers_in(text: str) -> frozenset[str]:
+    folded = fold(text)
+    return frozenset(k for k, words in QUALIFIER_GROUPS.items() if any(w in folded for w in words))
 
 
-def list_intent(question: str) -> str | None:
-    """'plans' or 'problems' when a list question asks for a report's closing sections."""
+def measure_asked(question: str) -> str | None:
+    """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
-    if not _LIST_ASK.search(q) or NUMERIC_Q.search(q):
-        return None
-    if _PLAN_Q.search(q):
-        return "plans"
-    return "problems" if _PROBLEM_Q.search(q) else None
+    if re.search(r"率|比例|占比|百分", q):
+        return "share"
+    m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元])", q)
+    return MEASURES.get(m.group(1)) if m else None
+
+
+def figure_fits(query: Query, sentence: str) -> bool:
+    """True when the sentence holds a figure of the kind the question asks for.
+
+    A figure fits when its measure word counts what was asked (when the question says) and the
+    sentence does not qualify it in a way the question excludes: 累计 for a 新增 question, 收到/受理
+    for 审结/办结, and the reverse.
+    """
+    found = figures(sentence)
+    if not found:
+        return False
+    if query.measure:
+        found = [f for f in found if MEASURES.get(f[1]) == query.measure]
+        if not found:
+            return False
+    folded = fold(sentence)
+    if query.rates and not any(r in folded for r in query.rates):
+        return False  # 通过率 is not answered by 覆盖率
+    if not query.qualifiers:
+        return True
+    have = qualifiers_in(sentence)
+    exclusive = (("cumulative", "new"), ("received", "concluded"))
+    for a, b in exclusive:
+        for asked, other in ((a, b), (b, a)):
+            if asked in query.qualifiers and other in have and asked not in have:
+                return False
+    return True
 
 
 class Extractor:
@@ -128,7 +149,7 @@ class Extractor:
         for term in query.terms:
             idf = self.idf(term)
             weight = (UNKNOWN_WEIGHT_LONG if len(term) >= 3 else UNKNOWN_WEIGHT) if idf is None else idf
-            if term in _LIGHT_WORDS:
+            if term in LIGHT_WORDS:
                 weight *= 0.3
             if term in query.context:
                 weight *= CONTEXT_FACTOR
@@ -139,6 +160,8 @@ class Extractor:
                 got += weight
             elif term in h:
                 got += 0.5 * weight
+            elif term in query.expansions and any(alt in s for alt, _ in query.expansions[term]):
+                got += weight * max(sim for alt, sim in query.expansions[term] if alt in s)
             elif pieces and term in pieces:
                 got += 0.6 * weight * sum(p in s for p in pieces[term]) / len(pieces[term])
         score = got / total if total else 0.0
@@ -203,43 +226,6 @@ class Extractor:
         return extended
 
 
-def _closing_section(text: str, intent: str) -> tuple[int, int] | None:
-    """Span of the report's problems or plans section (after its heading), narrowed when one section holds both."""
-    lines, pos = [], 0
-    for line in text.split("\n"):
-        lines.append((pos, line.strip()))
-        pos += len(line) + 1
-    heading_re = _PROBLEM_H if intent == "problems" else _PLAN_H
-    for i, (start, line) in enumerate(lines):
-        if not (_LEVEL1.match(line) and heading_re.search(fold(line))):
-            continue
-        end = next((s for s, l in lines[i + 1:] if _LEVEL1.match(l)), len(text))
-        body = [(s, l) for s, l in lines[i + 1:] if s < end and l]
-        if _PROBLEM_H.search(fold(line)) and _PLAN_H.search(fold(line)):
-            split = next((s for s, l in body if _PLAN_START.match(fold(l))), end)
-            return (body[0][0] if body else end, split) if intent == "problems" else (split, end)
-        return (body[0][0] if body else end, end)
-    return None
-
-
-def closing_items(text: str, intent: str) -> list[tuple[int, int]]:
-    """Sentence spans listing the section's items: item headings (（一）, 一是) or, with none, its sentences."""
-    span = _closing_section(text, intent)
-    if not span:
-        return []
-    sentences = sentence_spans(text, *span)
-    items = [(a, b) for a, b in sentences if _ITEM.match(text[a:b])]
-    if not items:
-        items = sentences[1:] if len(sentences) > 1 else sentences  # the first sentence introduces
-    kept, size = [], 0
-    for a, b in items[:_MAX_ITEMS]:
-        if size + (b - a) > _LIST_CHARS and kept:
-            break
-        kept.append((a, b))
-        size += b - a
-    return kept
-
-
 def scored_spans(spans: list[tuple[int, int]], text: str, chunks: list[Chunk], coverage: float) -> list[Scored]:
     """Sentence spans of a report as Scored records, each cited with the chunk that holds it."""
     found = []
@@ -259,30 +245,24 @@ def citation_for(scored: list[Scored]) -> Citation:
                     start=min(s.start for s in scored), end=max(s.end for s in scored))
 
 
-def compose(groups: list[list[Scored]], simplified: bool, per_report: bool) -> tuple[str, list[Citation]]:
-    """Answer text with [n] markers, one citation per passage; one line per report for cross-report answers."""
+def report_head(meta, per_report: bool) -> str:
+    return f"{meta.region}（{meta.year}年）：" if per_report else f"据{meta.region}{meta.year or ''}年报告："
+
+
+def compose(groups: Sequence[tuple[str, Sequence[Scored]]], simplified: bool) -> tuple[str, list[Citation]]:
+    """Answer text with [n] markers, one line per (head, sentences) group, one citation per passage."""
     by_chunk: dict[str, int] = {}
     lines = []
-    for group in groups:
+    for head, group in groups:
         parts = []
         for s in group:
             number = by_chunk.setdefault(s.passage.chunk.id, len(by_chunk) + 1)
             parts.append(f"{fold(s.text) if simplified else s.text}[{number}]")
-        m = group[0].passage.chunk.meta
-        head = f"{m.region}（{m.year}年）：" if per_report else f"据{m.region}{m.year or ''}年报告："
         lines.append(head + "".join(parts))
-    citations = [citation_for([s for g in groups for s in g if s.passage.chunk.id == cid])
+    every = [s for _, g in groups for s in g]
+    citations = [citation_for([s for s in every if s.passage.chunk.id == cid])
                  for cid in sorted(by_chunk, key=by_chunk.__getitem__)]
     return "\n".join(lines), citations
-
-
-def refusal(route: Route) -> str:
-    reasons = []
-    if route.unknown_places:
-        reasons.append(f"资料库中没有{'、'.join(dict.fromkeys(route.unknown_places))}的报告")
-    if route.missing:
-        reasons.append(route.missing)
-    return REFUSAL + ("（" + "；".join(reasons) + "）" if reasons else "")
 
 
 def is_simplified(question: str) -> bool:

@@ -1,0 +1,261 @@
+"""The question plan: made once per question from the question, the conversation and the catalog.
+
+It says which reports a question is about (regions, with the years each has), what it asks
+(intent), its topic terms, the parts of a multi-part question, and what was taken from which
+earlier turn. Every later step reads the plan; nothing re-parses the question string.
+
+Follow-ups: a region switch keeps the topic and uses the new region's own years (when the carried
+year is missing there, the years it has, said in a note); a topic switch keeps region and year;
+"这个比例 / 这两项" bring the earlier turns' topics along; a question over several reports
+(哪些地方 / 各地) is never narrowed to the region talked about before.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..genre import (ASCENDING_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
+                     RANK_Q, REFERS_BACK, WHICH_NOT_Q, YEAR, YES_NO_Q)
+from ..normalize import fold
+from ..records import ReportMeta
+from ..retrieve import Route
+
+Message = dict[str, str]
+Filters = dict[str, object]
+INTENTS = ("figure", "fact", "list", "yes_no", "compare", "rank", "which", "which_not", "problems", "plans")
+# Filler a follow-up wraps its topic in: 那执法方面呢 -> 执法.
+_FILLER = re.compile(r"方面|情况|工作|这块|这一块|那块|领域|的|了|呢|呀|啊|吧|又|再|也|还|咋样|怎么样|如何|咋|一下|看看|说说|讲讲")
+_BACK_TWO = re.compile(r"这两|两项|两个数|二者|两者|这几|这些")
+
+
+@dataclass
+class Carry:
+    """Something a follow-up took from an earlier turn."""
+
+    what: str  # 地区 / 年份 / 话题
+    value: str
+    turn: int  # 1-based number of the user turn it came from
+
+
+@dataclass
+class QuestionPlan:
+    question: str  # this turn, as asked (cleaned)
+    ask: str  # the words the answer is judged against: this turn's, or the previous ask for "那X呢"
+    intent: str = "fact"
+    regions: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    sources: list[str] | None = None  # reports in scope; None: all
+    cross: bool = False  # answered report by report
+    descending: bool = True  # order of a ranking
+    topic: str = ""  # what it is about, without places, years and question words
+    context: str = ""  # topic words of earlier turns this question refers to (they count half)
+    carried: list[Carry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # told to the user with the answer
+    unknown_places: list[str] = field(default_factory=list)
+    missing: str = ""  # why no report matches
+    parts: list["QuestionPlan"] = field(default_factory=list)
+    segments: dict[str, str] = field(default_factory=dict)  # "贺州的X和湛江的Y分别…": each region's own ask
+
+    @property
+    def text(self) -> str:
+        """The standalone question: what is searched."""
+        where = "".join(self.regions) if not self.cross or self.regions else ""
+        when = "、".join(f"{y}年" for y in self.years)
+        body = self.ask
+        return f"{where}{when}{body}" + (f" {self.context}" if self.context else "")
+
+    @property
+    def searched(self) -> str:
+        """What was searched, as shown under the answer."""
+        if self.parts:
+            return "；".join(p.searched for p in self.parts)
+        scope = "、".join(self.regions) if self.regions else ("全部报告" if self.cross or self.sources is None else "")
+        when = "、".join(f"{y}年" for y in self.years)
+        words = " ".join(filter(None, [scope, when, self.topic, self.context]))
+        return f"按「{words.strip()}」检索"
+
+    @property
+    def figure(self) -> bool:
+        return self.intent in ("figure", "compare", "rank") or bool(FIGURE_Q.search(fold(self.ask)))
+
+
+def classify(ask: str, named_regions: int) -> tuple[str, bool, bool]:
+    """(intent, answered report by report, descending) of one question's own words."""
+    q = fold(ask)
+    cross = (bool(CROSS_Q.search(q)) and named_regions != 1) or named_regions > 1
+    descending = not ASCENDING_Q.search(q)
+    if WHICH_NOT_Q.search(q):
+        return "which_not", True, descending
+    if RANK_Q.search(q) and named_regions != 1:
+        return "rank", True, descending
+    if LIST_ASK.search(q) and not FIGURE_Q.search(q) and not cross:
+        if PLAN_Q.search(q):
+            return "plans", False, descending
+        if PROBLEM_Q.search(q):
+            return "problems", False, descending
+    if YES_NO_Q.search(q) and not cross:
+        return "yes_no", False, descending
+    if FIGURE_Q.search(q):
+        return ("compare" if cross else "figure"), cross, descending
+    if cross:
+        return "which", True, descending
+    return ("list" if LIST_Q.search(q) else "fact"), False, descending
+
+
+def topic_of(text: str, metas: Sequence[ReportMeta]) -> str:
+    """What a question is about: without region names, years, question words and filler."""
+    t = fold(text)
+    for alias in sorted({a for m in metas for a in m.aliases if a}, key=len, reverse=True):
+        t = t.replace(alias, "")
+    t = YEAR.sub("", t)
+    t = ELLIPTIC_HEAD.sub("", t.strip())
+    t = QUESTION_WORDS.sub(" ", t)
+    t = _FILLER.sub(" ", t)
+    return re.sub(r"[\W_]+", " ", t).strip()
+
+
+def _strip_place(text: str, metas: Sequence[ReportMeta], regions: Sequence[str]) -> str:
+    """The question without the names of the given regions (to swap another region in)."""
+    t = fold(text)
+    for alias in sorted({a for m in metas if m.region in regions for a in m.aliases if a}, key=len, reverse=True):
+        t = t.replace(alias, "")
+    return YEAR.sub("", t)
+
+
+class Planner:
+    """Makes QuestionPlans; `route` reads the regions and years a text names (Retriever.route)."""
+
+    def __init__(self, route: Callable[[str, Mapping[str, ReportMeta], Filters | None], Route]) -> None:
+        self.route = route
+
+    def plan(self, question: str, history: Sequence[Message] | None, metas: Mapping[str, ReportMeta],
+             filters: Filters | None = None) -> QuestionPlan:
+        users = [m["content"] for m in history or [] if m.get("role") == "user" and m.get("content")]
+        previous = None
+        for n, turn in enumerate(users, 1):
+            previous = self._single(turn, previous, metas, filters, n)
+        parts = _split(question)
+        if len(parts) == 1:
+            return self._single(question, previous, metas, filters, len(users) + 1)
+        planned: list[QuestionPlan] = []
+        for part in parts:
+            planned.append(self._single(part, planned[-1] if planned else previous, metas, filters, len(users) + 1,
+                                        same_turn=bool(planned)))
+        top = QuestionPlan(question=question, ask=question, intent="parts", parts=planned)
+        top.regions = list(dict.fromkeys(r for p in planned for r in p.regions))
+        top.years = sorted({y for p in planned for y in p.years})
+        top.notes = list(dict.fromkeys(n for p in planned for n in p.notes))
+        return top
+
+    def _single(self, question: str, previous: QuestionPlan | None, metas: Mapping[str, ReportMeta],
+                filters: Filters | None, turn: int, same_turn: bool = False) -> QuestionPlan:
+        own = self.route(question, metas, filters)
+        intent, cross, descending = classify(question, len(own.regions))
+        plan = QuestionPlan(question=question, ask=question, intent=intent, regions=list(own.regions),
+                            years=list(own.years), sources=own.sources, cross=cross, descending=descending,
+                            unknown_places=list(own.unknown_places), missing=own.missing,
+                            notes=list(getattr(own, "notes", []) or []))
+        plan.topic = topic_of(question, list(metas.values()))
+        if len(own.regions) > 1:
+            plan.segments = region_segments(question, own.regions, list(metas.values()))
+        if previous is None or previous.intent == "parts":
+            return plan
+        source_turn = turn if same_turn else turn - 1
+        values = list(metas.values())
+        named_place = bool(own.regions or own.unknown_places)
+        own_topic = topic_of(question, values)
+        carried_region = False
+        split_only = cross and not CROSS_Q.search(SPLIT_Q.sub("", fold(question)))
+        if not named_place and (not cross or split_only) and previous.regions:
+            plan.regions = list(previous.regions)
+            plan.carried.append(Carry("地区", "、".join(previous.regions), source_turn))
+            carried_region = True
+            plan.intent, plan.cross, plan.descending = classify(question, len(plan.regions))
+            cross = plan.cross
+        if not own.years and previous.years and not cross:
+            if carried_region:
+                plan.years = list(previous.years)
+                plan.carried.append(Carry("年份", "、".join(map(str, previous.years)), source_turn))
+            elif own.regions:
+                self._years_for_switch(plan, previous, metas, source_turn)
+        if not own_topic:
+            # "那湛江呢？" / "2023年呢？": the previous question about the new region or year.
+            plan.ask = _strip_place(previous.ask, values, previous.regions)
+            plan.topic = previous.topic
+            plan.intent, plan.cross, plan.descending = previous.intent, previous.cross or cross, previous.descending
+            plan.context = previous.context
+            plan.carried.append(Carry("话题", topic_of(previous.ask, values), source_turn))
+        elif ELLIPTIC_TAIL.search(question.strip()) and REFERS_BACK.sub("", own_topic).strip():
+            # "那执法方面呢？": another topic, same region and year, asked the same way.
+            if plan.intent in ("fact", "list") and previous.intent not in ("fact", "list"):
+                plan.intent, plan.cross = previous.intent, previous.cross or plan.cross
+        elif REFERS_BACK.search(fold(question)):
+            earlier = [previous.context] if _BACK_TWO.search(fold(question)) and previous.context else []
+            plan.context = " ".join(dict.fromkeys(earlier + [topic_of(previous.ask, values)])).strip()
+            plan.carried.append(Carry("话题", plan.context, source_turn))
+            if plan.intent in ("fact", "list") and previous.figure:
+                plan.intent = "figure"
+        if (plan.carried or plan.years != own.years) and not plan.missing:
+            self._reroute(plan, metas, filters)
+        return plan
+
+    def _years_for_switch(self, plan: QuestionPlan, previous: QuestionPlan, metas: Mapping[str, ReportMeta],
+                          turn: int) -> None:
+        """A region switch keeps the year only where the new region has it; otherwise its own years, said."""
+        have = sorted({m.year for m in metas.values() if m.region in plan.regions and m.year})
+        keep = [y for y in previous.years if y in have]
+        if keep:
+            plan.years = keep
+            plan.carried.append(Carry("年份", "、".join(map(str, keep)), turn))
+        elif have:
+            plan.notes.append(f"资料库中没有{'、'.join(plan.regions)}{'、'.join(map(str, previous.years))}年的报告，"
+                              f"按其{'、'.join(map(str, have))}年的报告回答")
+
+    def _reroute(self, plan: QuestionPlan, metas: Mapping[str, ReportMeta], filters: Filters | None) -> None:
+        """Reports in scope for what the question named plus what it carried over."""
+        wanted: Filters = dict(filters or {})
+        if plan.regions:
+            wanted["region"] = plan.regions
+        if plan.years:
+            wanted["year"] = plan.years
+        route = self.route("", metas, wanted)
+        plan.sources, plan.missing = route.sources, route.missing
+
+
+def region_segments(question: str, regions: list[str], metas: Sequence[ReportMeta]) -> dict[str, str]:
+    """For "贺州的X和高新区的Y分别…", the part of the question about each region (X, Y) plus the shared ending.
+
+    Only when every part has words of its own; "富源和湛江都…" keeps the whole question for both.
+    """
+    q = fold(question)
+    where = []
+    for region in regions:
+        aliases = {a for m in metas if m.region == region for a in m.aliases} or {region}
+        pos = min((q.find(a) for a in aliases if a in q), default=-1)
+        if pos >= 0:
+            where.append((pos, region))
+    where.sort()
+    if len(where) < 2:
+        return {}
+    ends = [p for p, _ in where[1:]] + [len(q)]
+    tail_ask = re.split(r"[,，]", q[ends[-2]:])[-1]
+    segments = {}
+    for (start, region), end in zip(where, ends):
+        own = q[start:end]
+        if len(re.sub(r"[\W_]|和|与|及|的|、", "", own)) < 6:
+            return {}
+        segments[region] = own if end == len(q) else own + tail_ask
+    return segments
+
+
+def _split(question: str) -> list[str]:
+    """A question that asks two things ("...叫什么?...有多少?") is two questions; a short tail joins the last."""
+    pieces = [p for p in re.split(r"(?<=[?？])", question) if p.strip()]
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and len(re.sub(r"[\W_]", "", piece)) < 4:
+            parts[-1] += piece
+        else:
+            parts.append(piece)
+    return parts or [question]

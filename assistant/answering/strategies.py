@@ -1,0 +1,278 @@
+"""One small strategy per kind of question, each `answer(plan, tools) -> Found`.
+
+Strategies read the plan and search through `Tools`, so each can be tested with a fake search
+over a few hand-made passages. They return evidence (lines of report sentences) or a reason to
+decline; `answering.answer_plan` turns that into the user's Answer.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from ..normalize import fold
+from ..records import Chunk, Passage, ReportMeta
+from .evidence import (LIGHT_WORDS, Extractor, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
+                       report_head, scored_spans)
+from .plan import QuestionPlan
+from .sections import closing_items
+
+_MAX_REPORTS = 8  # a cross-report answer looks at this many reports at most (the best by a wide search)
+_NAMED_RELIEF = 0.8  # threshold factor for a report the question names
+_CROSS_RELATIVE = 0.6  # an unnamed report must reach this share of the best report's coverage
+_PER_REPORT_SENTENCES = 2
+_UP = re.compile(r"增加|增长|上升|提高|提升|增多|多了|涨|升高|攀升|长了|变长|延长|高了")
+_DOWN = re.compile(r"下降|减少|降低|下滑|少了|回落|降幅|缩短|短了|低了")
+_ASKING = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
+_NONE_OF = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
+_TENTHS = re.compile(r"([一二三四五六七八九])成")
+_MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
+_LESS = re.compile(r"低于|不到|少于|以下|不足|未达")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?")
+
+
+@dataclass
+class Tools:
+    """What strategies may use: search, the extractor, and read access to the reports."""
+
+    search: Callable[[str, list[str] | None, int], list[Passage]]
+    extractor: Extractor
+    metas: Callable[[], dict[str, ReportMeta]]
+    document_text: Callable[[str], str]
+    folded_text: Callable[[str], str]
+    chunks_of: Callable[[str], list[Chunk]]
+    words: Callable[[str], list[str]]  # content words of a question (Lexicon.words)
+    near: Callable[[list[str]], dict[str, list[tuple[str, float]]]]  # meaning.Meanings.near
+    top_k: int = 5
+
+
+@dataclass
+class Found:
+    """Evidence lines (a head, then cited sentences) or, when `refused`, why not."""
+
+    lines: list[tuple[str, list[Scored]]] = field(default_factory=list)
+    refused: bool = False
+    reason: str = ""
+    passages: list[Passage] = field(default_factory=list)
+
+
+# -- the question as the extractor sees it --------------------------------------------------
+def key_terms(text: str, tools: Tools) -> list[str]:
+    """Content words, without the region names and years that routing already used."""
+    names = {a for m in tools.metas().values() for a in m.aliases}
+    terms: list[str] = []
+    for word in tools.words(text):
+        if word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) or word in terms:
+            continue
+        terms.append(word)
+    return terms
+
+
+def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Query:
+    terms = key_terms(plan.ask, tools)
+    context = [t for t in key_terms(plan.context, tools) if t not in terms] if plan.context else []
+    texts = [tools.folded_text(s) for s in (sources if sources is not None else list(tools.metas()))[:_MAX_REPORTS]]
+    strange = [t for t in terms + context if t not in LIGHT_WORDS and (tools.extractor.idf(t) is None
+                                                                      or not any(t in x for x in texts))]
+    expansions = tools.near(strange) if strange else {}
+    rates = tuple(r for t in terms if t.endswith("率") and len(t) >= 3
+                  for r in [t] + [alt for alt, _ in expansions.get(t, [])])
+    return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=plan.figure,
+                 listing=plan.intent in ("list", "which", "problems", "plans"),
+                 expansions=expansions, rates=rates if plan.figure else (),
+                 measure=measure_asked(plan.ask) if plan.figure else None,
+                 qualifiers=qualifiers_in(plan.ask) if plan.figure else frozenset())
+
+
+def search_text(plan: QuestionPlan, query: Query) -> str:
+    """The standalone question plus the collection's words for what it asked in other words."""
+    extra = [alt for alts in query.expansions.values() for alt, _ in alts]
+    return plan.text + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
+
+
+def _fitting(query: Query, scored: list[Scored]) -> list[Scored]:
+    return [s for s in scored if figure_fits(query, s.text)] if query.numeric else scored
+
+
+# -- strategies -------------------------------------------------------------------------------
+def single(plan: QuestionPlan, tools: Tools) -> Found:
+    """Figure, fact and list questions about the reports in scope: the best sentences of the best report."""
+    query = make_query(plan, tools, plan.sources)
+    passages = tools.search(search_text(plan, query), plan.sources, tools.top_k)
+    scored = tools.extractor.score(query, passages)
+    picked = tools.extractor.pick(_fitting(query, scored), query.listing)
+    if picked:
+        head = report_head(picked[0].passage.chunk.meta, False)
+        return Found([(premise(plan.ask, picked) + head, picked)], passages=passages)
+    if query.numeric and tools.extractor.pick(scored, False):
+        return Found(refused=True, passages=passages, reason=f"报告未给出{_asked(plan)}的具体数字。")
+    return Found(refused=True, passages=passages)
+
+
+def sections(plan: QuestionPlan, tools: Tools) -> Found:
+    """Problems found / next year's plans: the items of that closing section of the report."""
+    source = plan.sources[0] if plan.sources and len(plan.sources) == 1 else None
+    if source is None:
+        top = tools.search(plan.text, plan.sources, 1)
+        source = top[0].chunk.source if top else None
+    items = _closing(source, plan.intent, tools) if source else []
+    if not items:
+        return single(plan, tools)
+    return Found([(report_head(items[0].passage.chunk.meta, False), items)], passages=[i.passage for i in items])
+
+
+def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
+    """是 / 否 / 报告未说明 first, then the evidence."""
+    found = single(plan, tools)
+    if found.refused:
+        if plan.sources is not None and not plan.sources:
+            return found
+        return Found(refused=True, passages=found.passages,
+                     reason=f"报告未说明{_asked(plan)}的情况。" if not found.reason else "报告未说明。" + found.reason)
+    evidence = fold("".join(s.text for _, g in found.lines for s in g))
+    head, group = found.lines[0]
+    return Found([(f"{verdict(plan.ask, evidence)}{head}", group)] + found.lines[1:], passages=found.passages)
+
+
+def cross(plan: QuestionPlan, tools: Tools) -> Found:
+    """Questions over several reports (哪些地方 / 各地 / 分别 / 排名 / 哪份没写): report by report."""
+    metas = tools.metas()
+    candidates = plan.sources if plan.sources is not None else list(metas)
+    query = make_query(plan, tools, candidates)
+    text = search_text(plan, query)
+    if len(candidates) > _MAX_REPORTS:
+        wide = tools.search(text, candidates, 30)
+        candidates = list(dict.fromkeys(p.chunk.source for p in wide))[:_MAX_REPORTS]
+    named = bool(plan.regions)
+    floor = tools.extractor.threshold * (_NAMED_RELIEF if named else 1.0)
+    groups: dict[str, list[Scored]] = {}
+    looked: list[Passage] = []
+    for source in candidates:
+        own_query, own_text = query, text
+        segment = plan.segments.get(metas[source].region)
+        if segment:
+            own_plan = replace(plan, ask=segment, regions=[metas[source].region], segments={})
+            own_query = make_query(own_plan, tools, [source])
+            own_text = search_text(own_plan, own_query)
+        found = tools.search(own_text, [source], 3)
+        looked.extend(found)
+        group = tools.extractor.pick(_fitting(own_query, tools.extractor.score(own_query, found)), query.listing, floor)
+        if group:
+            groups[source] = group[:_PER_REPORT_SENTENCES + int(query.listing)]
+    if groups and not named:
+        best = max(g[0].coverage for g in groups.values())
+        groups = {s: g for s, g in groups.items() if g[0].coverage >= _CROSS_RELATIVE * best}
+    silent = [metas[s] for s in candidates if s not in groups]
+    if not groups and plan.intent != "which_not":
+        return Found(refused=True, passages=looked)
+    if plan.intent == "rank":
+        return Found(_ranked(plan, query, groups, metas) + _silent_line(silent), passages=looked)
+    ordered = sorted(groups.items(), key=lambda kv: -kv[1][0].coverage)
+    lines = [(report_head(metas[s], True), g) for s, g in ordered]
+    if plan.intent == "which_not":
+        names = "、".join(_name(m) for m in silent) or "无（各报告都写到了）"
+        return Found([(f"没有写到的报告：{names}。", [])] + ([("写到的报告：", [])] + lines if lines else []),
+                     passages=looked)
+    return Found(lines + _silent_line(silent), passages=looked)
+
+
+def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
+            metas: dict[str, ReportMeta]) -> list[tuple[str, list[Scored]]]:
+    """Reports ordered by the figure of their best fitting sentence; those without a comparable one named."""
+    valued, other = [], []
+    for source, group in groups.items():
+        figure = next(((f, s) for s in group for f in figures(s.text) if figure_fits(query, f[0])), None)
+        value = _value(figure[0][0]) if figure else None
+        (valued if value is not None else other).append((source, group, value, figure))
+    units = {f[0][1] for _, _, _, f in valued}
+    if len(units) > 1:  # never sort 件 against %: keep the most common unit, name the rest
+        common = max(units, key=lambda u: sum(f[0][1] == u for _, _, _, f in valued))
+        other += [v for v in valued if v[3][0][1] != common]
+        valued = [v for v in valued if v[3][0][1] == common]
+    valued.sort(key=lambda v: v[2], reverse=plan.descending)
+    order = "从高到低" if plan.descending else "从低到高"
+    lines: list[tuple[str, list[Scored]]] = [(f"按报告所载数字{order}排列（据各报告计算）：", [])]
+    for n, (source, group, _, figure) in enumerate(valued, 1):
+        lines.append((f"{n}. {_name(metas[source])} {figure[0][0]}：", [figure[1]]))
+    if other:
+        lines.append(("无法与上面直接比较（未给出同类数字）：", []))
+        lines += [(report_head(metas[s], True), g) for s, g, _, _ in other]
+    return lines
+
+
+def _silent_line(silent: list[ReportMeta]) -> list[tuple[str, list[Scored]]]:
+    return [(f"未找到相关内容的报告：{'、'.join(_name(m) for m in silent)}。", [])] if silent else []
+
+
+def _name(meta: ReportMeta) -> str:
+    return f"{meta.region}（{meta.year}年）" if meta.year else meta.region
+
+
+def _value(figure: str) -> float | None:
+    m = _NUMBER.search(figure)
+    if not m:
+        return None
+    scale = {"万": 1e4, "亿": 1e8}.get(m.group(2) or "", 1.0)
+    return float(m.group(1)) * scale
+
+
+def _closing(source: str, intent: str, tools: Tools) -> list[Scored]:
+    text = tools.document_text(source)
+    return scored_spans(closing_items(text, intent), text, tools.chunks_of(source), 1.0)
+
+
+def _asked(plan: QuestionPlan) -> str:
+    topic = plan.topic or plan.context
+    return f"“{topic}”" if topic else "所问内容"
+
+
+def verdict(question: str, evidence: str) -> str:
+    """是 / 否 for a yes/no question given the evidence found (folded); direction and stated numbers decide."""
+    q = fold(question)
+    if _UP.search(q) and _DOWN.search(evidence) and not _UP.search(evidence):
+        return "否。"
+    if _DOWN.search(q) and _UP.search(evidence) and not _DOWN.search(evidence):
+        return "否。"
+    tenths = _TENTHS.search(q)
+    if tenths:
+        q = _TENTHS.sub(f"{'一二三四五六七八九'.index(tenths.group(1)) * 10 + 10}%", q)
+    asked = _NUMBER.search(re.sub(r"20\d{2}年", "", q))
+    if asked:
+        wanted = float(asked.group(1)) * {"万": 1e4, "亿": 1e8}.get(asked.group(2) or "", 1.0)
+        stated = [_value(f[0]) for f in figures(evidence)]
+        stated = [v for v in stated if v is not None]
+        if stated and wanted not in stated:
+            if _MORE.search(q):
+                return "是。" if max(stated) >= wanted else "否。"
+            if _LESS.search(q):
+                return "是。" if min(stated) < wanted else "否。"
+            return "否。"
+    plain = _ASKING.sub("", q)
+    if re.search(r"没有|未|尚未|不", plain) is None:
+        topic = [w for w in re.findall(r"[\u4e00-\u9fff]{2,}", plain)]
+        if re.search(r"尚未|没有开展|未开展|未建立", evidence) or any(
+                re.search(_NONE_OF + re.escape(w[-2:]), evidence) for w in topic):
+            return "否。"
+    return "是。"
+
+
+def premise(question: str, picked: list[Scored]) -> str:
+    """A note when the question assumes the opposite direction of what the report says (false premise)."""
+    q, evidence = fold(question), fold("".join(s.text for s in picked))
+    if _UP.search(q) and _DOWN.search(evidence) and not _UP.search(evidence):
+        return "需要更正：报告写的是下降/减少，而非上升/增加。"
+    if _DOWN.search(q) and _UP.search(evidence) and not _DOWN.search(evidence):
+        return "需要更正：报告写的是上升/增加，而非下降/减少。"
+    return ""
+
+
+STRATEGIES: dict[str, Callable[[QuestionPlan, Tools], Found]] = {
+    "figure": single, "fact": single, "list": single, "yes_no": yes_no, "problems": sections, "plans": sections,
+    "compare": cross, "rank": cross, "which": cross, "which_not": cross,
+}
+
+
+def strategy_for(plan: QuestionPlan) -> Callable[[QuestionPlan, Tools], Found]:
+    if plan.cross and plan.intent in ("figure", "fact", "list", "yes_no"):
+        return cross
+    return STRATEGIES.get(plan.intent, single)
