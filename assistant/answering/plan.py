@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (ASCENDING_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
+from ..genre import (ASCENDING_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
                      RANK_Q, REFERS_BACK, WHICH_NOT_Q, YEAR, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
@@ -24,8 +24,6 @@ from ..retrieve import Route
 Message = dict[str, str]
 Filters = dict[str, object]
 INTENTS = ("figure", "fact", "list", "yes_no", "compare", "rank", "which", "which_not", "problems", "plans")
-# Filler a follow-up wraps its topic in: 那执法方面呢 -> 执法.
-_FILLER = re.compile(r"方面|情况|工作|这块|这一块|那块|领域|的|了|呢|呀|啊|吧|又|再|也|还|咋样|怎么样|如何|咋|一下|看看|说说|讲讲")
 _BACK_TWO = re.compile(r"这两|两项|两个数|二者|两者|这几|这些")
 
 
@@ -111,7 +109,7 @@ def topic_of(text: str, metas: Sequence[ReportMeta]) -> str:
     t = YEAR.sub("", t)
     t = ELLIPTIC_HEAD.sub("", t.strip())
     t = QUESTION_WORDS.sub(" ", t)
-    t = _FILLER.sub(" ", t)
+    t = FOLLOWUP_FILLER.sub(" ", t)
     return re.sub(r"[\W_]+", " ", t).strip()
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from ..genre import CROSS_Q, FILLER_WORDS, FRAME_WORDS, RANK_Q
 from ..normalize import fold
 from ..records import Chunk, Passage, ReportMeta
 from .evidence import (LIGHT_WORDS, Extractor, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
@@ -25,6 +26,7 @@ _UP = re.compile(r"增加|增长|上升|提高|提升|增多|多了|涨|升高|�
 _DOWN = re.compile(r"下降|减少|降低|下滑|少了|回落|降幅|缩短|短了|低了")
 _ASKING = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
 _NONE_OF = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
+_WINDOW = 10  # characters after a term in which its figure stands: 案结事了率82.5%
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
 _LESS = re.compile(r"低于|不到|少于|以下|不足|未达")
@@ -62,14 +64,15 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     names = {a for m in tools.metas().values() for a in m.aliases}
     terms: list[str] = []
     for word in tools.words(text):
-        if word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) or word in terms:
+        if (word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) or word in terms
+                or word in FRAME_WORDS or word in FILLER_WORDS):
             continue
         terms.append(word)
     return terms
 
 
 def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Query:
-    terms = key_terms(plan.ask, tools)
+    terms = key_terms(RANK_Q.sub(" ", CROSS_Q.sub(" ", fold(plan.ask))), tools)
     context = [t for t in key_terms(plan.context, tools) if t not in terms] if plan.context else []
     texts = [tools.folded_text(s) for s in (sources if sources is not None else list(tools.metas()))[:_MAX_REPORTS]]
     strange = [t for t in terms + context if t not in LIGHT_WORDS and (tools.extractor.idf(t) is None
@@ -131,7 +134,8 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
                      reason=f"报告未说明{_asked(plan)}的情况。" if not found.reason else "报告未说明。" + found.reason)
     evidence = fold("".join(s.text for _, g in found.lines for s in g))
     head, group = found.lines[0]
-    return Found([(f"{verdict(plan.ask, evidence)}{head}", group)] + found.lines[1:], passages=found.passages)
+    said = verdict(plan.ask, key_terms(plan.ask, tools), evidence)
+    return Found([(f"{said}{head}", group)] + found.lines[1:], passages=found.passages)
 
 
 def cross(plan: QuestionPlan, tools: Tools) -> Found:
@@ -181,7 +185,8 @@ def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
     """Reports ordered by the figure of their best fitting sentence; those without a comparable one named."""
     valued, other = [], []
     for source, group in groups.items():
-        figure = next(((f, s) for s in group for f in figures(s.text) if figure_fits(query, f[0])), None)
+        figure = next(((f, s) for s in group for f in _near_terms(s.text, query.terms) if figure_fits(query, f[0])),
+                      None) or next(((f, s) for s in group for f in figures(s.text) if figure_fits(query, f[0])), None)
         value = _value(figure[0][0]) if figure else None
         (valued if value is not None else other).append((source, group, value, figure))
     units = {f[0][1] for _, _, _, f in valued}
@@ -198,6 +203,17 @@ def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
         lines.append(("无法与上面直接比较（未给出同类数字）：", []))
         lines += [(report_head(metas[s], True), g) for s, g, _, _ in other]
     return lines
+
+
+def _near_terms(sentence: str, terms: list[str]) -> list[tuple[str, str, int]]:
+    """Figures right after one of the question's terms (案结事了率82.5%, not the 同比增长87.5% before it)."""
+    folded = fold(sentence)
+    found = []
+    for term in terms:
+        at = folded.find(term)
+        if at >= 0:
+            found += figures(folded[at + len(term):at + len(term) + _WINDOW])
+    return found
 
 
 def _silent_line(silent: list[ReportMeta]) -> list[tuple[str, list[Scored]]]:
@@ -226,8 +242,23 @@ def _asked(plan: QuestionPlan) -> str:
     return f"“{topic}”" if topic else "所问内容"
 
 
-def verdict(question: str, evidence: str) -> str:
-    """是 / 否 for a yes/no question given the evidence found (folded); direction and stated numbers decide."""
+def _stated(evidence: str, terms: list[str], unit: str) -> float | None:
+    """The figure the evidence gives for the question's terms: the first of that unit after a term."""
+    for term in terms:
+        at = evidence.find(term)
+        if at >= 0:
+            near = [f for f in figures(evidence[at + len(term):at + len(term) + _WINDOW]) if f[1] == unit or not unit]
+            if near:
+                return _value(near[0][0])
+    return None
+
+
+def verdict(question: str, terms: list[str], evidence: str) -> str:
+    """是 / 否 for a yes/no question given the evidence found (folded).
+
+    The direction asked (增加 vs 下降) against the one stated; a number asked (超过三成) against the
+    figure stated for the question's terms; "没有X / 零X / 未发生X" in the evidence for "有没有X".
+    """
     q = fold(question)
     if _UP.search(q) and _DOWN.search(evidence) and not _UP.search(evidence):
         return "否。"
@@ -236,22 +267,23 @@ def verdict(question: str, evidence: str) -> str:
     tenths = _TENTHS.search(q)
     if tenths:
         q = _TENTHS.sub(f"{'一二三四五六七八九'.index(tenths.group(1)) * 10 + 10}%", q)
-    asked = _NUMBER.search(re.sub(r"20\d{2}年", "", q))
+    asked = next((f for f in figures(re.sub(r"20\d{2}年", "", q))), None)
     if asked:
-        wanted = float(asked.group(1)) * {"万": 1e4, "亿": 1e8}.get(asked.group(2) or "", 1.0)
-        stated = [_value(f[0]) for f in figures(evidence)]
-        stated = [v for v in stated if v is not None]
-        if stated and wanted not in stated:
+        wanted = _value(asked[0])
+        stated = _stated(evidence, terms, asked[1])
+        if stated is None:
+            values = [_value(f[0]) for f in figures(evidence) if f[1] == asked[1]]
+            stated = values[0] if len(values) == 1 else None
+        if wanted is not None and stated is not None and stated != wanted:
             if _MORE.search(q):
-                return "是。" if max(stated) >= wanted else "否。"
+                return "是。" if stated > wanted else "否。"
             if _LESS.search(q):
-                return "是。" if min(stated) < wanted else "否。"
+                return "是。" if stated < wanted else "否。"
             return "否。"
     plain = _ASKING.sub("", q)
-    if re.search(r"没有|未|尚未|不", plain) is None:
-        topic = [w for w in re.findall(r"[\u4e00-\u9fff]{2,}", plain)]
+    if re.search(r"没有|尚未|并未|未曾|不是|没", plain) is None:
         if re.search(r"尚未|没有开展|未开展|未建立", evidence) or any(
-                re.search(_NONE_OF + re.escape(w[-2:]), evidence) for w in topic):
+                re.search(_NONE_OF + re.escape(t), evidence) for t in terms if len(t) >= 2):
             return "否。"
     return "是。"
 
