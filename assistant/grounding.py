@@ -7,7 +7,8 @@ A number is matched whole: 50 is not found in 150, 1.26 not in 11.26, and 50 is 
 A sentence must also share enough of its wording with that passage. A sentence that cites nothing,
 or cites a passage that lacks its facts, is attached to the passage that has them ([n] inserted or
 corrected); a sentence no passage supports is removed. The report's own title and year count as
-part of each of its passages (an answer may say "贺州市2024年").
+part of each of its passages (an answer may say "贺州市2024年"). A sentence that names a region is
+checked against that region's passages only: a figure is never attributed to another report.
 """
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ class Source:
     text: str
     meta: str = ""
     key: str = ""  # what identifies the passage to the caller (chunk id)
+    region: str = ""  # the report's region: a figure said of a region must come from that region's report
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.folded = squash(self.text)
@@ -226,6 +229,16 @@ def check_sentence(text: str, cited: list[int], sources: Sequence[Source], min_s
     if REFUSAL_HINT.search(fold(text)):
         result.refusal = True
         return result
+    said = squash(text)
+    named = {s.region for s in sources if s.region and any(squash(a) in said for a in s.aliases or (s.region,))}
+    if named and result.facts:
+        # "延庆区…761宗" with 761 from another region's passage is a figure attributed to the wrong report.
+        own = [s for s in sources if s.region in named]
+        if not any(all(fact_in(f, s) for f in result.facts) for s in own) and any(
+                all(fact_in(f, s) for f in result.facts) for s in sources):
+            result.reason = "其中的数字来自另一地区的报告"
+            return result
+        sources = own
     by_n = {s.n: s for s in sources}
 
     def holds(group: Sequence[Source]) -> bool:

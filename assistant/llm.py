@@ -263,7 +263,8 @@ class Given:
 
     def source(self) -> Source:
         m = self.chunk.meta
-        return Source(self.n, self.text, f"{m.title} {m.region}{m.year or ''}年", self.chunk.id)
+        return Source(self.n, self.text, f"{m.title} {m.region}{m.year or ''}年", self.chunk.id, m.region,
+                      tuple(m.aliases))
 
 
 def choose_passages(extractive: Answer, chunks_of: Callable[[str], list[Chunk]], profile: Profile) -> list[Given]:

@@ -64,6 +64,9 @@ CSS = """
 @keyframes blink { 50% { opacity: 0; } }
 .answer.refused { color: var(--body-text-color); border-left: 3px solid #d97706; padding-left: .6em; }
 .note { color: var(--body-text-color-subdued); font-size: .88em; margin-top: .4em; }
+.searched { margin-top: .4em; display: flex; flex-wrap: wrap; gap: .3em; }
+.chip { font-size: .8em; padding: .1em .5em; border-radius: 1em; background: var(--background-fill-secondary);
+        color: var(--body-text-color-subdued); border: 1px solid var(--border-color-primary); }
 #chat .thought-group .message-content { opacity: 1; }
 #chat .src-meta { line-height: 1.6; margin-bottom: .3em; }
 #chat .src-meta .src-dim { color: var(--body-text-color-subdued); }
@@ -108,8 +111,12 @@ def highlight(passage: str, quote: str) -> str:
 
 
 def render_answer(text: str, refused: bool = False, warnings: Sequence[str] = (), references: bool = False,
-                  streaming: bool = False) -> str:
-    """Answer bubble: escaped text with [n] markers set off; a refusal is marked as such, never dressed up."""
+                  streaming: bool = False, searched: str = "", carried: Sequence[str] = ()) -> str:
+    """Answer bubble: escaped text with [n] markers set off; a refusal is marked as such, never dressed up.
+
+    Under it, what was searched (按「…」检索) and what a follow-up took from earlier turns, as chips,
+    so a rewritten question or a carried region is never invisible.
+    """
     parts = _MARKER.split(text)  # text, marker number, text, ...
     body = "".join(f'<sup class="cite">[{p}]</sup>' if i % 2 else esc(p) for i, p in enumerate(parts))
     body = body.replace("\n", "<br>")
@@ -117,8 +124,11 @@ def render_answer(text: str, refused: bool = False, warnings: Sequence[str] = ()
     if references:
         notes.append("下面是检索时最接近的段落，仅供参考，不是答案的出处。")
     notes_html = "".join(f'<div class="note">{n}</div>' for n in notes)
+    chips = [searched] + [f"沿用上文{c}" for c in carried] if searched else []
+    chips_html = ('<div class="searched">' + "".join(f'<span class="chip">{esc(c)}</span>' for c in chips) + "</div>"
+                  if chips else "")
     classes = "answer" + " refused" * refused + " streaming" * streaming
-    return f'<div class="{classes}">{body}</div>{notes_html}'
+    return f'<div class="{classes}">{body}</div>{chips_html}{notes_html}'
 
 
 def _source_card(title: str, region: str, year: int | None, section: str, source: str, body: str,
@@ -156,7 +166,8 @@ def answer_messages(answer: Answer) -> list[dict[str, Any]]:
     """The answer bubble followed by its sources, or by the closest passages when it refused."""
     references = answer.passages[:MAX_REFERENCES] if answer.refused else []
     messages = [{"role": "assistant",
-                 "content": render_answer(answer.text, answer.refused, answer.warnings, bool(references))}]
+                 "content": render_answer(answer.text, answer.refused, answer.warnings, bool(references),
+                                          searched=answer.searched, carried=answer.carried)}]
     messages += [source_message(n, c) for n, c in enumerate(answer.citations, 1)]
     messages += [reference_message(n, p) for n, p in enumerate(references, 1)]
     return messages

@@ -54,7 +54,6 @@ def test_every_prompt_file_loads_and_is_chinese(name: str) -> None:
 def test_prompts_have_their_placeholders_filled_at_load() -> None:
     assert "{refusal}" not in PROMPTS.answer_system and PROMPTS.refusal in PROMPTS.answer_system
     assert "{passages}" in PROMPTS.answer_user and "{question}" in PROMPTS.answer_user
-    assert "{history}" in PROMPTS.condense and "{question}" in PROMPTS.condense
     assert all(k in PROMPTS.notices for k in ("unavailable", "not_grounded", "model_refused", "removed"))
     assert "数据" in PROMPTS.answer_system  # passages are data, not instructions
 
@@ -301,29 +300,22 @@ def test_llm_mode_refuses_when_the_extractive_gate_refuses_without_asking_the_mo
 
 
 @needs_client
-def test_follow_up_is_rewritten_by_the_llm_and_the_rewrite_is_what_the_model_answers(
-        with_llm: Callable[..., Assistant]) -> None:
+def test_llm_mode_answers_a_follow_up_from_the_same_plan(with_llm: Callable[..., Assistant]) -> None:
     history = [{"role": "user", "content": HEZHOU_Q}, {"role": "assistant", "content": "败诉率为1.26%。"}]
-    rewritten = "贺州市2024年一审行政案件败诉率比上一年下降了多少？"
-
-    def reply(request: dict) -> str:
-        user = request["messages"][-1]["content"]
-        return rewritten if "改写" in user else "较2023年下降18.88个百分点。[1]"
-
-    with FakeModel(reply) as fake:
+    with FakeModel(lambda r: "较2023年下降18.88个百分点。[1]") as fake:
         answer = with_llm(fake.url).ask("比上一年下降了多少？", history, mode="llm")
-    assert answer.standalone_question == rewritten
-    assert rewritten in fake.requests[-1]["messages"][-1]["content"]  # the answering model got the rewrite
-    assert answer.mode == "llm" and "18.88" in answer.text
+    assert "贺州" in answer.standalone_question and "败诉率" in answer.standalone_question
+    assert answer.standalone_question in fake.requests[-1]["messages"][-1]["content"]  # the model got the plan's question
+    assert answer.mode == "llm" and "18.88" in answer.text and any("地区" in c for c in answer.carried)
 
 
-@needs_client
-def test_a_rewrite_that_changes_the_region_is_rejected(with_llm: Callable[..., Assistant]) -> None:
-    history = [{"role": "user", "content": HEZHOU_Q}, {"role": "assistant", "content": "败诉率为1.26%。"}]
-    with FakeModel(lambda r: "湛江市2023年一审行政案件败诉率是多少？" if "改写" in r["messages"][-1]["content"]
-                   else "无关。") as fake:
-        answer = with_llm(fake.url).ask("比上一年下降了多少？", history, mode="llm")
-    assert "贺州" in answer.standalone_question and "湛江" not in answer.standalone_question
+def test_a_figure_said_of_one_region_must_come_from_that_regions_passage() -> None:
+    sources = [Source(1, "办理行政复议案件319件,同比增长87.5%。", "延庆区2024年", "a", "延庆区", ("延庆区", "延庆")),
+               Source(2, "全年收到行政复议申请761宗。", "湛江市2023年", "b", "湛江市", ("湛江市", "湛江"))]
+    wrong = check_sentence("延庆区行政复议案件数量为761宗。", [2], sources)
+    right = check_sentence("湛江市全年收到行政复议申请761宗。", [2], sources)
+    assert not wrong.kept and "另一地区" in wrong.reason
+    assert right.kept and right.sources == [2]
 
 
 def test_llm_mode_without_a_model_answers_extractively_and_says_so(assistant: Assistant,

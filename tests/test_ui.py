@@ -166,6 +166,15 @@ def test_answer_shows_markers_and_opening_a_source_shows_the_whole_passage(page,
     assert shot.stat().st_size > 10_000
 
 
+def test_under_each_answer_the_searched_question_and_what_a_follow_up_carried_are_shown(page) -> None:
+    ask(page, HEZHOU_Q)
+    first = page.locator("#chat .searched").last.inner_text()
+    assert "按「贺州市" in first and "沿用上文" not in first
+    ask(page, "那湛江呢？")
+    chips = page.locator("#chat .searched").last.inner_text()
+    assert "按「湛江市" in chips and "沿用上文话题" in chips
+
+
 def test_refused_question_says_so_and_shows_closest_passages_only_as_reference(page) -> None:
     bubble = ask(page, "延庆区2024年的GDP是多少？")
     assert "没有找到" in bubble.inner_text()

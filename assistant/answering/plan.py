@@ -47,6 +47,7 @@ class QuestionPlan:
     cross: bool = False  # answered report by report
     descending: bool = True  # order of a ranking
     topic: str = ""  # what it is about, without places, years and question words
+    earlier: list[str] = field(default_factory=list)  # topics of the earlier turns, oldest first
     context: str = ""  # topic words of earlier turns this question refers to (they count half)
     carried: list[Carry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # told to the user with the answer
@@ -160,6 +161,7 @@ class Planner:
         if previous is None or previous.intent == "parts":
             return plan
         source_turn = turn if same_turn else turn - 1
+        plan.earlier = previous.earlier + [previous.topic]
         values = list(metas.values())
         named_place = bool(own.regions or own.unknown_places)
         own_topic = topic_of(question, values)
@@ -189,8 +191,8 @@ class Planner:
             if plan.intent in ("fact", "list") and previous.intent not in ("fact", "list"):
                 plan.intent, plan.cross = previous.intent, previous.cross or plan.cross
         elif REFERS_BACK.search(fold(question)):
-            earlier = [previous.context] if _BACK_TWO.search(fold(question)) and previous.context else []
-            plan.context = " ".join(dict.fromkeys(earlier + [topic_of(previous.ask, values)])).strip()
+            wanted = 2 if _BACK_TWO.search(fold(question)) else 1
+            plan.context = " ".join(dict.fromkeys(t for t in plan.earlier[-wanted:] if t)).strip()
             plan.carried.append(Carry("话题", plan.context, source_turn))
             if plan.intent in ("fact", "list") and previous.figure:
                 plan.intent = "figure"

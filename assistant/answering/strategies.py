@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..genre import CROSS_Q, FILLER_WORDS, FRAME_WORDS, RANK_Q
+from ..genre import CROSS_Q, FILLER_WORDS, FRAME_WORDS, RANK_Q, WHICH_NOT_Q
 from ..normalize import fold
 from ..records import Chunk, Passage, ReportMeta
 from .evidence import (LIGHT_WORDS, Extractor, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
@@ -72,7 +72,7 @@ def key_terms(text: str, tools: Tools) -> list[str]:
 
 
 def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Query:
-    terms = key_terms(RANK_Q.sub(" ", CROSS_Q.sub(" ", fold(plan.ask))), tools)
+    terms = key_terms(RANK_Q.sub(" ", CROSS_Q.sub(" ", WHICH_NOT_Q.sub(" ", fold(plan.ask)))), tools)
     context = [t for t in key_terms(plan.context, tools) if t not in terms] if plan.context else []
     texts = [tools.folded_text(s) for s in (sources if sources is not None else list(tools.metas()))[:_MAX_REPORTS]]
     strange = [t for t in terms + context if t not in LIGHT_WORDS and (tools.extractor.idf(t) is None

@@ -1,0 +1,237 @@
+"""The answer stage on its own: the plan and each strategy over a fake search (milliseconds, no store).
+
+The reports here are made up (甲市, 乙县) so that no rule can lean on a bundled report's wording.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answering import Planner, QuestionPlan, Tools, answer_plan
+from assistant.answering.evidence import Extractor, Query, figure_fits, measure_asked, qualifiers_in
+from assistant.answering.plan import classify, topic_of
+from assistant.answering.strategies import verdict
+from assistant.genre import YEAR
+from assistant.meaning import Meanings, _counts_differ
+from assistant.normalize import fold
+from assistant.records import Chunk, Passage, ReportMeta
+from assistant.retrieve import Route
+from assistant.tokens import Lexicon
+
+JIA = ReportMeta("甲市2024年法治政府建设情况报告", "甲市", 2024, "市", ["甲市"])
+YI = ReportMeta("乙县2023年法治政府建设情况报告", "乙县", 2023, "县", ["乙县"])
+BING = ReportMeta("丙区2024年法治政府建设情况报告", "丙区", 2024, "区", ["丙区"])
+METAS = {"jia.txt": JIA, "yi.txt": YI, "bing.txt": BING}
+TEXTS = {
+    "jia.txt": "一、主要成效\n全年收到行政复议申请120件,审结98件。\n全市累计聘请法律顾问300名。\n"
+               "一审行政案件败诉率为3.5%,较上年下降2个百分点。\n开展普法讲座20场。\n“办不成事”窗口实现零积压。\n"
+               "二、存在的问题\n一是执法队伍专业化不足。二是基层法治力量薄弱。\n三、下一步工作计划\n一是深化行政复议改革。二是加强执法监督。\n",
+    "yi.txt": "一、主要成效\n受理行政复议案件45件。\n行政机关负责人出庭应诉率100%。\n建立府院联动机制。\n"
+              "一审行政案件败诉率为6%,同比上升1个百分点。\n",
+    "bing.txt": "一、主要成效\n办理行政复议案件210件。\n推行包容审慎监管。\n",
+}
+LEXICON = Lexicon()
+
+
+def _chunks(source: str) -> list[Chunk]:
+    text, found, pos = TEXTS[source], [], 0
+    for n, line in enumerate(text.split("\n")):
+        if line:
+            found.append(Chunk(f"{source}-{n}", source, line, fold(line), "", pos, pos + len(line), METAS[source]))
+        pos += len(line) + 1
+    return found
+
+
+def fake_search(query: str, sources: list[str] | None, k: int) -> list[Passage]:
+    """Chunks ranked by shared characters with the query: enough to exercise the strategies."""
+    wanted = set(fold(query))
+    pool = [c for s in (sources if sources is not None else list(METAS)) for c in _chunks(s)]
+    ranked = sorted(pool, key=lambda c: -len(wanted & set(c.search_text)))
+    return [Passage(c, 1.0 / (r + 1), r + 1) for r, c in enumerate(ranked[:k])]
+
+
+def fake_route(text: str, metas, filters=None) -> Route:
+    q = fold(text)
+    regions = [m.region for m in metas.values() if any(a in q for a in m.aliases)]
+    if filters and filters.get("region"):
+        regions = list(filters["region"])
+    years = [int(m.group(1)) for m in YEAR.finditer(q)] or list(filters.get("year", []) if filters else [])
+    route = Route(regions=regions, years=years)
+    if "丁县" in q:
+        route.unknown_places = ["丁县"]
+    if regions or years:
+        route.sources = [s for s, m in metas.items()
+                         if (not regions or m.region in regions) and (not years or m.year in years)]
+        if not route.sources:
+            route.missing = f"资料库中没有{'、'.join(regions)}{'、'.join(map(str, years))}年的报告"
+    return route
+
+
+def _idf(term: str) -> float | None:
+    corpus = fold("".join(TEXTS.values()))
+    return 1.0 if term in corpus else None
+
+
+TOOLS = Tools(search=fake_search, extractor=Extractor(_idf, lambda s: fold(TEXTS[s]), lambda t: [t], 0.5, 2),
+              metas=lambda: dict(METAS), document_text=lambda s: TEXTS[s], folded_text=lambda s: fold(TEXTS[s]),
+              chunks_of=_chunks, words=LEXICON.words, near=lambda words: {}, top_k=3)
+PLANNER = Planner(fake_route)
+
+
+def plan(question: str, *earlier: str) -> QuestionPlan:
+    history = []
+    for turn in earlier:
+        history += [{"role": "user", "content": turn}, {"role": "assistant", "content": "……"}]
+    return PLANNER.plan(question, history, METAS)
+
+
+def ask(question: str, *earlier: str):
+    return answer_plan(plan(question, *earlier), TOOLS)
+
+
+# -- the plan ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("question, intent", [
+    ("甲市行政复议收到多少件？", "figure"),
+    ("甲市败诉率有没有下降？", "yes_no"),
+    ("哪些地方提到了府院联动？", "which"),
+    ("哪份报告没写府院联动？", "which_not"),
+    ("按行政复议案件数量从高到低排一下", "rank"),
+    ("甲市和乙县的败诉率分别是多少？", "compare"),
+    ("甲市存在哪些问题？", "problems"),
+    ("甲市明年有什么打算？", "plans"),
+    ("甲市怎么开展普法？", "fact"),
+])
+def test_intent_of_a_question(question: str, intent: str) -> None:
+    named = sum(name in question for name in ("甲市", "乙县"))
+    assert classify(question, named)[0] == intent
+
+
+def test_region_switch_keeps_the_topic_and_uses_the_new_regions_own_year() -> None:
+    p = plan("那乙县呢？", "甲市2024年行政复议收到多少件？")
+    assert p.regions == ["乙县"] and p.years == [] and p.sources == ["yi.txt"]
+    assert "行政复议" in p.ask and p.intent == "figure"
+    assert any("没有乙县2024年的报告" in n and "2023" in n for n in p.notes)
+    assert any(c.what == "话题" and c.turn == 1 for c in p.carried)
+
+
+def test_topic_switch_keeps_region_and_year() -> None:
+    p = plan("那执法方面呢？", "甲市2024年行政复议收到多少件？")
+    assert p.regions == ["甲市"] and p.years == [2024] and "执法" in p.ask and "复议" not in p.ask
+    assert {c.what for c in p.carried} == {"地区", "年份"}
+
+
+def test_which_places_is_never_narrowed_to_the_region_talked_about() -> None:
+    p = plan("哪些地方也建立了府院联动？", "乙县府院联动怎么做的？")
+    assert p.cross and not p.regions and p.sources is None and not p.carried
+    assert "全部报告" in p.searched
+
+
+def test_references_to_two_earlier_topics_resolve_to_both() -> None:
+    p = plan("这两项分别是多少？", "甲市行政复议收到多少件？", "审结了多少件？")
+    assert p.regions == ["甲市"] and not p.cross
+    assert "审结" in p.context and "行政复议" in p.context
+
+
+def test_a_two_part_question_is_planned_as_two_parts_sharing_the_region() -> None:
+    p = plan("甲市行政复议收到多少件？败诉率是多少？")
+    assert len(p.parts) == 2 and p.parts[1].regions == ["甲市"]
+    answer = answer_plan(p, TOOLS)
+    assert "120件" in answer.text and "3.5%" in answer.text
+
+
+def test_topic_of_drops_places_years_question_words_and_filler() -> None:
+    assert topic_of("那甲市2024年执法方面的情况呢？", [JIA]) == "执法"
+
+
+# -- strategies ----------------------------------------------------------------------------------
+def test_figure_question_is_answered_with_a_citation_from_the_right_report() -> None:
+    answer = ask("乙县受理了多少件行政复议案件？")
+    assert not answer.refused and "45件" in answer.text and answer.citations[0].source == "yi.txt"
+    assert answer.searched.startswith("按「乙县")
+
+
+def test_new_asked_where_only_an_accumulated_figure_is_given_is_declined() -> None:
+    answer = ask("甲市今年新增聘请法律顾问多少名？")
+    assert answer.refused and answer.text.startswith("报告未给出") and "300" not in answer.text
+
+
+def test_concluded_asked_where_only_received_is_given_is_declined() -> None:
+    answer = ask("乙县行政复议审结了多少件？")
+    assert answer.refused and "45" not in answer.text
+
+
+def test_people_asked_where_only_sessions_are_counted_is_declined() -> None:
+    answer = ask("甲市普法讲座有多少人参加？")
+    assert answer.refused and "20场" not in answer.text
+
+
+def test_yes_no_answers_with_a_verdict_first() -> None:
+    assert ask("乙县败诉率有没有下降？").text.startswith("否")
+    assert ask("甲市败诉率是不是下降了？").text.startswith("是")
+    assert ask("甲市办不成事窗口还有积压吗？").text.startswith("否")
+
+
+def test_false_premise_is_corrected() -> None:
+    answer = ask("乙县败诉率为什么下降了？")
+    assert "需要更正" in answer.text and "6%" in answer.text
+
+
+def test_which_did_not_write_names_the_silent_reports() -> None:
+    answer = ask("哪份报告没写府院联动？")
+    first = answer.text.splitlines()[0]
+    assert "甲市" in first and "丙区" in first and "乙县" not in first
+
+
+def test_ranking_orders_the_reports_by_their_figure() -> None:
+    answer = ask("各地办理行政复议案件数量从高到低排一下")
+    text = answer.text
+    assert text.index("丙区") < text.index("甲市") < text.index("乙县")
+    assert all(c.quote in TEXTS[c.source] for c in answer.citations)
+
+
+def test_problems_question_answers_with_the_items_of_that_section() -> None:
+    answer = ask("甲市存在哪些问题？")
+    assert "执法队伍专业化不足" in answer.text and "深化行政复议改革" not in answer.text
+
+
+def test_unknown_place_is_declined_with_its_name() -> None:
+    answer = ask("丁县行政复议收到多少件？")
+    assert answer.refused and "丁县" in answer.text
+
+
+# -- genre rules -----------------------------------------------------------------------------------
+def test_figure_kind_rules() -> None:
+    people = Query("", [], numeric=True, measure="people")
+    assert figure_fits(people, "培训执法人员300名。") and not figure_fits(people, "开展培训20场。")
+    new = Query("", [], numeric=True, qualifiers=frozenset({"new"}))
+    assert not figure_fits(new, "累计建成站点30个。") and figure_fits(new, "新增站点5个。")
+    rate = Query("", [], numeric=True, measure="share", rates=("通过率",))
+    assert not figure_fits(rate, "培训覆盖率达100%。") and figure_fits(rate, "考试通过率98%。")
+    assert measure_asked("有多少人参加？") == "people" and measure_asked("败诉率是多少？") == "share"
+    assert qualifiers_in("审结了多少件") == {"concluded"}
+
+
+def test_verdict_compares_the_number_asked_with_the_one_stated() -> None:
+    evidence = fold("调解和解率25.5%,案结事了率82.5%。")
+    assert verdict("调解和解率超过三成了吗？", ["调解", "和解"], evidence) == "否。"
+    assert verdict("案结事了率超过八成了吗？", ["案结事了"], evidence) == "是。"
+
+
+def test_meaning_map_learns_from_the_collection_and_never_swaps_a_count(tmp_path) -> None:
+    class FakeEmbedder:  # deterministic vectors: words sharing a meaning share a direction
+        model_name = "fake"
+        axes = {"处罚": 0, "罚款": 0, "十无": 1, "八无": 1, "天气": 2, "出庭": 3}
+
+        def encode(self, texts):
+            out = np.zeros((len(texts), 5), dtype=np.float32)
+            for i, t in enumerate(texts):
+                out[i, self.axes.get(t, 4)] = 1.0
+                out[i, 4] += 0.1
+            return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    meanings = Meanings(tmp_path, FakeEmbedder(), lambda: ["处罚", "八无", "出庭"])
+    assert meanings.refresh() == 3 and (tmp_path / "meanings.npz").exists()
+    near = meanings.near(["罚款", "十无", "天气"])
+    assert near["罚款"][0][0] in ("行政处罚", "处罚") and "十无" not in near and "天气" not in near
+    assert _counts_differ("十无", "八无") and not _counts_differ("出庭", "应诉")
+    assert Meanings(tmp_path, FakeEmbedder(), lambda: []).near(["天气"]) == {}  # reloaded from the store
