@@ -544,12 +544,25 @@ LLM_UNAVAILABLE = "LLM 模式暂不可用：当前助手没有配置大语言模
 def main(assistant: Assistant, args: argparse.Namespace) -> int:
     """`assistant eval`: run, write eval.json / eval.md / accuracy_by_type.png, gate on the floors.
 
-    Exit codes: 0 ok, 1 below --min-accuracy or --min-refusal, 2 nothing to evaluate or mode unavailable.
+    Without --dataset both sets run: eval/qa.jsonl (eval.*) and the staff-style eval/qa_staff.jsonl
+    (staff.*, gated by --min-staff-accuracy / --min-staff-refusal).
+    Exit codes: 0 ok, 1 below a floor, 2 nothing to evaluate or mode unavailable.
     """
     if args.mode == "llm" and getattr(assistant, "llm", None) is None:
         print(LLM_UNAVAILABLE, file=sys.stderr)
         return 2
-    dataset = args.dataset or DATASET
+    if args.dataset:
+        return run_dataset(assistant, args, Path(args.dataset), "eval", args.min_accuracy, args.min_refusal)
+    codes = [run_dataset(assistant, args, DATASET, "eval", args.min_accuracy, args.min_refusal)]
+    if STAFF_DATASET.exists():
+        codes.append(run_dataset(assistant, args, STAFF_DATASET, "staff", args.min_staff_accuracy,
+                                 args.min_staff_refusal))
+    return max(codes)
+
+
+def run_dataset(assistant: Assistant, args: argparse.Namespace, dataset: Path, stem: str,
+                min_accuracy: float, min_refusal: float) -> int:
+    """One dataset: run every system, write `<stem>.json`, `<stem>.md` and a chart, gate on the floors."""
     items = select(load_items(dataset), args.split, args.limit)
     if not items:
         print(f"问答集 {dataset} 中没有符合条件的题目", file=sys.stderr)
@@ -588,15 +601,15 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "eval.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / f"{stem}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     failures = [o for o in main_outcomes if not o.correct]
-    (out / "eval.md").write_text(render_markdown(report, failures), encoding="utf-8")
+    (out / f"{stem}.md").write_text(render_markdown(report, failures), encoding="utf-8")
     series = {s.name: report["ablation"][s.name]["by_type"] for s in systems}
     if compare is not None:
         series["extractive"] = report["modes"]["extractive"]["by_type"]
-    plot_accuracy(series, out / "accuracy_by_type.png")
+    plot_accuracy(series, out / ("accuracy_by_type.png" if stem == "eval" else f"{stem}_by_type.png"))
 
-    print(f"答案准确率 {_pct(summary['answer_accuracy'])}，拒答准确率 {_pct(summary['refusal_accuracy'])}，"
+    print(f"[{_shown_path(dataset)}] 答案准确率 {_pct(summary['answer_accuracy'])}，拒答准确率 {_pct(summary['refusal_accuracy'])}，"
           f"误拒率 {_pct(summary['false_refusal_rate'])}，答案召回@{args.k} {_pct(summary['retrieval_recall_at_k'])}，"
           f"MRR {_num(summary['mrr'])}（{len(items)} 题）")
     if args.mode == "llm":
@@ -605,8 +618,8 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
               f"{summary['removed_sentences']} 句，无出处数字 {summary['ungrounded_numbers']}；首个 token p50/p95 "
               f"{_ms(summary, 'ttft_ms')} ms，生成回答总耗时 p50/p95 {_ms(summary, 'generated_total_ms')} ms；"
               f"抽取式同题：答案准确率 {_pct(ext['answer_accuracy'])}，拒答准确率 {_pct(ext['refusal_accuracy'])}")
-    print(f"报告已写入 {out / 'eval.md'}")
-    return _gate(summary, args.min_accuracy, args.min_refusal)
+    print(f"报告已写入 {out / (stem + '.md')}")
+    return _gate(summary, min_accuracy, min_refusal)
 
 
 def _gate(summary: dict, min_accuracy: float, min_refusal: float) -> int:

@@ -177,6 +177,41 @@ def check(path: Path = QA_PATH):
     return items, errors, warnings, per_type
 
 
+STAFF_PATH = Path(__file__).resolve().parent / "qa_staff.jsonl"
+STAFF_TYPES = ("paraphrase", "yes_no", "false_premise", "conversation", "trap", "typo", "cross", "trad", "unanswerable")
+STAFF_MIN_TOTAL, STAFF_MIN_TEST = 200, 60
+
+
+def check_staff(path: Path = STAFF_PATH):
+    """The staff-style set: a header line saying the test split is frozen, then items with verdict/must_not."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    errors: list[str] = []
+    header = json.loads(lines[0]) if lines else {}
+    if "FROZEN" not in str(header.get("_header", "")):
+        errors.append("line 1: header must say the test split is FROZEN")
+    items = [json.loads(line) for line in lines[1:] if line.strip()]
+    texts = {p.name: normalize(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")}
+    for it in items:
+        where = it.get("id")
+        if it.get("type") not in STAFF_TYPES:
+            errors.append(f"{where}: unknown type {it.get('type')!r}")
+        if it.get("verdict") not in (None, "yes", "no", "unknown"):
+            errors.append(f"{where}: verdict must be yes/no/unknown/null")
+        corpus = "".join(texts.get(s, "") for s in it.get("sources", []))
+        for group in it.get("must", []):
+            for alt in group:
+                if normalize(alt) not in corpus:
+                    errors.append(f"{where}: alternative {alt!r} not found in its sources")
+        if it.get("unanswerable") and it.get("must"):
+            errors.append(f"{where}: an unanswerable item has no must")
+    per_type = Counter(it.get("type") for it in items)
+    errors += [f"type {t}: only {per_type[t]} items (< {MIN_PER_TYPE})" for t in STAFF_TYPES if per_type[t] < MIN_PER_TYPE]
+    tests = sum(it.get("split") == "test" for it in items)
+    if len(items) < STAFF_MIN_TOTAL or tests < STAFF_MIN_TEST:
+        errors.append(f"{len(items)} items, {tests} in test (need >= {STAFF_MIN_TOTAL} and >= {STAFF_MIN_TEST})")
+    return items, errors
+
+
 def main(argv):
     path = Path(argv[1]) if len(argv) > 1 else QA_PATH
     items, errors, warnings, per_type = check(path)

@@ -66,6 +66,12 @@ def test_qa_file_passes_its_checks() -> None:
     assert {it["split"] for it in items} == {"dev", "test"}
 
 
+def test_staff_set_passes_its_checks() -> None:
+    items, errors = check_qa.check_staff()
+    assert not errors, errors
+    assert len(items) >= 200 and sum(i["split"] == "test" for i in items) >= 60
+
+
 def test_qa_checker_reports_broken_items(tmp_path: Path) -> None:
     good = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines()[:3]]
     wrong_must = dict(good[0], must=[["一个报告里没有的说法"]])
@@ -146,6 +152,22 @@ def test_score_right_wrong_refused_and_unanswerable() -> None:
     assert summary["ungrounded_numbers"] == 1
     assert list(by_type([right, declined])) == ["numeric", "unanswerable"]
     assert by_split([right, declined])["test"]["refusal_accuracy"] == 1.0
+
+
+def test_score_yes_no_verdicts_and_forbidden_figures() -> None:
+    yes = _item([["1.26%"]])
+    yes.verdict = "no"
+    assert score(yes, _answer(f"否。据贺州市2024年报告：{PASSAGE}[1]"), [], 0.01).correct
+    assert not score(yes, _answer(f"是。据贺州市2024年报告：{PASSAGE}[1]"), [], 0.01).correct
+    unknown = _item([])
+    unknown.verdict = "unknown"
+    assert score(unknown, _answer("报告未说明“X”的情况。", refused=True), [], 0.01).correct
+    trap = _item([], unanswerable=True, kind="trap")
+    trap.must_not = ["1.26%"]
+    wrong = score(trap, _answer(f"据贺州市2024年报告：{PASSAGE}[1]"), [], 0.01)
+    assert not wrong.correct and wrong.wrong_figure
+    assert score(trap, _answer("报告未给出“新增”的具体数字。", refused=True), [], 0.01).correct
+    assert summarize([wrong])["wrong_figure_answers"] == 1
 
 
 def test_ungrounded_numbers_ignores_markers_and_the_cited_report_name() -> None:
