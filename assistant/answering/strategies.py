@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..genre import CROSS_Q, FILLER_WORDS, FRAME_WORDS, RANK_Q, WHICH_NOT_Q
+from ..genre import CROSS_Q, FILLER_WORDS, FRAME_WORDS, QUALIFIER_GROUPS, RANK_Q, WHICH_NOT_Q
 from ..normalize import fold
 from ..records import Chunk, Passage, ReportMeta
 from .evidence import (LIGHT_WORDS, Extractor, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
@@ -26,6 +26,7 @@ _UP = re.compile(r"增加|增长|上升|提高|提升|增多|多了|涨|升高|�
 _DOWN = re.compile(r"下降|减少|降低|下滑|少了|回落|降幅|缩短|短了|低了")
 _ASKING = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
 _NONE_OF = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
+_ALL = re.compile(r"都|全部|全都|均已|是否全")
 _WINDOW = 10  # characters after a term in which its figure stands: 案结事了率82.5%
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
@@ -253,6 +254,17 @@ def _stated(evidence: str, terms: list[str], unit: str) -> float | None:
     return None
 
 
+def _after(evidence: str, words: tuple[str, ...]) -> float | None:
+    """The figure right after one of these words (受理17件 -> 17)."""
+    for word in words:
+        at = evidence.find(word)
+        if at >= 0:
+            found = figures(evidence[at + len(word):at + len(word) + 6])
+            if found:
+                return _value(found[0][0])
+    return None
+
+
 def verdict(question: str, terms: list[str], evidence: str) -> str:
     """是 / 否 for a yes/no question given the evidence found (folded).
 
@@ -279,6 +291,11 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
                 return "是。" if stated > wanted else "否。"
             if _LESS.search(q):
                 return "是。" if stated < wanted else "否。"
+            return "否。"
+    if _ALL.search(q):  # "都审结了吗": every case received concluded?
+        received = _after(evidence, QUALIFIER_GROUPS["received"])
+        concluded = _after(evidence, QUALIFIER_GROUPS["concluded"])
+        if received is not None and concluded is not None and concluded < received:
             return "否。"
     plain = _ASKING.sub("", q)
     if re.search(r"没有|尚未|并未|未曾|不是|没", plain) is None:
