@@ -108,7 +108,7 @@ def test_intent_of_a_question(question: str, intent: str) -> None:
 
 def test_region_switch_keeps_the_topic_and_uses_the_new_regions_own_year() -> None:
     p = plan("那乙县呢？", "甲市2024年行政复议收到多少件？")
-    assert p.regions == ["乙县"] and p.years == [] and p.sources == ["yi.txt"]
+    assert p.regions == ["乙县"] and p.years == [] and p.sources == ["yi.txt"] and p.region_years == {"乙县": [2023]}
     assert "行政复议" in p.ask and p.intent == "figure"
     assert any("没有乙县2024年的报告" in n and "2023" in n for n in p.notes)
     assert any(c.what == "话题" and c.turn == 1 for c in p.carried)

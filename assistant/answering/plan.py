@@ -43,6 +43,7 @@ class QuestionPlan:
     intent: str = "fact"
     regions: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
+    region_years: dict[str, list[int]] = field(default_factory=dict)  # the years the collection has per region
     sources: list[str] | None = None  # reports in scope; None: all
     cross: bool = False  # answered report by report
     descending: bool = True  # order of a ranking
@@ -159,7 +160,7 @@ class Planner:
         if len(own.regions) > 1:
             plan.segments = region_segments(question, own.regions, list(metas.values()))
         if previous is None or previous.intent == "parts":
-            return plan
+            return _with_years(plan, metas)
         source_turn = turn if same_turn else turn - 1
         plan.earlier = previous.earlier + [previous.topic]
         values = list(metas.values())
@@ -198,7 +199,7 @@ class Planner:
                 plan.intent = "figure"
         if (plan.carried or plan.years != own.years) and not plan.missing:
             self._reroute(plan, metas, filters)
-        return plan
+        return _with_years(plan, metas)
 
     def _years_for_switch(self, plan: QuestionPlan, previous: QuestionPlan, metas: Mapping[str, ReportMeta],
                           turn: int) -> None:
@@ -221,6 +222,11 @@ class Planner:
             wanted["year"] = plan.years
         route = self.route("", metas, wanted)
         plan.sources, plan.missing = route.sources, route.missing
+
+
+def _with_years(plan: QuestionPlan, metas: Mapping[str, ReportMeta]) -> QuestionPlan:
+    plan.region_years = {r: sorted({m.year for m in metas.values() if m.region == r and m.year}) for r in plan.regions}
+    return plan
 
 
 def region_segments(question: str, regions: list[str], metas: Sequence[ReportMeta]) -> dict[str, str]:
