@@ -406,7 +406,8 @@ def _citation(g: Given, sentences: Sequence[str]) -> Citation:
         quoted = spans[:1] or [(g.start, g.end)]
     return Citation(source=chunk.source, title=m.title, region=m.region, year=m.year, section=chunk.section,
                     quote="".join(chunk.text[a:b] for a, b in quoted), passage=chunk.text, score=round(g.score, 4),
-                    start=chunk.start + quoted[0][0], end=chunk.start + quoted[-1][1])
+                    start=chunk.start + quoted[0][0], end=chunk.start + quoted[-1][1],
+                    spans=[(chunk.start + a, chunk.start + b) for a, b in quoted], passage_start=chunk.start)
 
 
 def collect(events: Iterator[str | Answer]) -> Answer:

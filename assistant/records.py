@@ -55,7 +55,12 @@ class Passage:
 
 @dataclass
 class Citation:
-    """A quoted passage an answer relies on; `quote` is the supporting sentence(s) in the original script."""
+    """A quoted passage an answer relies on; `quote` is the supporting sentence(s) in the original script.
+
+    `spans` are the quoted sentences' offsets in the report's text, one per sentence, so that
+    `report_text[a:b]` is each quoted sentence and `quote` is their concatenation; `start`/`end` are
+    the first span's start and the last span's end. `passage_start` is where `passage` begins.
+    """
 
     source: str
     title: str
@@ -67,6 +72,8 @@ class Citation:
     score: float
     start: int
     end: int
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    passage_start: int = 0
 
 
 @dataclass

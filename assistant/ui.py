@@ -26,7 +26,6 @@ from .assistant import Assistant
 from .feedback import FeedbackStore
 from .ingest import IngestResult
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-from .normalize import sentence_spans
 from .records import Answer, Citation, Passage
 
 APP_TITLE = "法治政府建设情况报告问答助手"
@@ -99,11 +98,12 @@ def esc(text: object) -> str:
 
 # ---------------------------------------------------------------------------------- rendering
 
-def highlight(passage: str, quote: str) -> str:
-    """The escaped passage with every sentence the quote is made of wrapped in <mark>."""
+def highlight(passage: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The escaped passage with each quoted span (offsets into the passage) wrapped in <mark>."""
     out, pos = [], 0
-    for a, b in sentence_spans(passage):
-        if passage[a:b] in quote:
+    for a, b in sorted(spans):
+        a, b = max(a, pos), min(b, len(passage))
+        if a < b:
             out.append(f"{esc(passage[pos:a])}<mark>{esc(passage[a:b])}</mark>")
             pos = b
     out.append(esc(passage[pos:]))
@@ -150,7 +150,8 @@ def source_message(n: int, c: Citation) -> dict[str, Any]:
     """A collapsed chat block titled "来源 [n]"; opening it shows the whole passage, quote highlighted."""
     return {"role": "assistant",
             "metadata": {"title": esc(f"来源 [{n}] {_heading(c.region, c.year, c.section)}"), "status": "done"},
-            "content": _source_card(c.title, c.region, c.year, c.section, c.source, highlight(c.passage, c.quote))}
+            "content": _source_card(c.title, c.region, c.year, c.section, c.source,
+                                    highlight(c.passage, [(a - c.passage_start, b - c.passage_start) for a, b in c.spans]))}
 
 
 def reference_message(n: int, p: Passage) -> dict[str, Any]:

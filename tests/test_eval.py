@@ -13,6 +13,7 @@ from assistant import Answer, Assistant, Chunk, Citation, Passage, ReportMeta, S
 from assistant.cli import build_parser
 from assistant.evaluate import (
     DATASET,
+    STAFF_DATASET,
     LLM_UNAVAILABLE,
     Item,
     by_split,
@@ -265,3 +266,13 @@ def test_full_set_stays_above_the_ci_floor(assistant: Assistant, tmp_path: Path)
     assert summary["ungrounded_numbers"] == 0, summary
     assert summary["context_chars_max"] <= MAX_CONTEXT_CHARS, summary
     assert code == 0
+
+
+def test_every_citation_quotes_exactly_its_spans(assistant: Assistant) -> None:
+    """Over every question of both sets: each span is report_text[a:b], and the quote is their concatenation."""
+    for item in load_items() + load_items(STAFF_DATASET):
+        for c in assistant.ask(item.question, item.history).citations:
+            text = assistant.index.document_text(c.source)
+            assert c.spans and c.quote == "".join(text[a:b] for a, b in c.spans), (item.id, c)
+            assert (c.start, c.end) == (c.spans[0][0], c.spans[-1][1])
+            assert c.passage == text[c.passage_start:c.passage_start + len(c.passage)]

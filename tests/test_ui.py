@@ -60,7 +60,8 @@ def test_parse_auth_reads_user_password_pairs_and_upload_list_limits_who_uploads
 
 def test_document_text_is_escaped_and_quote_highlighted() -> None:
     passage = f"第一句{SCRIPT}。全市一审行政案件败诉率为1.26%。[见](http://example.com)第三句。"
-    shown = highlight(passage, "全市一审行政案件败诉率为1.26%。")
+    at = passage.index("全市")
+    shown = highlight(passage, [(at, at + len("全市一审行政案件败诉率为1.26%。"))])
     assert "<script" not in shown and "](" not in shown
     assert "<mark>全市一审行政案件败诉率为1.26%。</mark>" in shown
     assert html.unescape(re.sub(r"<[^>]+>", "", shown)) == passage  # every character still there, as text

@@ -240,9 +240,11 @@ def citation_for(scored: list[Scored]) -> Citation:
     """One citation per passage: its supporting sentences quoted, the whole passage kept for display."""
     p = scored[0].passage
     c, m = p.chunk, p.chunk.meta
+    quoted = sorted({(s.start, s.end): s.text for s in scored}.items())
     return Citation(source=c.source, title=m.title, region=m.region, year=m.year, section=c.section,
-                    quote="".join(s.text for s in scored), passage=c.text, score=round(p.score, 4),
-                    start=min(s.start for s in scored), end=max(s.end for s in scored))
+                    quote="".join(text for _, text in quoted), passage=c.text, score=round(p.score, 4),
+                    start=quoted[0][0][0], end=quoted[-1][0][1], spans=[span for span, _ in quoted],
+                    passage_start=c.start)
 
 
 def report_head(meta, per_report: bool) -> str:
