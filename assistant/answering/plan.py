@@ -174,6 +174,10 @@ class Planner:
             carried_region = True
             plan.intent, plan.cross, plan.descending = classify(question, len(plan.regions))
             cross = plan.cross
+        elif not named_place and not cross and previous.unknown_places and not previous.regions:
+            # "大理州有报告吗？说说行政复议数据": still about the place the collection lacks.
+            plan.unknown_places = list(previous.unknown_places)
+            plan.carried.append(Carry("地区", "、".join(previous.unknown_places), source_turn))
         if not own.years and previous.years and not cross:
             if carried_region:
                 plan.years = list(previous.years)

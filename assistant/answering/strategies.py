@@ -27,6 +27,7 @@ _DOWN = re.compile(r"下降|减少|降低|下滑|少了|回落|降幅|缩短|短
 _ASKING = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
 _NONE_OF = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
 _ALL = re.compile(r"都|全部|全都|均已|是否全")
+_SEARCH_NEAR = 0.7  # a term by meaning joins the search only this near (looser ones only score sentences)
 _WINDOW = 10  # characters after a term in which its figure stands: 案结事了率82.5%
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
@@ -90,7 +91,7 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
 
 def search_text(plan: QuestionPlan, query: Query) -> str:
     """The standalone question plus the collection's words for what it asked in other words."""
-    extra = [alt for alts in query.expansions.values() for alt, _ in alts]
+    extra = [alt for alts in query.expansions.values() for alt, sim in alts if sim >= _SEARCH_NEAR]
     return plan.text + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
 
 
