@@ -235,3 +235,8 @@ def test_meaning_map_learns_from_the_collection_and_never_swaps_a_count(tmp_path
     assert near["罚款"][0][0] in ("行政处罚", "处罚") and "十无" not in near and "天气" not in near
     assert _counts_differ("十无", "八无") and not _counts_differ("出庭", "应诉")
     assert Meanings(tmp_path, FakeEmbedder(), lambda: []).near(["天气"]) == {}  # reloaded from the store
+
+
+def test_a_second_part_without_a_place_stays_about_the_unknown_place() -> None:
+    answer = ask("丁县有报告吗？说说行政复议数据")
+    assert answer.refused and "丁县" in answer.text and "120" not in answer.text
