@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .answering import REFUSAL, is_simplified
 from .config import Settings
-from .grounding import Checked, Source, best_sentences, check_stream, squash
+from .grounding import Checked, Source, best_sentences, check_stream
 from .normalize import fold, sentence_spans
 from .records import Answer, Chunk, Citation
 
