@@ -84,3 +84,20 @@ QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
     "received": ("收到", "受理", "接收", "立案", "登记", "接到", "收案"),
     "concluded": ("审结", "办结", "结案", "处理完", "化解", "办理完毕", "作出决定", "决定"),
 }
+
+# -- figures a report states (figures.py, compare.py) -------------------------------------------
+# Units a count or amount is stated in, longest first; 万/亿 before a unit are multipliers, not units.
+FIGURE_UNITS = ("个百分点", "百分点", "人次", "场次", "件次", "户次", "轮次", "批次", "余次", "个", "件", "宗", "项", "名",
+                "人", "次", "场", "家", "户", "条", "份", "支", "辆", "套", "部", "篇", "期", "卷", "台", "笔", "张",
+                "起", "所", "天", "小时", "批", "元", "%", "‰", "座", "处", "类", "例", "场所", "轮", "届")
+# Units a number in Chinese characters may carry (二期, 三批); 一 and most others are articles or names.
+CN_FIGURE_UNITS = ("批次", "期", "批", "次", "名", "件", "项", "家", "场", "轮", "支", "部")
+# Stage of a case count: figures of different stages are never compared (收到 761 vs 审结 16).
+FIGURE_STAGES = {"立案受理": "受理", "收到": "收到", "接收": "收到", "接到": "收到", "新收": "收到", "收案": "收到",
+                 "受理": "受理", "立案": "受理", "审结": "审结", "办结": "审结", "结案": "审结", "办理": "办理"}
+# Scope of a figure: the whole area or the government's own level.
+FIGURE_SCOPES = ("全市", "全县", "全区", "全省", "全州", "全旗", "市本级", "县本级", "区本级", "本级")
+# A change, not a level: 同比增长 87.5%, 较2023年下降 18.88 个百分点.
+FIGURE_CHANGE = re.compile(r"(?:同比|环比|较上年|较去年|比上年|比去年|较上一年|较\d{4}年(?:同期)?)?"
+                           r"(?:增长|下降|减少|增加|提高|降低|上升|压缩|精简|提升|减|增)$")
+FIGURE_CUMULATIVE = ("累计", "新增")
