@@ -5,6 +5,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
 
 from .answer import (CROSS_Q, Extractor, Query, Scored, closing_items, compose, is_simplified, key_terms, parse_query,
@@ -64,6 +65,7 @@ class Assistant:
             doc.text = self.index.document_text(doc.source)
             chunks = chunk_document(doc, self.settings.chunk_size, self.settings.chunk_max)
             self.index.add(doc, chunks)
+            self.figures.replace([(doc, chunks)])
             results.append(IngestResult(doc.source, "updated", len(chunks)))
         self.index.rebuild_bm25()
         return results
@@ -275,6 +277,33 @@ class Assistant:
             groups = [g for g in groups if g[0].coverage >= _CROSS_RELATIVE * best]
         groups.sort(key=lambda g: -g[0].coverage)
         return groups, looked_at
+
+    # -- figures across reports (figures.py, compare.py) -------------------------------------------
+    @cached_property
+    def figures(self) -> "FigureStore":  # noqa: F821
+        """The catalog's figures table; filled from the stored reports once if the store predates it."""
+        from .figures import FigureStore
+
+        store = FigureStore(self.index.dir)
+        if not store.count():
+            for doc, _ in self.index.documents():
+                doc.text = self.index.document_text(doc.source)
+                store.replace([(doc, self.index.chunks_of(doc.source))])
+        return store
+
+    def compare(self, query: str, regions: Sequence[str] | None = None,
+                years: Sequence[int] | None = None) -> "Comparison":  # noqa: F821
+        """One indicator across reports: a row per report in scope (all by default), a citation in every
+        cell, 未报告 where a report states nothing; `.matched` is False when no report states it."""
+        from .compare import compare
+
+        return compare(self.figures, self.index.metas(), query, regions, years, self.index.chunks, self.lexicon.words)
+
+    def coverage(self, topic: str) -> "Coverage":  # noqa: F821
+        """Which reports mention a topic (a cited sentence each) and which never do."""
+        from .compare import coverage
+
+        return coverage(self.index.metas(), topic, self.index.document_text, self.index.chunks_of)
 
 
 def text_pieces(text: str, pieces: int = _STREAM_PIECES) -> Iterator[str]:

@@ -38,10 +38,10 @@ _OPEN_QUOTES, _CLOSE_QUOTES = "“‘《「『\"", "”’》」』\""
 _CLAUSE_BREAK = "，,；;：:、。！？!?\n"
 _NOT_AFTER = re.compile(r"^(?:[年月日号时点岁\-/:.+~～—]|\d|[a-zA-Z])")
 _NOT_BEFORE = re.compile(r"(?:第|[\d.\-/+]|[a-zA-Z])$")
-_LEAD = re.compile(r"^(?:[(（]|其中[:：]?|同时|目前|现已|当前|截至目前|截止目前|截至\d{4}年(?:\d{1,2}月)?(?:月)?(?:底|末)?|"
+_LEAD = re.compile(r"^(?:[(（]?其中[:：]?|同时|目前|现已|当前|截至目前|截止目前|截至\d{4}年(?:\d{1,2}月)?(?:月)?(?:底|末)?|"
                    r"\d{4}年?(?:\d{1,2}(?:至\d{1,2})?月)?(?:以来|底|末|度|全年)?|全年|当年|年内|今年|共计|合计|总计|共|"
                    r"先后|已|均|还|并|分别|另|对|从|向|在|将|进一步|有效|累计|新增|实现|达到|组织|完成|推动|"
-                   r"各(?:乡镇|部门|单位|级|地|县|区|市|镇|街道)、?|我市|我县|我区|我州|本市(?!级)|本县(?!级)|本区(?!级)|"
+                   r"各(?:乡镇|部门|单位|级|地|县|区|市|镇|街道)(?:[(（][^)）]{1,6}[)）])?、?|我市|我县|我区|我州|本市(?!级)|本县(?!级)|本区(?!级)|"
                    + "|".join(FIGURE_SCOPES) + ")")
 _TRAIL = re.compile(r"(?:为|达到|达|是|约|超过|超|近|逾|均为|分别为|保持|继续|共计|合计|总计|共|累计|有|的|实现|数量|总数)$")
 # Measure words that count the noun after them: 4597名[行政执法人员], 33个[县级行政执法单位].
@@ -49,7 +49,7 @@ _COUNTING = frozenset("个 名 家 项 支 户 部 份 所 台 辆 套 篇 张 �
 # Words after a stage verb that make it part of a noun: 办理时限, 办结率.
 _STAGE_NOUN = re.compile(r"^(?:率|时限|时间|天数|量|时长|效率|期限)")
 _AFTER_NOUN_STOP = re.compile(r"参加|参与|进行|组成|组建|建立|实行|实施|纳入|接受|开展|结对|与|在|为|实现|被|获|适用|依法|及其|"
-                              r"下放|列入|入围|落实|覆盖|集中|追回|研究|公布|的|和|、|及|等|均|全部|已|将|从")
+                              r"下放|列入|入围|落实|全覆盖|覆盖|集中|追回|研究|公布|顺利|的|和|、|及|等|均|全部|已|将|从")
 _PERIOD = re.compile(r"截至\d{4}年\d{1,2}月(?:月)?(?:底|末)?|截止\d{4}年\d{1,2}月(?:底|末)?|截至目前|截至\d{4}年底|"
                      r"\d{4}年\d{1,2}(?:至\d{1,2})?月|\d{4}年(?:以来|底|末|度)?")
 _SCHEMA = """
@@ -171,7 +171,7 @@ def _clean_before(phrase: str) -> tuple[str, list[str], str, str]:
 
 def _after_noun(text: str) -> str:
     """The noun a figure counts when it follows the number: 4597名[行政执法人员]参加…, 5份…的[规范性文件]"""
-    m = re.match(r"[^\s\d，,；;：:。！？!?]{1,20}", text)
+    m = re.match(r"[^\s\d，,；;：:。！？!?]{1,30}", text)
     if not m:
         return ""
     noun = m.group()
@@ -240,7 +240,7 @@ def extract(doc: Document, chunks: Sequence[Chunk] = ()) -> list[Figure]:
             begin = _clause_start(sentence, start, prev_end, inside)
             indicator, quals, stage, change = _clean_before(sentence[begin:start])
             follows = sentence[end:end + 1]
-            if follows == "的" or (unit in _COUNTING and follows and follows not in _CLAUSE_BREAK + "）)"):
+            if follows == "的" or (unit in _COUNTING and follows and follows not in _CLAUSE_BREAK + "（）()"):
                 noun = _after_noun(sentence[end + (follows == "的"):])
                 if len(noun) >= 2:
                     indicator = (indicator + noun) if follows == "的" else noun
