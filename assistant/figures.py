@@ -31,7 +31,7 @@ _CN_UNIT = "|".join(re.escape(u) for u in sorted(CN_FIGURE_UNITS, key=len, rever
 # 761宗 / 1.99万余条 / 1万4千余宗 / 超793万人 / 30%以上 / 100%全覆盖
 _ARABIC = re.compile(
     rf"(?P<pre>超过|超|近|约|逾)?(?P<num>\d+(?:\.\d+)?(?:[万亿千](?:\d+(?:\.\d+)?[千百])?)?)"
-    rf"(?P<approx>余|多)?(?P<unit>{_UNIT})?(?P<post>以上|左右|以下|以内|全覆盖)?")
+    rf"(?P<approx>余|多)?(?P<mult>[万亿])?(?P<unit>{_UNIT})?(?P<post>以上|左右|以下|以内|全覆盖)?")
 _CHINESE = re.compile(rf"(?P<num>[一二两三四五六七八九十百千万]+)(?P<approx>余|多)?(?P<unit>{_CN_UNIT})")
 _ZERO = re.compile(r"(?<=率为)零|(?<=率)为零")
 _OPEN_QUOTES, _CLOSE_QUOTES = "“‘《「『\"", "”’》」』\""
@@ -179,7 +179,7 @@ def _after_noun(text: str) -> str:
     if stop and stop.group() == "的":
         rest = _after_noun(noun[stop.end():])
         if len(rest) >= 2:
-            return rest
+            return noun[:stop.end()] + rest
     return noun[:stop.start()] if stop else noun
 
 
@@ -203,12 +203,12 @@ def _matches(sentence: str) -> list[tuple[int, int, float, str, str, str, str]]:
         if not unit:
             after = sentence[m.end():m.end() + 1]
             before = sentence[s - 1:s]
-            if (m.group("approx") or after not in "、，,；;。" or not re.match(r"[\u4e00-\u9fff”]", before or "x")
+            if (m.group("approx") or m.group("mult") or after not in "、，,；;。" or not re.match(r"[\u4e00-\u9fff”]", before or "x")
                     or re.fullmatch(r"(?:19|20)\d\d", num)):
                 continue
         if unit == "届" or unit == "类":
             continue
-        value = parse_number(num)
+        value = parse_number(num) * (1e4 if m.group("mult") == "万" else 1e8 if m.group("mult") else 1)
         found.append((m.start() if m.group("pre") else s, e, value, unit, m.group("approx") or "",
                       m.group("pre") or "", m.group("post") or ""))
     for m in _CHINESE.finditer(sentence):
@@ -241,7 +241,8 @@ def extract(doc: Document, chunks: Sequence[Chunk] = ()) -> list[Figure]:
             indicator, quals, stage, change = _clean_before(sentence[begin:start])
             follows = sentence[end:end + 1]
             if follows == "的" or (unit in _COUNTING and follows and follows not in _CLAUSE_BREAK + "（）()"):
-                noun = _after_noun(sentence[end + (follows == "的"):])
+                rest = sentence[end + (follows == "的"):]
+                noun = re.match(r"[^，,；;：:。！？!?]{0,20}", rest).group() if follows == "的" else _after_noun(rest)
                 if len(noun) >= 2:
                     indicator = (indicator + noun) if follows == "的" else noun
             if not indicator and previous is not None:
