@@ -44,6 +44,8 @@ _LEAD = re.compile(r"^(?:[(（]?其中[:：]?|同时|目前|现已|当前|截至
                    r"各(?:乡镇|部门|单位|级|地|县|区|市|镇|街道)(?:[(（][^)）]{1,6}[)）])?、?|我市|我县|我区|我州|本市(?!级)|本县(?!级)|本区(?!级)|"
                    + "|".join(FIGURE_SCOPES) + ")")
 _TRAIL = re.compile(r"(?:为|达到|达|是|约|超过|超|近|逾|均为|分别为|保持|继续|共计|合计|总计|共|累计|有|的|实现|数量|总数)$")
+# A subject or an enumeration before what is counted: [交通运输部门共]查处违法案件, [12345热线等各类]诉求单.
+_SUBJECT = re.compile(r"^.+?(?<![公总])共(?:计)?(?![同享建治和])(?=..)|^.+等各类(?=..)")
 # Measure words that count the noun after them: 4597名[行政执法人员], 33个[县级行政执法单位].
 _COUNTING = frozenset("个 名 家 项 支 户 部 份 所 台 辆 套 篇 张 条 件 宗 处 座".split())
 # Words after a stage verb that make it part of a noun: 办理时限, 办结率.
@@ -166,6 +168,7 @@ def _clean_before(phrase: str) -> tuple[str, list[str], str, str]:
         if not m or not m.group():
             break
         phrase = phrase[:m.start()]
+    phrase = _SUBJECT.sub("", phrase)
     return phrase.strip(), quals, stage, change
 
 
@@ -203,9 +206,8 @@ def _matches(sentence: str) -> list[tuple[int, int, float, str, str, str, str]]:
         if not unit:
             after = sentence[m.end():m.end() + 1]
             before = sentence[s - 1:s]
-            if (m.group("approx") or m.group("mult") or after not in "、，,；;。" or not re.match(r"[\u4e00-\u9fff”]", before or "x")
-                    or re.fullmatch(r"(?:19|20)\d\d", num)):
-                continue
+            if m.group("approx") or m.group("mult") or after not in "、，,；;。" or not re.match(r"[\u4e00-\u9fff”]", before or "x"):
+                continue  # a bare number counts only in a list after its noun: 法治文艺晚会376、
         if unit == "届" or unit == "类":
             continue
         value = parse_number(num) * (1e4 if m.group("mult") == "万" else 1e8 if m.group("mult") else 1)
