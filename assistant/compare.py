@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .figures import Figure, FigureStore, same_length_fold
-from .genre import CROSS_Q, QUESTION_WORDS, RANK_Q, WHICH_NOT_Q, YEAR
+from .genre import ASCENDING_Q, CROSS_Q, FIGURE_STAGES, QUESTION_WORDS, RANK_Q, WHICH_NOT_Q, YEAR
 from .normalize import fold, sentence_spans
 from .records import Chunk, Citation, ReportMeta
 
@@ -31,7 +31,8 @@ _STAGE_ORDER = ("", "收到", "受理", "办理", "审结")
 _ASK_WORDS = re.compile(r"(?:是|有|为)?多少[件个项名人次宗家条份场%]?|各(?:个)?(?:地方|地区|报告|市|县|区)|哪些|哪个|哪份|哪几|对比|比较|排名|排序|排一下|从高到低|从低到高|"
                         r"从多到少|从少到多|由高到低|由低到高|最高|最低|最多|最少|分别|各自|都|报告|情况|数据|数字|数量|"
                         r"多少|是多少|有多少|的|了|是|[，,、。？?！!\s]")
-_MAX_CHANGE_LABEL = 8
+# Generic nouns a topic may end in that reports vary freely: 行政复议案件 / 行政复议申请 / 行政复议数量.
+_GENERIC_TAIL = re.compile(r"(?:案件|申请|事项)?(?:数量|件数|总数|总量|数|情况)?$")
 
 
 @dataclass
@@ -74,6 +75,11 @@ class Comparison:
     other_groups: list[str] = field(default_factory=list)  # other comparable groups the query also matched
 
     @property
+    def ascending(self) -> bool:
+        """The question asks for the lowest first (最低, 从少到多)."""
+        return bool(ASCENDING_Q.search(self.query))
+
+    @property
     def matched(self) -> bool:
         """Whether any report in scope states a figure for the query (else callers answer with sentences)."""
         return any(r.reported for r in self.rows)
@@ -83,8 +89,9 @@ class Comparison:
         """One per reported cell, in row order: [n] in to_markdown() is citations[n-1]."""
         return [r.citation for r in self.rows if r.reported and r.citation]
 
-    def ranking(self, ascending: bool = False) -> list[Row]:
+    def ranking(self, ascending: bool | None = None) -> list[Row]:
         """Comparable reported rows by value (largest first unless ascending); the order is computed here."""
+        ascending = self.ascending if ascending is None else ascending
         rows = [r for r in self.rows if r.reported and r.comparable]
         return sorted(rows, key=lambda r: (r.value if ascending else -r.value, r.region, r.year or 0))
 
@@ -110,8 +117,9 @@ class Comparison:
                 lines.append(f"{region} {a.year}→{b.year}：{a.wording} → {b.wording}，{delta}（据两份报告计算）")
         return lines
 
-    def summary(self, ascending: bool = False) -> str:
+    def summary(self, ascending: bool | None = None) -> str:
         """The ranking in words, naming what could not be compared and who reported nothing."""
+        ascending = self.ascending if ascending is None else ascending
         if not self.matched:
             return f"所选报告中没有找到“{self.topic}”的数字。"
         ranked = self.ranking(ascending)
@@ -129,7 +137,7 @@ class Comparison:
             parts.append(f"{NOT_REPORTED}：" + "、".join(_who(r) for r in missing))
         return "；".join(parts) + "。"
 
-    def to_markdown(self, ascending: bool = False) -> str:
+    def to_markdown(self, ascending: bool | None = None) -> str:
         """A Markdown table with a [n] citation in every reported cell, the sources under it, then the ranking."""
         lines = [f"**{self.indicator or self.topic}**", "",
                  "| 地区 | 年度 | 数值 | 口径 | 报告原文指标 | 出处 |", "|---|---|---|---|---|---|"]
@@ -236,9 +244,11 @@ def _closeness(f: Figure, topic: str) -> float:
 
 def find_figures(store: FigureStore, topic: str, words: Callable[[str], list[str]] | None = None,
                  sources: Sequence[str] | None = None) -> list[Figure]:
-    """Figures whose indicator contains the topic, or else every one of its words."""
+    """Figures whose indicator contains the topic's head (行政复议 of 行政复议案件, so 行政复议申请 matches too),
+    or else every one of its words."""
     if not topic:
         return []
+    topic = _GENERIC_TAIL.sub("", topic) if len(_GENERIC_TAIL.sub("", topic)) >= 2 else topic
     scope, args = "", []
     if sources is not None:
         scope = f" AND f.source IN ({','.join('?' * len(sources))})"
@@ -263,6 +273,9 @@ def compare(store: FigureStore, metas: dict[str, ReportMeta], query: str, region
     scope = {s: m for s, m in metas.items()
              if (not regions or m.region in regions or any(a in regions for a in m.aliases))
              and (not years or m.year in years)}
+    stage_word = next((w for w in sorted(FIGURE_STAGES, key=len, reverse=True) if w in topic), "")
+    asked_stage = FIGURE_STAGES.get(stage_word, "")
+    topic = topic.replace(stage_word, "") if stage_word and len(topic) - len(stage_word) >= 2 else topic
     result = Comparison(query=query, topic=topic)
     limited = None if len(scope) == len(metas) else list(scope)
     figures = [f for f in find_figures(store, topic, words, limited) if f.source in scope]
@@ -272,7 +285,7 @@ def compare(store: FigureStore, metas: dict[str, ReportMeta], query: str, region
 
     def rank(item: tuple[tuple, list[Figure]]) -> tuple:
         (stage, change, _), members = item
-        return (-len({f.source for f in members}), change, -max(_closeness(f, topic) for f in members),
+        return (bool(asked_stage) and stage != asked_stage, -len({f.source for f in members}), change, -max(_closeness(f, topic) for f in members),
                 _STAGE_ORDER.index(stage) if stage in _STAGE_ORDER else 9)
     ordered = sorted(groups.items(), key=rank)
     if ordered:

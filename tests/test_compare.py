@@ -174,3 +174,15 @@ def test_reindex_rebuilds_the_figures(assistant) -> None:
     assert not assistant.compare("行政复议").matched
     assistant.reindex()
     assert [(r.source, r.value, r.qualifier) for r in assistant.compare("行政复议").rows] == before
+
+
+def test_wording_of_the_question_picks_stage_order_and_head_noun(assistant) -> None:
+    concluded = assistant.compare("各地审结了多少行政复议案件")
+    assert "审结" in concluded.indicator
+    fuyuan = next(r for r in concluded.rows if r.region == "富源县")
+    assert fuyuan.value == 16 and fuyuan.comparable
+    assert not next(r for r in concluded.rows if r.region == "湛江市").comparable  # it states 收到, not 审结
+    cases = assistant.compare("行政复议案件")  # the reports say 申请 or 案件: both are found
+    assert {r.region for r in cases.rows if r.reported} >= {"湛江市", "富源县", "延庆区"}
+    lowest = assistant.compare("哪个地方的行政复议申请最少")
+    assert [r.region for r in lowest.ranking()] == ["富源县", "湛江市"] and "从低到高" in lowest.summary()
