@@ -297,7 +297,8 @@ class Assistant:
         cell, 未报告 where a report states nothing; `.matched` is False when no report states it."""
         from .compare import compare
 
-        return compare(self.figures, self.index.metas(), query, regions, years, self.index.chunks, self.lexicon.words)
+        return compare(self.figures, self.index.metas(), query, regions, years, self.index.chunks, self.lexicon.words,
+                       self.embedder.encode)
 
     def coverage(self, topic: str) -> "Coverage":  # noqa: F821
         """Which reports mention a topic (a cited sentence each) and which never do."""

@@ -309,6 +309,12 @@ class FigureStore:
                + (f" WHERE {where}" if where else "") + " ORDER BY f.source, f.ord")
         return [Figure(**dict(zip(_COLUMNS, r))) for r in self._db().execute(sql, list(args))]
 
+    def phrases(self, where: str, args: Sequence[object], limit: int) -> list[str]:
+        """Distinct indicator phrases (folded) matching a condition, the most used first."""
+        sql = (f"SELECT f.ind_key FROM figures f JOIN documents d ON d.source=f.source WHERE {where} AND f.ind_key != ''"
+               " GROUP BY f.ind_key ORDER BY COUNT(*) DESC LIMIT ?")
+        return [r[0] for r in self._db().execute(sql, [*args, limit])]
+
     def count(self) -> int:
         return self._db().execute("SELECT COUNT(*) FROM figures").fetchone()[0]
 

@@ -186,3 +186,10 @@ def test_wording_of_the_question_picks_stage_order_and_head_noun(assistant) -> N
     assert {r.region for r in cases.rows if r.reported} >= {"湛江市", "富源县", "延庆区"}
     lowest = assistant.compare("哪个地方的行政复议申请最少")
     assert [r.region for r in lowest.ranking()] == ["富源县", "湛江市"] and "从低到高" in lowest.summary()
+
+
+def test_a_wording_no_rule_matches_is_found_by_the_embedding_model(assistant) -> None:
+    table = assistant.compare("复议纠纷")  # no indicator says 复议纠纷; the model puts it next to 行政复议案件
+    assert table.matched and "复议" in table.indicator
+    assert {r.region for r in table.rows if r.reported and r.comparable} == {"湛江市", "富源县"}
+    assert not assistant.compare("碳排放配额").matched  # nothing near it: no table of lookalikes
