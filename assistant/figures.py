@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .genre import (CN_FIGURE_UNITS, FIGURE_CHANGE, FIGURE_CUMULATIVE, FIGURE_SCOPES, FIGURE_STAGES, FIGURE_UNITS,
-                    SELF_REFERENCES, SOFT_YEAR_BEFORE)
+                    SOFT_YEAR_BEFORE)
 from .normalize import fold, sentence_spans
 from .records import Chunk, Document
 
@@ -120,7 +120,7 @@ def _quoted(sentence: str) -> list[bool]:
     """For each character, whether it stands inside quotes or a 《title》 (names, not figures)."""
     depth, inside = 0, []
     for ch in sentence:
-        if ch in _CLOSE_QUOTES and depth and not (ch == '"' and not depth):
+        if ch in _CLOSE_QUOTES and depth:  # '"' closes when open, else opens
             depth -= 1
             inside.append(True)
             continue
@@ -208,8 +208,6 @@ def _matches(sentence: str) -> list[tuple[int, int, float, str, str, str, str]]:
             before = sentence[s - 1:s]
             if m.group("approx") or m.group("mult") or after not in "、，,；;。" or not re.match(r"[\u4e00-\u9fff”]", before or "x"):
                 continue  # a bare number counts only in a list after its noun: 法治文艺晚会376、
-        if unit == "届" or unit == "类":
-            continue
         value = parse_number(num) * (1e4 if m.group("mult") == "万" else 1e8 if m.group("mult") else 1)
         found.append((m.start() if m.group("pre") else s, e, value, unit, m.group("approx") or "",
                       m.group("pre") or "", m.group("post") or ""))
@@ -248,19 +246,13 @@ def extract(doc: Document, chunks: Sequence[Chunk] = ()) -> list[Figure]:
                 if len(noun) >= 2:
                     indicator = (indicator + noun) if follows == "的" else noun
             if not indicator and previous is not None:
-                indicator = previous.indicator
+                indicator = previous.ind_key
                 quals = quals or [q for q in previous.qualifier.split("、") if q in FIGURE_SCOPES]
-            if not quals and any(sentence[begin:start].startswith(s) for s in SELF_REFERENCES):
-                pass  # 我市…: the report's own area, which every figure of it is about
             words = quals + [stage, change, pre if pre in ("超", "超过", "近", "约", "逾") else "", approx, post]
             chunk_id, section = next(((cid, sec) for cs, ce, cid, sec in bounds if cs <= s0 + start < ce), ("", ""))
-            original_indicator = indicator  # folded; mapped back to the original script below
-            pos = folded.find(indicator, s0 + begin - 20 if begin > 20 else s0) if indicator else -1
-            if indicator and pos != -1:
-                original_indicator = text[pos:pos + len(indicator)]
             figure = Figure(
                 source=doc.source, start=s0 + start, end=s0 + end, sent_start=s0, sent_end=e0,
-                indicator=original_indicator, value=value, unit=_base_unit(unit), stage=FIGURE_STAGES.get(stage, ""),
+                indicator=_original(text, folded, indicator, s0, s0 + start, e0), value=value, unit=_base_unit(unit), stage=FIGURE_STAGES.get(stage, ""),
                 change=change, qualifier="、".join(w for w in words if w), period=_period(sentence, start, doc.meta.year),
                 wording=text[s0 + start:s0 + end], chunk_id=chunk_id, section=section, ord=len(figures),
                 ind_key=indicator)
@@ -270,7 +262,16 @@ def extract(doc: Document, chunks: Sequence[Chunk] = ()) -> list[Figure]:
 
 
 def _base_unit(unit: str) -> str:
-    return {"百分点": "个百分点", "余次": "次"}.get(unit, unit)
+    return {"百分点": "个百分点"}.get(unit, unit)
+
+
+def _original(text: str, folded: str, phrase: str, start: int, number: int, end: int) -> str:
+    """A folded phrase in the report's own script: its last occurrence before the number (else in the sentence);
+    a phrase joined from two places (…的 + noun) stays folded."""
+    pos = folded.rfind(phrase, start, number) if phrase else -1
+    if pos == -1 and phrase:
+        pos = folded.find(phrase, start, end)
+    return text[pos:pos + len(phrase)] if pos != -1 else phrase
 
 
 class FigureStore:

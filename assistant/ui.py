@@ -81,6 +81,8 @@ CSS = """
 .compare table { width: 100%; border-collapse: collapse; }
 .compare td, .compare th { padding: .35em .6em; text-align: left; vertical-align: top;
                            border-bottom: 1px solid var(--border-color-primary); }
+.compare td:nth-child(-n+2), .compare td:nth-child(4) { white-space: nowrap; }
+.compare td:nth-child(5) { min-width: 12em; }
 .compare details.cmp-cell summary { cursor: pointer; font-weight: 600; color: var(--color-accent); }
 .compare .cmp-none { color: var(--body-text-color-subdued); }
 .compare .src-passage mark { background: #fde68a; }

@@ -1,7 +1,9 @@
 """The 对比 tab, driven by Chromium through Playwright against the real server (`assistant serve`):
-pick an indicator, see the table, open a cell's passage, see the chart, download the XLSX and read it back."""
+pick an indicator, see the table, open a cell's passage, see the chart, download the XLSX and read it back.
+Set UI_COMPARE_SCREENSHOT=path to keep a screenshot of the tab with a passage open."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -54,6 +56,8 @@ def test_compare_tab_table_passage_chart_and_xlsx_download(browser, server, tmp_
         cell.locator("summary").click()
         passage.wait_for(state="visible", timeout=10_000)
         assert "761宗" in passage.locator("mark").inner_text()
+        if os.environ.get("UI_COMPARE_SCREENSHOT"):  # docs/screenshot-compare.png
+            page.screenshot(path=os.environ["UI_COMPARE_SCREENSHOT"], full_page=True)
 
         download_button = page.locator("#compare-xlsx")
         page.wait_for_function("() => !document.querySelector('#compare-xlsx').disabled", timeout=TIMEOUT_MS)
