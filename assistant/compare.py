@@ -30,15 +30,19 @@ NOT_REPORTED = "未报告"
 _SAME_COUNT = {"宗": "件", "起": "件", "例": "件", "件次": "件", "人次": "人次", "名": "人", "位": "人"}
 _STAGE_ORDER = ("", "收到", "受理", "办理", "审结")
 # Words of a compare question that are not the indicator.
-_ASK_WORDS = re.compile(r"(?:是|有|为)?多少[件个项名人次宗家条份场%]?|各(?:个)?(?:地方|地区|报告|市|县|区)|哪些|哪个|哪份|哪几|对比|比较|排名|排序|排一下|从高到低|从低到高|"
+_ASK_WORDS = re.compile(r"(?:是|有|为)?多少(?:场次|人次|件次|[件个项名人次宗家条份场%])?|各(?:个)?(?:地方|地区|报告|市|县|区)|哪些|哪个|哪份|哪几|对比|比较|排名|排序|排一下|从高到低|从低到高|"
                         r"从多到少|从少到多|由高到低|由低到高|最高|最低|最多|最少|分别|各自|都|报告|情况|数据|数字|数量|"
-                        r"多少|是多少|有多少|的|了|是|[，,、。？?！!\s]")
+                        r"多少|是多少|有多少|写|提到|提及|披露|公布|列出|给出|的|了|是|[，,、。？?！!\s]")
+# Verbs and connectives left at either end of a topic once places and question words are gone.
+_TOPIC_EDGE = re.compile(r"^(?:和|与|及|以及|开展|组织|举办|完成|实现|有|共)+|(?:和|与|及|开展|组织|举办|完成|实现|有)+$")
 # Generic nouns a topic may end in that reports vary freely: 行政复议案件 / 行政复议申请 / 行政复议数量.
 _GENERIC_TAIL = re.compile(r"(?:案件|申请|事项)?(?:数量|件数|人数|次数|总数|总量|比例|比率|数|量|情况)?$")
 # Embedding fallback for wordings no rule matches: cosine of m3e-small between the topic and an indicator
 # phrase sharing a character pair with it. On the seeds 败诉比例 -> 败诉率 0.88-0.89, 复议申请量 -> 行政复议申请
 # 0.86, while the best unrelated phrases stay below 0.85 (碳排放 0.71, 合法性审查 -> 审查各类政策文件 0.84).
 SIMILARITY = 0.85
+_SQL_SCOPE = 500
+_CHANGE_WORDS = re.compile(r"(?:同比|环比|比上年|较上年)?(?:增长|下降|增加|减少|提高|降低|上升|变化|增幅|降幅)")  # reports named in one SQL IN (...) at most
 _SIMILAR_CANDIDATES = 300
 _VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
 _VECTOR_CACHE = 20000
@@ -230,7 +234,17 @@ def topic_of(query: str, metas: Sequence[ReportMeta] = ()) -> str:
     text = YEAR.sub("", text)
     for pattern in (WHICH_NOT_Q, RANK_Q, CROSS_Q, _ASK_WORDS, QUESTION_WORDS):
         text = pattern.sub("", text)
-    return text.strip()
+    trimmed = _TOPIC_EDGE.sub("", text.strip())
+    return trimmed if len(trimmed) >= 2 else text.strip()
+
+
+def named_scope(query: str, metas: Sequence[ReportMeta]) -> tuple[list[str], list[int]]:
+    """Regions (by any alias) and years a question names: 湛江和富源…2023年 -> (["湛江市", "富源县"], [2023])."""
+    text = fold(query)
+    regions = sorted({m.region for m in metas if any(fold(a) in text for a in [m.region, *m.aliases] if a)})
+    known = {m.year for m in metas}
+    years = sorted({int(y) for y in YEAR.findall(text) if int(y) in known})
+    return regions, years
 
 
 def is_compare_question(question: str) -> bool:
@@ -247,8 +261,9 @@ def _group_key(f: Figure) -> tuple[str, bool, str]:
 
 
 def _closeness(f: Figure, topic: str) -> float:
-    """How much of the indicator phrase the query covers: 行政复议 fits 行政复议申请 better than 行政复议咨询委员会委员."""
-    return len(topic) / max(len(f.ind_key), len(topic))
+    """How well the indicator fits the query: ending in it (the counted noun: …综合执法队 12支, not
+    综合执法队…执法用车 55辆) counts most, then how much of the phrase the query covers."""
+    return float(f.ind_key.endswith(topic)) + len(topic) / max(len(f.ind_key), len(topic))
 
 
 def find_figures(store: FigureStore, topic: str, words: Callable[[str], list[str]] | None = None,
@@ -265,9 +280,10 @@ def find_figures(store: FigureStore, topic: str, words: Callable[[str], list[str
         args = list(sources)
     found = store.query("f.ind_key LIKE ?" + scope, [f"%{topic}%", *args])
     parts = [w for w in (words(topic) if words else []) if len(w) >= 2]
-    if not found and len(parts) > 1:
-        found = store.query(" AND ".join("f.ind_key LIKE ?" for _ in parts) + scope,
-                            [f"%{w}%" for w in parts] + args)
+    if len(parts) > 1:  # 审查规范性文件 also finds 审查报备规范性文件
+        seen = {(f.source, f.ord) for f in found}
+        found += [f for f in store.query(" AND ".join("f.ind_key LIKE ?" for _ in parts) + scope,
+                                         [f"%{w}%" for w in parts] + args) if (f.source, f.ord) not in seen]
     if not found and encode is not None:
         pairs = sorted({topic[i:i + 2] for i in range(len(topic) - 1)})
         if pairs:
@@ -275,7 +291,8 @@ def find_figures(store: FigureStore, topic: str, words: Callable[[str], list[str
             near = similar_phrases(topic, store.phrases(where + scope, [f"%{p}%" for p in pairs] + args,
                                                         _SIMILAR_CANDIDATES), encode)
             head = _common(topic, near[0]) if near else ""
-            if len(head) >= 2:  # the words the topic shares with the indicator it means, matched like a topic
+            if len(head) >= 2 and 2 * len(head) >= len(topic):  # what the topic shares with the indicator it
+                # means (复议 of 复议纠纷 and 行政复议案件), matched like a topic; a mere 法治 is too little
                 found = store.query("f.ind_key LIKE ?" + scope, [f"%{head}%", *args])
             elif near:
                 found = store.query(f"f.ind_key IN ({','.join('?' * len(near))})" + scope, [*near, *args])
@@ -307,17 +324,23 @@ def compare(store: FigureStore, metas: dict[str, ReportMeta], query: str, region
     """The comparison table for `query` over the reports in scope (all reports by default).
 
     `chunks` resolves chunk ids to passages (Index.chunks) for the citations; `words` splits a topic
-    into words (Lexicon.words) and `encode` embeds phrases (Embedder.encode) for the fallback matches. `Comparison.matched` says whether anything matched.
+    into words (Lexicon.words) and `encode` embeds phrases (Embedder.encode) for the fallback matches.
+    `Comparison.matched` says whether any report in scope states the indicator.
     """
     topic = topic_of(query, list(metas.values())) or fold(query).strip()
+    if regions is None and years is None:
+        regions, years = named_scope(query, list(metas.values()))
     scope = {s: m for s, m in metas.items()
              if (not regions or m.region in regions or any(a in regions for a in m.aliases))
              and (not years or m.year in years)}
     stage_word = next((w for w in sorted(FIGURE_STAGES, key=len, reverse=True) if w in topic), "")
     asked_stage = FIGURE_STAGES.get(stage_word, "")
     topic = topic.replace(stage_word, "") if stage_word and len(topic) - len(stage_word) >= 2 else topic
+    change_asked = _CHANGE_WORDS.search(topic)  # 同比增长多少: the change figures, not the levels
+    topic = topic[:change_asked.start()] + topic[change_asked.end():] if change_asked else topic
     result = Comparison(query=query, topic=topic)
-    limited = None if len(scope) == len(metas) else list(scope)
+    # Few reports are filtered in SQL; many (most of a large collection) after it, in Python.
+    limited = list(scope) if len(scope) <= _SQL_SCOPE and len(scope) < len(metas) else None
     figures = [f for f in find_figures(store, topic, words, limited, encode) if f.source in scope]
     groups: dict[tuple, list[Figure]] = defaultdict(list)
     for f in figures:
@@ -325,7 +348,8 @@ def compare(store: FigureStore, metas: dict[str, ReportMeta], query: str, region
 
     def rank(item: tuple[tuple, list[Figure]]) -> tuple:
         (stage, change, _), members = item
-        return (bool(asked_stage) and stage != asked_stage, -len({f.source for f in members}), change, -max(_closeness(f, topic) for f in members),
+        return (bool(asked_stage) and stage != asked_stage, change != bool(change_asked),
+                -len({f.source for f in members}), -max(_closeness(f, topic) for f in members),
                 _STAGE_ORDER.index(stage) if stage in _STAGE_ORDER else 9)
     ordered = sorted(groups.items(), key=rank)
     if ordered:
@@ -359,11 +383,12 @@ def _label(indicator: str, key: tuple[str, bool, str]) -> str:
 
 def _best_per_source(ordered: list[tuple[tuple, list[Figure]]], topic: str) -> dict[str, tuple[Figure, bool]]:
     """Each report's figure: from the compared group (first) if it has one, else its figure of the next
-    level group in the same unit, marked not comparable; changes (同比增长) never stand in for a level."""
+    group of the same kind (level or change) and unit, marked not comparable: a change (同比增长) never
+    stands in for a level, nor a level for a change."""
     best: dict[str, tuple[Figure, bool]] = {}
     for i, (key, members) in enumerate(ordered):
         for f in sorted(members, key=lambda f: (-_closeness(f, topic), f.ord)):
-            if f.source not in best and (i == 0 or (not key[1] and key[2] == ordered[0][0][2])):
+            if f.source not in best and (i == 0 or key[1:] == ordered[0][0][1:]):
                 best[f.source] = (f, i == 0)
     return best
 
@@ -399,6 +424,7 @@ def coverage(metas: dict[str, ReportMeta], topic: str, document_text: Callable[[
         chunk = next((c for c in (chunks_of(source) if chunks_of else []) if c.start <= pos < c.end), None)
         result.mentioned.append(Citation(
             source=source, title=meta.title, region=meta.region, year=meta.year,
-            section=chunk.section if chunk else "", quote=text[start:end], passage=chunk.text if chunk else text[start:end],
+            section=chunk.section if chunk else "", quote=text[start:end],
+            passage=chunk.text if chunk else text[start:end],
             score=1.0, start=start, end=end))
     return result

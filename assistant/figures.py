@@ -206,7 +206,8 @@ def _matches(sentence: str) -> list[tuple[int, int, float, str, str, str, str]]:
         if not unit:
             after = sentence[m.end():m.end() + 1]
             before = sentence[s - 1:s]
-            if m.group("approx") or m.group("mult") or after not in "、，,；;。" or not re.match(r"[\u4e00-\u9fff”]", before or "x"):
+            if (m.group("approx") or m.group("mult") or after not in "、，,；;。"
+                    or not re.match(r"[\u4e00-\u9fff”]", before or "x")):
                 continue  # a bare number counts only in a list after its noun: 法治文艺晚会376、
         value = parse_number(num) * (1e4 if m.group("mult") == "万" else 1e8 if m.group("mult") else 1)
         found.append((m.start() if m.group("pre") else s, e, value, unit, m.group("approx") or "",
@@ -248,12 +249,13 @@ def extract(doc: Document, chunks: Sequence[Chunk] = ()) -> list[Figure]:
             if not indicator and previous is not None:
                 indicator = previous.ind_key
                 quals = quals or [q for q in previous.qualifier.split("、") if q in FIGURE_SCOPES]
-            words = quals + [stage, change, pre if pre in ("超", "超过", "近", "约", "逾") else "", approx, post]
+            words = quals + [stage, change, pre, approx, post]
             chunk_id, section = next(((cid, sec) for cs, ce, cid, sec in bounds if cs <= s0 + start < ce), ("", ""))
             figure = Figure(
                 source=doc.source, start=s0 + start, end=s0 + end, sent_start=s0, sent_end=e0,
-                indicator=_original(text, folded, indicator, s0, s0 + start, e0), value=value, unit=_base_unit(unit), stage=FIGURE_STAGES.get(stage, ""),
-                change=change, qualifier="、".join(w for w in words if w), period=_period(sentence, start, doc.meta.year),
+                indicator=_original(text, folded, indicator, s0, s0 + start, e0), value=value, unit=_base_unit(unit),
+                stage=FIGURE_STAGES.get(stage, ""), change=change, qualifier="、".join(w for w in words if w),
+                period=_period(sentence, start, doc.meta.year),
                 wording=text[s0 + start:s0 + end], chunk_id=chunk_id, section=section, ord=len(figures),
                 ind_key=indicator)
             figures.append(figure)
@@ -312,8 +314,8 @@ class FigureStore:
 
     def phrases(self, where: str, args: Sequence[object], limit: int) -> list[str]:
         """Distinct indicator phrases (folded) matching a condition, the most used first."""
-        sql = (f"SELECT f.ind_key FROM figures f JOIN documents d ON d.source=f.source WHERE {where} AND f.ind_key != ''"
-               " GROUP BY f.ind_key ORDER BY COUNT(*) DESC LIMIT ?")
+        sql = (f"SELECT f.ind_key FROM figures f JOIN documents d ON d.source=f.source "
+               f"WHERE {where} AND f.ind_key != '' GROUP BY f.ind_key ORDER BY COUNT(*) DESC LIMIT ?")
         return [r[0] for r in self._db().execute(sql, [*args, limit])]
 
     def count(self) -> int:

@@ -193,3 +193,22 @@ def test_a_wording_no_rule_matches_is_found_by_the_embedding_model(assistant) ->
     assert table.matched and "复议" in table.indicator
     assert {r.region for r in table.rows if r.reported and r.comparable} == {"湛江市", "富源县"}
     assert not assistant.compare("碳排放配额").matched  # nothing near it: no table of lookalikes
+
+
+def test_compare_questions_of_the_eval_set_are_at_least_90_percent_right(assistant) -> None:
+    """eval/compare_qa.jsonl: compare / rank / which-reported questions, each cell checked against the report."""
+    import json
+
+    cases = [json.loads(line) for line in (ROOT / "eval" / "compare_qa.jsonl").read_text().splitlines() if line]
+    right = 0
+    for case in cases:
+        table = assistant.compare(case["question"])
+        cells = {r.region: r.cell for r in table.rows}
+        ok = all(cells.get(region) in (want if isinstance(want, list) else [want])
+                 for region, want in case["cells"].items())
+        ranked = [r.region for r in table.ranking()]
+        ok &= not case.get("first") or (bool(ranked) and ranked[0] == case["first"])
+        ok &= not case.get("rows") or len(table.rows) == case["rows"]
+        _cells_cite_their_figures(table, assistant)
+        right += ok
+    assert len(cases) >= 20 and right / len(cases) >= 0.9
