@@ -5,7 +5,6 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import cached_property
 from pathlib import Path
 
 from .answer import (CROSS_Q, Extractor, Query, Scored, closing_items, compose, is_simplified, key_terms, parse_query,
@@ -279,17 +278,19 @@ class Assistant:
         return groups, looked_at
 
     # -- figures across reports (figures.py, compare.py) -------------------------------------------
-    @cached_property
+    @property
     def figures(self) -> "FigureStore":  # noqa: F821
-        """The catalog's figures table; filled from the stored reports once if the store predates it."""
+        """The catalog's figures table, opened once; filled from the stored reports if the store predates it."""
         from .figures import FigureStore
 
-        store = FigureStore(self.index.dir)
-        if not store.count():
-            for doc, _ in self.index.documents():
-                doc.text = self.index.document_text(doc.source)
-                store.replace([(doc, self.index.chunks_of(doc.source))])
-        return store
+        if getattr(self, "_figures", None) is None:
+            store = FigureStore(self.index.dir)
+            if not store.count():
+                for doc, _ in self.index.documents():
+                    doc.text = self.index.document_text(doc.source)
+                    store.replace([(doc, self.index.chunks_of(doc.source))])
+            self._figures = store
+        return self._figures
 
     def compare(self, query: str, regions: Sequence[str] | None = None,
                 years: Sequence[int] | None = None) -> "Comparison":  # noqa: F821
