@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .answering import Extractor, Planner, QuestionPlan, Tools, answer_plan
+from .compare import Comparison, Coverage, compare, coverage
 from .config import Settings
 from .embed import Embedder
+from .figures import FigureStore
 from .index import Filters, Index
 from .ingest import IngestResult, Progress, ingest_paths
 from .llm import collect, fallback, generate, load_prompts, make_llm
@@ -63,6 +65,7 @@ class Assistant:
             doc.text = self.index.document_text(doc.source)
             chunks = chunk_document(doc, self.settings.chunk_size, self.settings.chunk_max)
             self.index.add(doc, chunks)
+            self.figures.replace([(doc, chunks)])
             results.append(IngestResult(doc.source, "updated", len(chunks)))
         self.index.rebuild_bm25()
         return results
@@ -191,6 +194,30 @@ class Assistant:
         t2 = time.perf_counter()
         answer.timings = {"rewrite": t1 - t0, "answer": t2 - t1, "total": t2 - t0}
         return answer
+
+    # -- figures across reports (figures.py, compare.py) -------------------------------------------
+    @property
+    def figures(self) -> FigureStore:
+        """The catalog's figures table, opened once; filled from the stored reports if the store predates it."""
+        if getattr(self, "_figures", None) is None:
+            store = FigureStore(self.index.dir)
+            if not store.count():
+                for doc, _ in self.index.documents():
+                    doc.text = self.index.document_text(doc.source)
+                    store.replace([(doc, self.index.chunks_of(doc.source))])
+            self._figures = store
+        return self._figures
+
+    def compare(self, query: str, regions: Sequence[str] | None = None,
+                years: Sequence[int] | None = None) -> Comparison:
+        """One indicator across reports: a row per report in scope (all by default), a citation in every
+        cell, 未报告 where a report states nothing; `.matched` is False when no report states it."""
+        return compare(self.figures, self.index.metas(), query, regions, years, self.index.chunks, self.lexicon.words,
+                       self.embedder.encode)
+
+    def coverage(self, topic: str) -> Coverage:
+        """Which reports mention a topic (a cited sentence each) and which never do."""
+        return coverage(self.index.metas(), topic, self.index.document_text, self.index.chunks_of)
 
 
 def text_pieces(text: str, pieces: int = _STREAM_PIECES) -> Iterator[str]:

@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .config import Settings
 
@@ -112,6 +113,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return launch(_open(args), host=args.host, port=args.port)
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """One indicator across reports: Markdown on screen, or CSV / XLSX (to -o FILE)."""
+    table = _open(args).compare(args.indicator, args.region or None, args.year or None)
+    if args.format == "xlsx":
+        if not args.output:
+            print("导出 XLSX 需要用 -o 指定文件名，例如 -o 对比.xlsx", file=sys.stderr)
+            return 2
+        print(f"已写入 {table.to_xlsx(args.output)}")
+    else:
+        text = table.to_csv() if args.format == "csv" else table.to_markdown()
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+            print(f"已写入 {args.output}")
+        else:
+            print(text)
+    return 0 if table.matched else 1
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import main as eval_main
 
@@ -160,6 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-staff-accuracy", type=float, default=0.0, help="工作人员问法集：答案准确率下限")
     p.add_argument("--min-staff-refusal", type=float, default=0.0, help="工作人员问法集：拒答准确率下限")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("compare", help="对比各报告中的同一指标（表格，每格附出处）")
+    p.add_argument("indicator", help="指标，如 行政复议、败诉率、法律顾问")
+    p.add_argument("--region", action="append", help="只对比这些地区（可重复）")
+    p.add_argument("--year", type=int, action="append", help="只对比这些年度（可重复）")
+    p.add_argument("--format", choices=["md", "csv", "xlsx"], default="md")
+    p.add_argument("-o", "--output", help="写入文件")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("check", help="检查目录、向量库与 BM25 是否一致")
     p.add_argument("--repair", action="store_true", help="发现不一致时修复")

@@ -89,14 +89,6 @@ REFERS_BACK = re.compile(r"它|其|该|这个|这些|这项|这两|这三|这一
 QUESTION_WORDS = re.compile(r"是多少|有多少|多少|是什么|有哪些|哪些|什么|是否|怎么样|怎样|如何|怎么|吗|呢|请问|啥|咋|[?？。!！,，]")
 ELLIPTIC_TAIL = re.compile(r"(?:呢|怎么样|如何|又如何|情况呢|的情况呢|怎样)[?？。!！]*$")
 ELLIPTIC_HEAD = re.compile(r"^(?:那|那么|那在|那么在|再看看|再看|换成|如果是|至于|还有|另外)")
-# Qualifiers of a figure: what was counted. Two figures answer the same question only when these agree.
-QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
-    "cumulative": ("累计", "总计", "共计", "合计", "历年", "截至", "截止"),
-    "new": ("新增", "新建", "新设", "新聘", "新招", "新开", "新成立", "新培育", "新创建", "当年", "本年度新"),
-    "received": ("收到", "受理", "接收", "立案", "登记", "接到", "收案"),
-    "concluded": ("审结", "办结", "结案", "处理完", "化解", "办理完毕", "作出决定", "决定"),
-}
-
 # -- how staff name what reports name otherwise ------------------------------------------------
 # Well-known equivalences of the genre: everyday wording -> the official terms reports use. A seed
 # only: meaning.py learns the rest from the collection. Keys are words as jieba cuts a question.
@@ -115,4 +107,28 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "省下来": ("节约", "节省"), "省钱": ("节约", "节省"), "钱": ("资金", "经费"), "工人": ("劳动者", "农民工"),
     "欠薪": ("欠薪", "拖欠"), "讨薪": ("欠薪", "追回"), "不打扰": ("无事不扰",), "连着": ("连续",), "几回": ("次",),
     "整改": ("整改",), "不足": ("问题", "不足"), "短板": ("问题", "不足"), "明年": ("下一步", "计划"),
+}
+# -- figures a report states (figures.py, compare.py) -------------------------------------------
+# Units a count or amount is stated in, longest first; 万/亿 before a unit are multipliers, not units.
+FIGURE_UNITS = ("个百分点", "百分点", "人次", "场次", "件次", "户次", "轮次", "批次", "个", "件", "宗", "项", "名", "人",
+                "次", "场", "家", "户", "条", "份", "支", "辆", "套", "部", "篇", "期", "卷", "台", "笔", "张", "起",
+                "所", "天", "小时", "批", "元", "%", "‰", "座", "处", "例", "轮")
+# Units a number in Chinese characters may carry (二期, 三批); 一 and most others are articles or names.
+CN_FIGURE_UNITS = ("批次", "期", "批", "次", "名", "件", "项", "家", "场", "轮", "支", "部")
+# Stage of a case count: figures of different stages are never compared (收到 761 vs 审结 16).
+FIGURE_STAGES = {"立案受理": "受理", "收到": "收到", "接收": "收到", "接到": "收到", "新收": "收到", "收案": "收到",
+                 "受理": "受理", "立案": "受理", "审结": "审结", "办结": "审结", "结案": "审结", "办理": "办理"}
+# Scope of a figure: the whole area or the government's own level.
+FIGURE_SCOPES = ("全市", "全县", "全区", "全省", "全州", "全旗", "市本级", "县本级", "区本级", "本级")
+# A change, not a level: 同比增长 87.5%, 较2023年下降 18.88 个百分点.
+FIGURE_CHANGE = re.compile(r"(?:同比|环比|较上年|较去年|比上年|比去年|较上一年|较\d{4}年(?:同期)?)?"
+                           r"(?:增长|下降|减少|增加|提高|降低|上升|压缩|精简|提升|减|增)$")
+FIGURE_CUMULATIVE = ("累计", "新增")
+# Qualifiers of a figure, as a question names them: two figures answer the same question only when these
+# agree (累计 vs 新增, 收到/受理 vs 审结/办结). Stages come from FIGURE_STAGES, so both readings agree.
+QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
+    "cumulative": ("累计", "总计", "共计", "合计", "历年", "截至", "截止"),
+    "new": ("新增", "新建", "新设", "新聘", "新招", "新开", "新成立", "新培育", "新创建", "当年", "本年度新"),
+    "received": tuple(w for w, stage in FIGURE_STAGES.items() if stage in ("收到", "受理")),
+    "concluded": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "审结"),
 }

@@ -19,6 +19,7 @@ from pathlib import Path
 from .chunk import chunk_document
 from .clean import clean_text
 from .config import Settings
+from .figures import store_figures
 from .index import Index
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, LoadError, load_bytes
 from .meta import SIDECAR_SUFFIX, extract_meta, sidecar_path
@@ -141,6 +142,7 @@ class _Batch:
                 reported += 1
 
         self.index.write([(p.doc, p.chunks) for _, p in self.items], encoded)
+        store_figures(self.index.dir, [(p.doc, p.chunks) for _, p in self.items])
         for slot, prepared in self.items:
             self.results[slot] = IngestResult(prepared.doc.source, prepared.status, len(prepared.chunks))
         for _, prepared in self.items[reported:]:

@@ -23,6 +23,7 @@ from typing import Any
 import gradio as gr
 
 from .assistant import Assistant
+from .compare import Comparison
 from .feedback import FeedbackStore
 from .ingest import IngestResult
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
@@ -79,6 +80,18 @@ CSS = """
 .status-added, .status-updated { color: #15803d; font-weight: 600; }
 .status-unchanged, .status-duplicate { color: #a16207; font-weight: 600; }
 .status-error { color: #b91c1c; font-weight: 600; }
+.compare table { width: 100%; border-collapse: collapse; }
+.compare td, .compare th { padding: .35em .6em; text-align: left; vertical-align: top;
+                           border-bottom: 1px solid var(--border-color-primary); }
+.compare td:nth-child(-n+2), .compare td:nth-child(4) { white-space: nowrap; }
+.compare td:nth-child(5) { min-width: 12em; }
+.compare details.cmp-cell summary { cursor: pointer; font-weight: 600; color: var(--color-accent); }
+.compare .cmp-none { color: var(--body-text-color-subdued); }
+.compare .src-passage mark { background: #fde68a; }
+.bar-chart { margin: .8em 0; }
+.bar-row { display: flex; align-items: center; gap: .5em; margin: .2em 0; }
+.bar-label { width: 9em; text-align: right; }
+.bar { display: inline-block; height: 1em; background: var(--color-accent); border-radius: 2px; }
 """
 
 log = logging.getLogger(__name__)
@@ -348,6 +361,101 @@ def may_upload(username: str | None, upload_users: frozenset[str] | None) -> boo
 
 # --------------------------------------------------------------------------------- the app
 
+# ---------------------------------------------------------------------------------- 对比 tab
+
+COMPARE_EXAMPLES = ["行政复议", "败诉率", "出庭应诉率", "法律顾问", "规范性文件", "行政执法人员"]
+
+
+def render_comparison(table: Comparison) -> str:
+    """The table (every reported cell opens its passage, quote highlighted), a bar chart, the computed ranking."""
+    if not table.matched:
+        return f'<div class="note">{esc(table.summary())}换个说法试试，例如：{"、".join(COMPARE_EXAMPLES[:4])}。</div>'
+    rows, n = [], 0
+    for r in table.rows:
+        if r.reported and r.citation:
+            n += 1
+            c = r.citation
+            label = esc(r.cell) + ("" if r.comparable else "（口径不同）")
+            cell = (f'<details class="cmp-cell"><summary>{label} <sup class="cite">[{n}]</sup></summary>'
+                    f"{_source_card(c.title, c.region, c.year, c.section, c.source, highlight(c.passage, c.quote))}"
+                    "</details>")
+        else:
+            cell = f'<span class="cmp-none">{esc(r.cell)}</span>'
+        rows.append(f"<tr><td>{esc(r.region)}</td><td>{r.year or ''}</td><td>{cell}</td><td>{esc(r.qualifier)}</td>"
+                    f"<td>{esc(r.indicator)}</td></tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("地区", "年度", "数值（点开看原文）", "口径", "报告原文指标"))
+    notes = "".join(f'<div class="note">{esc(x)}</div>' for x in [table.summary(), *table.changes()])
+    others = (f'<div class="note">同一检索还找到：{esc("；".join(table.other_groups[:6]))}（口径不同，未合并）</div>'
+              if table.other_groups else "")
+    return (f'<div class="compare"><h4>{esc(table.indicator)}</h4><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>{bar_chart(table)}{notes}{others}</div>")
+
+
+def bar_chart(table: Comparison) -> str:
+    """Horizontal bars of the comparable figures, largest first, drawn in HTML (no plotting library)."""
+    ranked = table.ranking()
+    if not ranked:
+        return ""
+    top = max(r.value for r in ranked) or 1.0
+    bars = "".join(
+        f'<div class="bar-row"><span class="bar-label">{esc(r.region)} {r.year or ""}</span>'
+        f'<span class="bar" style="width:{max(1.0, 70 * r.value / top):.1f}%"></span>'
+        f'<span class="bar-value">{esc(r.wording)}</span></div>' for r in ranked)
+    return f'<div class="bar-chart" role="img" aria-label="{esc(table.indicator)}">{bars}</div>'
+
+
+def export_files(table: Comparison, folder: Path) -> tuple[str | None, str | None]:
+    """CSV (UTF-8 with BOM, so Excel reads the Chinese) and XLSX of the table, named after the indicator."""
+    if not table.matched:
+        return None, None
+    folder.mkdir(parents=True, exist_ok=True)
+    name = safe_filename(f"对比_{table.topic}")[:60] or "对比"
+    csv_path = folder / f"{name}.csv"
+    csv_path.write_text(table.to_csv(), encoding="utf-8-sig")
+    return str(csv_path), str(table.to_xlsx(folder / f"{name}.xlsx"))
+
+
+def compare_tab(assistant: Assistant, docs: Sequence[dict[str, Any]]) -> None:
+    """The 对比 tab: one indicator across the chosen reports (all by default) as a cited table and a chart."""
+    regions = sorted({d["region"] for d in docs if d["region"]})
+    years = sorted({str(d["year"]) for d in docs if d["year"]})
+    with gr.Tab("对比") as tab:
+        with gr.Row():
+            query = gr.Textbox(label="指标", placeholder="例如：行政复议、败诉率、法律顾问", scale=4, elem_id="compare-query")
+            picked_regions = gr.Dropdown(regions, value=[], multiselect=True, label="地区（不选为全部）", scale=3,
+                                         elem_id="compare-regions")
+            picked_years = gr.Dropdown(years, value=[], multiselect=True, label="年度（不选为全部）", scale=2,
+                                       elem_id="compare-years")
+            go = gr.Button("对比", variant="primary", scale=1, min_width=80, elem_id="compare-go")
+        gr.Examples(COMPARE_EXAMPLES, inputs=[query], label="常用指标")
+        result = gr.HTML(elem_id="compare-result")
+        with gr.Row():
+            csv_file = gr.DownloadButton("下载 CSV", value=None, interactive=False, elem_id="compare-csv")
+            xlsx_file = gr.DownloadButton("下载 Excel（XLSX）", value=None, interactive=False, elem_id="compare-xlsx")
+    folder = Path(tempfile.mkdtemp(prefix="compare-"))
+
+    def run(text: str, chosen_regions: list[str], chosen_years: list[str]) -> tuple:
+        if not (text or "").strip():
+            gr.Warning("请输入要对比的指标，例如：行政复议。")
+            return gr.skip(), gr.skip(), gr.skip()
+        table = assistant.compare(text.strip()[:100], chosen_regions or None,
+                                  [int(y) for y in chosen_years] or None)
+        csv_path, xlsx_path = export_files(table, folder / str(time.time_ns()))
+        return (render_comparison(table), gr.update(value=csv_path, interactive=bool(csv_path)),
+                gr.update(value=xlsx_path, interactive=bool(xlsx_path)))
+
+    def refresh() -> tuple:
+        now = assistant.documents()
+        return (gr.update(choices=sorted({d["region"] for d in now if d["region"]})),
+                gr.update(choices=sorted({str(d["year"]) for d in now if d["year"]})))
+
+    private = {"api_visibility": "private"}
+    outputs = [result, csv_file, xlsx_file]
+    go.click(run, [query, picked_regions, picked_years], outputs, **private)
+    query.submit(run, [query, picked_regions, picked_years], outputs, **private)
+    tab.select(refresh, None, [picked_regions, picked_years], **private)
+
+
 def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) -> gr.Blocks:
     """The whole UI: a chat tab and a document library tab, wired to one shared Assistant."""
     upload_users = upload_users if upload_users is not None else upload_users_from_env()
@@ -402,6 +510,7 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                                     file_count="multiple", type="filepath", elem_id="upload")
                     do_ingest = gr.Button("导入", variant="primary", elem_id="ingest")
                 ingest_results = gr.HTML(elem_id="ingest-results")
+            compare_tab(assistant, docs)
         filters = [region, year, report]
 
         # -- chat ------------------------------------------------------------------------
