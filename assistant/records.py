@@ -85,6 +85,7 @@ class Answer:
     standalone_question: str = ""
     searched: str = ""  # what was searched, as shown under the answer: 按「湛江市 2023年 行政复议」检索
     carried: list[str] = field(default_factory=list)  # what a follow-up took from earlier turns, for the user
+    table: str = ""  # compare / rank answers: the figures table (Markdown), a citation per reported cell
     mode: str = "extractive"  # "llm" when the text was generated; "extractive" also when LLM mode fell back
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # shown to the user: notices, what was removed and why

@@ -47,6 +47,7 @@ def answer_plan(plan: QuestionPlan, tools: Tools) -> Answer:
         answer.passages.extend(f.passages)
     if lines:
         answer.text, answer.citations = compose(lines, is_simplified(plan.question))
+        answer.table = "\n\n".join(f.table for f, _ in found if f.table)
         if any(f.refused for f, _ in found):
             answer.warnings.append(PART_MISSING)
     else:

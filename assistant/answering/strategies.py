@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ..genre import CROSS_Q, FILLER_WORDS, FRAME_WORDS, QUALIFIER_GROUPS, RANK_Q, WHICH_NOT_Q
 from ..normalize import fold
@@ -16,6 +17,9 @@ from ..records import Chunk, Passage, ReportMeta
 from .evidence import (LIGHT_WORDS, Extractor, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
                        report_head, scored_spans)
 from .plan import QuestionPlan
+
+if TYPE_CHECKING:
+    from ..compare import Comparison
 from .sections import closing_items
 
 _MAX_REPORTS = 8  # a cross-report answer looks at this many reports at most (the best by a wide search)
@@ -48,6 +52,8 @@ class Tools:
     words: Callable[[str], list[str]]  # content words of a question (Lexicon.words)
     near: Callable[[list[str]], dict[str, list[tuple[str, float]]]]  # meaning.Meanings.near
     top_k: int = 5
+    # The figures table across reports (compare.py): (question, regions, years) -> Comparison; None: not used.
+    compare: Callable[[str, list[str] | None, list[int] | None], Comparison] | None = None
 
 
 @dataclass
@@ -55,6 +61,7 @@ class Found:
     """Evidence lines (a head, then cited sentences) or, when `refused`, why not."""
 
     lines: list[tuple[str, list[Scored]]] = field(default_factory=list)
+    table: str = ""  # a comparison table (Markdown) when the answer came from the figures table
     refused: bool = False
     reason: str = ""
     passages: list[Passage] = field(default_factory=list)
@@ -151,6 +158,10 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
         candidates = list(dict.fromkeys(p.chunk.source for p in wide))[:_MAX_REPORTS]
     named = bool(plan.regions)
     floor = tools.extractor.threshold * (_NAMED_RELIEF if named else 1.0)
+    if plan.intent in ("compare", "rank") and not plan.segments:
+        tabled = _from_table(plan, tools, query, floor)
+        if tabled is not None:
+            return tabled
     groups: dict[str, list[Scored]] = {}
     looked: list[Passage] = []
     for source in candidates:
@@ -180,6 +191,47 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
         return Found([(f"没有写到的报告：{names}。", [])] + ([("写到的报告：", [])] + lines if lines else []),
                      passages=looked)
     return Found(lines + _silent_line(silent), passages=looked)
+
+
+def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float) -> Found | None:
+    """A compare or rank question answered from the figures table, when every figure it lists answers it.
+
+    Each reported row's sentence must pass the same evidence gate as any answer sentence; otherwise
+    (a table of a neighbouring indicator) the sentence strategy answers instead.
+    """
+    if tools.compare is None:
+        return None
+    table = tools.compare(plan.ask, plan.regions or None, plan.years or None)
+    if not table.matched:
+        return None
+    ranking = plan.intent == "rank"
+    rows = table.ranking(ascending=not plan.descending) if ranking else table.rows
+    # "分别是多少" shows each report's figure (with its 口径); a ranking only compares like with like.
+    reported = [r for r in rows if r.reported and (r.comparable or not ranking) and r.citation is not None]
+    if len(reported) < 2:
+        return None
+    lines: list[tuple[str, list[Scored]]] = []
+    if plan.intent == "rank":
+        lines.append((f"按报告所载数字{'从低到高' if not plan.descending else '从高到低'}排列（{table.indicator}，据各报告计算）：", []))
+    for n, row in enumerate(reported, 1):
+        c = row.citation
+        text = tools.document_text(c.source)
+        sentence = scored_spans([(c.start, c.end)], text, tools.chunks_of(c.source), 1.0)
+        if not sentence or tools.extractor.coverage(query, sentence[0].text, c.section) < floor:
+            return None
+        stated = [f[0] for f in _near_terms(sentence[0].text, query.terms)]
+        if not any(f in fold(row.wording) or fold(row.wording) in f for f in stated):
+            return None  # the row's figure is not the one stated for what was asked
+        where = f"{row.region}（{row.year}年）" if row.year else row.region
+        kind = f"（{row.note or row.qualifier}）" if not row.comparable and (row.note or row.qualifier) else ""
+        lines.append((f"{f'{n}. ' if ranking else ''}{where} {row.wording}{kind}：", sentence))
+    others = [r for r in table.rows if r.reported and not r.comparable] if ranking else []
+    if others:
+        lines.append(("口径不同、未参与比较：" + "、".join(f"{r.region}（{r.note or r.qualifier}）" for r in others) + "。", []))
+    silent = [r for r in table.rows if not r.reported]
+    if silent:
+        lines.append(("未报告：" + "、".join(f"{r.region}（{r.year}年）" if r.year else r.region for r in silent) + "。", []))
+    return Found(lines, table=table.to_markdown(ascending=not plan.descending))
 
 
 def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
