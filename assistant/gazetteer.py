@@ -33,6 +33,7 @@ _ZONE_SHORT = (("高新技术产业开发区", "高新区"), ("高新技术产�
 # a short name counts when jieba does not know it or tags it as a place or a rare name.
 _PLACE_TAGS = ("ns",)
 _RARE_NAME_FREQ = 500
+_AFTER_SHORT_NAME = frozenset("人委政府党法2年关司")
 
 
 @dataclass(frozen=True)
@@ -155,16 +156,17 @@ class Gazetteer:
     def scan(self, text: str) -> list[tuple[int, str]]:
         """(start, name) of every full division or zone name in folded text, longest first, left to right.
 
-        Two-character names (和县, 城区) and generic words are skipped: in running text they are more
-        often words than places.
+        Generic words (城区, 矿区) are skipped, and two-character names (和县, 沛县) count only where a
+        name is followed by its government, its year or its report: elsewhere they are mostly words.
         """
         found: list[tuple[int, str]] = []
         i = 0
         while i < len(text):
             for n in self._lengths:
                 piece = text[i:i + n]
-                if len(piece) == n and piece in self.by_name and n >= 3 and piece not in GENERIC_PLACES \
-                        and not piece.endswith(GENERIC_PLACE_SUFFIXES):
+                if len(piece) == n and piece in self.by_name and piece not in GENERIC_PLACES \
+                        and not piece.endswith(GENERIC_PLACE_SUFFIXES) \
+                        and (n >= 3 or text[i + n:i + n + 1] in _AFTER_SHORT_NAME):
                     found.append((i, piece))
                     i += n - 1
                     break
