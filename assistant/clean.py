@@ -45,7 +45,7 @@ _FOOTER_LINE = re.compile(r"[\u4e00-\u9fff]{1,2}ICP[备備]|ICP[备備证證]\s*
 _BULLET_SHORT = re.compile(r"^\s*[•·●]\s*\S.{0,30}$")
 _BLANKS = re.compile(r"\n{2,}")
 # Mirror sites that add pinyin after characters: 區(qū), 關（guān）. A tone mark makes it pinyin, not an acronym.
-_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")
+_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zü ]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü ]*[)）]")
 # Mojibake: UTF-8 read as Latin-1 / GBK, and replacement characters.
 _MOJIBAKE = re.compile(r"锟斤拷|(?:烫){2,}|(?:屯){2,}|\ufffd+|ï»¿|â€[\u0080-\u00bf\u2018-\u201e\u2122\u0153\u0161\u017e]?|"
                        r"Ã[\u0080-\u00bf]|Â(?=[\u0080-\u00bf ])")
@@ -53,12 +53,12 @@ _MOJIBAKE = re.compile(r"锟斤拷|(?:烫){2,}|(?:屯){2,}|\ufffd+|ï»¿|â€[
 _URL = r"(?:https?://|www\.)[A-Za-z0-9./_%?=&#-]+"
 _SEP = r"[\s—–\-_|·:：]"
 _WATERMARK = re.compile(rf"(?:[\u4e00-\u9fff]{{2}}(?:文库|文档|文庫|范文网|文档网|资料网){_SEP}*(?:[\u4e00-\u9fff]{{0,8}}?{_SEP}*)?"
-                        rf"|[—–\-_|]+[\u4e00-\u9fff]{{0,8}}?{_SEP}*){_URL}")
+                        rf"|[—–\-_|]+[\u4e00-\u9fff]{{0,8}}?{_SEP}*){_URL}\s*")
 _WATERMARK_LINE = re.compile(r"(?:文库|文档|范文|文庫).{0,20}(?:下载|提供|仅供|僅供|收集|整理|上传)|本文(?:档|檔)(?:由|来自)")
 # Where a text without line breaks gets them back: before headings and after the title.
-_HEADING_INSIDE = re.compile(rf"(?<=[。！？；：:])\s*(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|第[{CN_NUM}]+部分)")
+_HEADING_INSIDE = re.compile(rf"(?<=[。！？；：:])\s*(?=[{CN_NUM}]+、|第[{CN_NUM}]+部分)|(?<=[^\s\n])(?=[（(][{CN_NUM}]+[）)])")
 _TITLE_LEAD = re.compile(r"^(.{6,80}?(?:报告|報告))(?=\s*(?:20\d{2}年|[一二]〇|今年|一年来|一年來|近年来|\d{4}年以来))")
-_LONG_LINE = 1500
+_LONG_LINE = 300
 
 
 def is_debris(line: str) -> bool:
@@ -76,8 +76,8 @@ def is_debris(line: str) -> bool:
 
 
 def _split_run_on(line: str) -> list[str]:
-    """A paragraph of thousands of characters is a page copied without line breaks: split it back."""
-    if len(line) < _LONG_LINE:
+    """A long line holding several headings is a page copied without line breaks: split it back."""
+    if len(line) < _LONG_LINE or len(_HEADING_INSIDE.findall(line)) < 2:
         return [line]
     line = _TITLE_LEAD.sub(r"\1\n", line, count=1)
     return _HEADING_INSIDE.sub("\n", line).split("\n")

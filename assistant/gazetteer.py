@@ -34,6 +34,9 @@ _ZONE_SHORT = (("高新技术产业开发区", "高新区"), ("高新技术产�
 _PLACE_TAGS = ("ns",)
 _RARE_NAME_FREQ = 500
 _AFTER_SHORT_NAME = frozenset("人委政府党法2年关司")
+_LEVEL_BY_KIND = {"省": "省", "自治区": "省", "直辖市": "省", "特别行政区": "省", "地级市": "市", "自治州": "市",
+                  "地区": "市", "盟": "市", "县级市": "市", "县": "县", "自治县": "县", "旗": "县", "自治旗": "县",
+                  "特区": "县", "林区": "县", "市辖区": "区"}
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,10 @@ class Division:
 
     @property
     def level(self) -> str:
-        """Coarse level by suffix (省/市/县/区/开发区), the project's filter values."""
-        return level_of(self.name)
+        """Coarse level (省/市/县/区/开发区), the project's filter values: zones by suffix, units by type."""
+        if self.name.endswith(ZONE_SUFFIXES) or self.code == "":
+            return "开发区"
+        return _LEVEL_BY_KIND.get(self.kind) or level_of(self.name)
 
     @property
     def full_name(self) -> str:

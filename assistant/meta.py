@@ -68,29 +68,26 @@ def units_in(text: str, context: str = "") -> list[tuple[int, Division]]:
         if d:
             found[start] = d
     for m in _ZONE_AT.finditer(text):
-        zone = _zone_before(text, m.start(), m.group(), context or text)
+        start, zone = _zone_before(text, m.start(), m.group(), context or text)
         if zone:
-            start = m.start() - len(zone.name) + len(m.group())
             for s in [s for s in found if start <= s < m.end()]:
                 del found[s]  # the place inside the zone's name
             found[start] = zone
     return sorted(found.items())
 
 
-def _zone_before(text: str, end: int, suffix: str, context: str) -> Division | None:
-    """The zone whose name ends with `suffix` at `end`: the longest known place name right before it."""
+def _zone_before(text: str, end: int, suffix: str, context: str) -> tuple[int, Division | None]:
+    """(start, zone) of the zone whose name ends with `suffix` at `end`: the longest known place right before it."""
     g = gazetteer()
     for n in range(8, 1, -1):
         place = text[max(0, end - n):end]
-        if len(place) < n:
-            continue
-        if place in g.by_name or place in g.by_short:
-            return g.zone(place + suffix, context)
+        if len(place) == n and (place in g.by_name or place in g.by_short):
+            return end - n, g.zone(place + suffix, context)
     line_start = max(text.rfind("\n", 0, end), -1) + 1
     lead = text[line_start:end]
     if suffix in ("高新区", "经开区", "经济技术开发区", "开发区") and (not lead or re.fullmatch(r"20\d{2}年度?[,，]?", lead)):
-        return g.zone(suffix)  # "高新区2024年…", "2024年,高新区…": a zone that names only itself
-    return None
+        return end, g.zone(suffix)  # "高新区2024年…", "2024年,高新区…": a zone that names only itself
+    return end, None
 
 
 def _self_level(text: str) -> str:
@@ -175,7 +172,7 @@ def _placed(fields: dict, division: Division | None) -> dict:
         fields.setdefault("code", division.code)
         fields.setdefault("parent", division.parent)
         fields.setdefault("kind", division.kind)
-    fields.setdefault("level", level_of(fields["region"]))
+    fields.setdefault("level", division.level if division else level_of(fields["region"]))
     fields.setdefault("aliases", _names(fold(fields["region"]), division))
     return fields
 
