@@ -121,6 +121,11 @@ def _without_written_parents(hits: list[RegionHit], metas: Mapping[str, ReportMe
         o.start == h.start + len(h.typed) and h.region in paths.get(o.region, [])[:-1] for o in hits)]
 
 
+def asks_below(q: str, hit: RegionHit) -> bool:
+    """True when the question asks about the units under the place it names (广州各区, 北京市下辖各区)."""
+    return q[hit.start + len(hit.typed):hit.start + len(hit.typed) + 5].startswith(_PLURAL_AFTER)
+
+
 def _related(division: Division, typed: str, after: str, metas: Mapping[str, ReportMeta]) -> list[tuple[str, str]]:
     """Reports above (parent) or below (child) a named unit that has no report of its own."""
     name = division.name
