@@ -118,7 +118,8 @@ def _without_written_parents(hits: list[RegionHit], metas: Mapping[str, ReportMe
     """曲靖富源县 names one report: a place written right before a unit under it only locates that unit."""
     paths = {m.region: m.path for m in metas.values()}
     return [h for h in hits if not any(
-        o.start == h.start + len(h.typed) and h.region in paths.get(o.region, [])[:-1] for o in hits)]
+        o.start == h.start + len(h.typed) and o.how != "child"
+        and (h.region in paths.get(o.region, [])[:-1] or (h.how == "child" and h.region == o.region)) for o in hits)]
 
 
 def asks_below(q: str, hit: RegionHit) -> bool:
