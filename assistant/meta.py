@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from .gazetteer import Division, gazetteer, level_of, short_names, zone_parts
+from .gazetteer import Division, gazetteer, level_of, short_names
 from .genre import HEADING_LEVELS, SELF_REFERENCES, SOFT_YEAR_BEFORE, ZONE_SUFFIXES
 from .normalize import fold
 from .records import ReportMeta
@@ -159,9 +159,9 @@ def _names(region: str, division: Division | None) -> list[str]:
     names = aliases_for(region)
     if division:
         names += [division.full_name, *short_names(division.name)]
-        parts = zone_parts(division.name)
-        if parts and division.parent:  # 西海岸新区 -> also 青岛西海岸新区
-            names += [s + division.name for s in short_names(division.parent)]
+        if division.code == "":  # zones: the table's other names (成都高新区), and with the city (青岛西海岸新区)
+            names += [n for n, found in gazetteer().by_name.items() if division in found]
+            names += [s + division.name for s in short_names(division.parent) if not division.name.startswith(s)]
     return list(dict.fromkeys(n for n in names if n))
 
 
@@ -221,9 +221,9 @@ def correct(meta: ReportMeta, fields: Mapping[str, object]) -> ReportMeta:
     changes = {k: v for k, v in fields.items() if k in CORRECTABLE and v not in (None, "")}
     if "region" not in changes or fold(str(changes["region"])) == meta.region:
         return replace(meta, **changes)
-    region = fold(str(changes["region"]))
-    g = gazetteer()
-    division = g.lookup(region, "\n".join(meta.path)) or g.zone(region)
+    region = re.sub(r"\s+", "", fold(str(changes["region"])))
+    units = units_in(region, "\n".join([region, *meta.path]))  # 越秀区, 广州市越秀区, 广东省广州市越秀区
+    division = units[-1][1] if units else gazetteer().zone(region)
     derived = _placed({"region": division.name if division else region,
                        **{k: v for k, v in changes.items() if k != "region"}}, division)
     base = {**asdict(meta), "path": [], "code": "", "parent": "", "kind": "", "aliases": []}

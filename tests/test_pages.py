@@ -286,3 +286,27 @@ def test_pages_in_a_real_store_routed_and_corrected(tmp_path: Path) -> None:
     kept = a.index.metas()["p28_liangjiang.txt"]
     assert (kept.year, kept.title, kept.region) == (2022, "两江新区年度报告", "两江新区")
     assert any(d["source"] == "p28_liangjiang.txt" and d["year"] == 2022 for d in a.documents())
+
+
+@pytest.mark.slow
+def test_library_tab_corrects_a_report_in_the_browser(browser, tmp_path: Path) -> None:
+    """The real server and Chromium: pick a report, correct its year and region, see the library change."""
+    from conftest import served
+
+    with served(tmp_path) as srv:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        pg = context.new_page()
+        pg.goto(srv.url)
+        pg.get_by_role("tab", name="文档库").click()
+        pg.locator("#meta-editor").get_by_text("更正报告信息").click()
+        pg.locator("#meta-source input").click()
+        pg.get_by_role("option", name="（003_8d5a636a54e76dd2.txt）").click()
+        pg.wait_for_function("document.querySelector('#meta-year textarea, #meta-year input').value === '2023'")
+        pg.locator("#meta-year input, #meta-year textarea").first.fill("2022")
+        pg.locator("#meta-region input, #meta-region textarea").first.fill("广东省湛江市")
+        pg.locator("#meta-save").click()
+        pg.locator("#meta-result").get_by_text("已保存").wait_for(timeout=30_000)
+        assert "广东省 > 湛江市" in pg.locator("#meta-result").inner_text()
+        pg.wait_for_function("document.querySelector('#library').innerText.includes('广东省 > 湛江市\\n2022')",
+                             timeout=10_000)  # the row: path, then the corrected year
+        context.close()
