@@ -310,3 +310,10 @@ def test_library_tab_corrects_a_report_in_the_browser(browser, tmp_path: Path) -
         pg.wait_for_function("document.querySelector('#library').innerText.includes('广东省 > 湛江市\\n2022')",
                              timeout=10_000)  # the row: path, then the corrected year
         context.close()
+
+
+def test_a_unit_renamed_since_keeps_its_own_name_not_its_city() -> None:
+    """横县 became 横州市 in 2021: today's codes lack it, and its 2019 report names 南宁市 more often."""
+    text = "横县2019年法治政府建设工作报告\n2019年，横县在南宁市委、南宁市政府的领导下，全县推进法治政府建设。\n我县开展南宁市部署的工作。\n"
+    m = extract_meta(text, LEXICON)
+    assert (m.region, m.path, m.level, m.year) == ("横县", [], "县", 2019)
