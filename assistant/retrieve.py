@@ -140,13 +140,16 @@ def _nearby(places: list[str], near: list[regions.RegionHit], metas: dict[str, R
 
 
 def _matches(meta: ReportMeta, source: str, filters: Filters | None) -> bool:
-    """Caller filters: source / region / year / level, each a value or a list of values."""
+    """Caller filters: source / region / year / level, each a value or a list of values.
+
+    A region may be given by any of its names (越秀区, 广州市越秀区, 越秀)."""
     for key, wanted in (filters or {}).items():
         if wanted in (None, "", []):
             continue
         value = source if key == "source" else getattr(meta, key, None)
-        allowed = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
-        if value not in allowed and fold(str(value)) not in {fold(str(a)) for a in allowed}:
+        allowed = {fold(str(a)) for a in (wanted if isinstance(wanted, (list, tuple, set)) else [wanted])}
+        names = {fold(str(value)), *(meta.aliases if key == "region" else ())}
+        if not names & allowed:
             return False
     return True
 

@@ -317,3 +317,10 @@ def test_a_unit_renamed_since_keeps_its_own_name_not_its_city() -> None:
     text = "横县2019年法治政府建设工作报告\n2019年，横县在南宁市委、南宁市政府的领导下，全县推进法治政府建设。\n我县开展南宁市部署的工作。\n"
     m = extract_meta(text, LEXICON)
     assert (m.region, m.path, m.level, m.year) == ("横县", [], "县", 2019)
+
+
+def test_region_filter_accepts_any_name_of_the_region() -> None:
+    metas = {"yuexiu.txt": correct(METAS["yuexiu.txt"], {"region": "广州市越秀区"}), **{k: v for k, v in METAS.items()
+                                                                                   if k != "yuexiu.txt"}}
+    for name in ("越秀区", "广州市越秀区", "越秀"):
+        assert ROUTER.route("行政复议", metas, {"region": name}).sources == ["yuexiu.txt"]
