@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
-from .meta import CORRECTABLE, correct
+from .meta import CORRECTABLE, complete, correct
 from .records import ReportMeta
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS meta_corrections (source TEXT PRIMARY KEY, fields TEXT NOT NULL, "
@@ -25,7 +25,9 @@ class CorrectionError(ValueError):
 
 
 def apply(db: sqlite3.Connection, metas: dict[str, ReportMeta]) -> dict[str, ReportMeta]:
-    """The metadata with every stored correction applied (reports without one unchanged); reads only."""
+    """Metadata as users see it: records of older catalogs given their place, then every stored
+    correction applied; reads only."""
+    metas = {source: complete(meta) for source, meta in metas.items()}
     if not db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta_corrections'").fetchone():
         return metas
     for source, raw in db.execute("SELECT source, fields FROM meta_corrections").fetchall():

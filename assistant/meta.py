@@ -255,6 +255,18 @@ def correct(meta: ReportMeta, fields: Mapping[str, object]) -> ReportMeta:
     return ReportMeta(**{**base, **derived})
 
 
+def complete(meta: ReportMeta) -> ReportMeta:
+    """A record from a catalog made before paths existed, given its place (level and names kept as stored)."""
+    if meta.path or not meta.region:
+        return meta
+    units = units_in(fold(meta.region))
+    if not units:
+        return meta
+    d = units[-1][1]
+    return replace(meta, path=list(d.path), code=d.code, parent=d.parent, kind=d.kind,
+                   aliases=list(dict.fromkeys([*meta.aliases, *_names(d.name, d)])))
+
+
 def metadata_table(metas: Mapping[str, ReportMeta]) -> str:
     """Markdown table, one row per report: source, region path, level, year, title (for the eval report)."""
     rows = ["| 报告 | 地区（省 > 市 > 县/区） | 层级 | 年度 | 标题 |", "|---|---|---|---|---|"]

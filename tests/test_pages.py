@@ -7,6 +7,7 @@ phenomena of each); routing runs on the real gazetteer and jieba, end to end on 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.clean import clean_text
 from assistant.cli import main as cli_main
-from assistant.corrections import CorrectionError, save
+from assistant.corrections import CorrectionError, apply, save
 from assistant.gazetteer import gazetteer, short_names
 from assistant.load import load_bytes
 from assistant.meta import correct, extract_meta, metadata_table, sidecar_path
@@ -324,3 +325,9 @@ def test_region_filter_accepts_any_name_of_the_region() -> None:
                                                                                    if k != "yuexiu.txt"}}
     for name in ("越秀区", "广州市越秀区", "越秀"):
         assert ROUTER.route("行政复议", metas, {"region": name}).sources == ["yuexiu.txt"]
+
+
+def test_records_of_an_older_catalog_get_their_place() -> None:
+    old = ReportMeta(title="延庆区2024年法治政府建设情况报告", region="延庆区", year=2024, level="区", aliases=["延庆区", "延庆"])
+    got = apply(sqlite3.connect(":memory:"), {"a.txt": old})["a.txt"]
+    assert (got.path, got.code, got.level, got.aliases[:2]) == (["北京市", "延庆区"], "110119", "区", ["延庆区", "延庆"])
