@@ -95,8 +95,10 @@ def _zone_before(text: str, end: int, suffix: str, context: str) -> tuple[int, D
 
 def _self_levels(text: str) -> Counter[str]:
     """How the report speaks of itself: 我区 (weight 2) / 全区, 本区 (1) counted by the unit's last character."""
-    return Counter({k: v for k, v in Counter(
-        m.group()[-1] for m in _SELF_REF.finditer(text[:5000]) for _ in range(2 if m.group()[0] == "我" else 1)).items()})
+    refs: Counter[str] = Counter()
+    for m in _SELF_REF.finditer(text[:5000]):
+        refs[m.group()[-1]] += 2 if m.group().startswith("我") else 1
+    return refs
 
 
 def _fits(d: Division, refs: Counter[str]) -> bool:
@@ -125,8 +127,8 @@ def _most_specific(units: list[tuple[int, Division]], refs: Counter[str], strict
 def _named(title: str, body: str, issuer: str, crumbs: str) -> Division | None:
     """The unit the title, opening, issuer lines or breadcrumb name, in that order of trust."""
     refs = _self_levels(body)
-    for source in (title, body[:_OPENING_CHARS], issuer, crumbs):
-        found = _most_specific(units_in(source, body[:3000]), refs, strict=source is not title)
+    for i, source in enumerate((title, body[:_OPENING_CHARS], issuer, crumbs)):
+        found = _most_specific(units_in(source, body[:3000]), refs, strict=i > 0)
         if found:
             return found
     return None
