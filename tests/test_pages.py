@@ -260,7 +260,7 @@ def test_correcting_the_region_brings_its_path_and_names() -> None:
 
 @pytest.mark.slow
 def test_pages_in_a_real_store_routed_and_corrected(tmp_path: Path) -> None:
-    """Seeds + four fixture pages in a real store: routing, refusal text, `assistant meta`, re-ingest."""
+    """Seeds + four fixture pages in a real store: routing, refusal text, `assistant meta`, re-ingest, reindex."""
     pages = tmp_path / "pages"
     pages.mkdir()
     for name in ("p14_yuexiu.txt", "p08_guangzhou.txt", "p17_jinghai.txt", "p28_liangjiang.txt"):
@@ -287,6 +287,9 @@ def test_pages_in_a_real_store_routed_and_corrected(tmp_path: Path) -> None:
     kept = a.index.metas()["p28_liangjiang.txt"]
     assert (kept.year, kept.title, kept.region) == (2022, "两江新区年度报告", "两江新区")
     assert any(d["source"] == "p28_liangjiang.txt" and d["year"] == 2022 for d in a.documents())
+    a.reindex()
+    assert Assistant(Settings.from_env(store_dir=store, data_dir=tmp_path / "data")).index.metas()[
+        "p28_liangjiang.txt"].year == 2022
 
 
 @pytest.mark.slow
