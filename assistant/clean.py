@@ -40,7 +40,7 @@ _META_LINE = re.compile(
 _HEADER_DATE = re.compile(r"^(?:今天是|今天|当前日期|日期)?[:：]?\s*20\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*"
                           r"(?:[（(]?(?:星期|周|禮拜|礼拜)[一二三四五六日天][)）]?)?\s*(?:农历.*)?$")
 # ICP / 公安备案 / copyright / organizer footer lines of any province.
-_FOOTER_LINE = re.compile(r"[\u4e00-\u9fff]{1,2}ICP[备備]|ICP[备備证證]\s*\d|公网安备|公網安備|备案号|備案號|版权所有|版權所有|"
+_FOOTER_LINE = re.compile(r"[\u4e00-\u9fff]{1,2}ICP[备備]|ICP[备備证證]\s*\d|公网安备|公網安備|^(?:网站)?备案号|^(?:網站)?備案號|版权所有|版權所有|"
                           r"^(?:主办单位|主辦單位|承办单位|承辦單位|技术支持|技術支持|网站主办|網站主辦)|Copyright|©")
 _BULLET_SHORT = re.compile(r"^\s*[•·●]\s*\S.{0,30}$")
 _BLANKS = re.compile(r"\n{2,}")
@@ -54,7 +54,7 @@ _URL = r"(?:https?://|www\.)[A-Za-z0-9./_%?=&#-]+"
 _SEP = r"[\s—–\-_|·:：]"
 _WATERMARK = re.compile(rf"(?:[\u4e00-\u9fff]{{2}}(?:文库|文档|文庫|范文网|文档网|资料网){_SEP}*(?:[\u4e00-\u9fff]{{0,8}}?{_SEP}*)?"
                         rf"|[—–\-_|]+[\u4e00-\u9fff]{{0,8}}?{_SEP}*){_URL}\s*")
-_WATERMARK_LINE = re.compile(r"(?:文库|文档|范文|文庫).{0,20}(?:下载|提供|仅供|僅供|收集|整理|上传)|本文(?:档|檔)(?:由|来自)")
+_WATERMARK_LINE = re.compile(r"(?:文库|文庫|范文网|範文網).{0,20}(?:下载|下載|提供|上传|上傳|每日更新)|本文(?:档|檔)(?:由|来自|來自)")
 # Where a text without line breaks gets them back: before headings and after the title.
 _HEADING_INSIDE = re.compile(rf"(?<=[。！？；：:])\s*(?=[{CN_NUM}]+、|第[{CN_NUM}]+部分)|(?<=[^\s\n])(?=[（(][{CN_NUM}]+[）)])")
 _TITLE_LEAD = re.compile(r"^(.{6,80}?(?:报告|報告))(?=\s*(?:20\d{2}年|[一二]〇|今年|一年来|一年來|近年来|\d{4}年以来))")

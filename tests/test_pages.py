@@ -334,3 +334,10 @@ def test_records_of_an_older_catalog_get_their_place() -> None:
     old = ReportMeta(title="延庆区2024年法治政府建设情况报告", region="延庆区", year=2024, level="区", aliases=["延庆区", "延庆"])
     got = apply(sqlite3.connect(":memory:"), {"a.txt": old})["a.txt"]
     assert (got.path, got.code, got.level, got.aliases[:2]) == (["北京市", "延庆区"], "110119", "区", ["延庆区", "延庆"])
+
+
+def test_report_lines_that_resemble_page_furniture_are_kept() -> None:
+    lines = ("建立电子文档管理系统，整理档案3000卷。", "对规范性文件实行统一登记、统一编号（备案号）管理。", "（三）加强无障碍环境建设",
+             "建设法律文库，收录法规规章1200部。")
+    text = "\n".join(lines) + "\n"
+    assert clean_text(text) == text
