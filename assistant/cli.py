@@ -98,16 +98,17 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 def cmd_meta(args: argparse.Namespace) -> int:
     """Correct a report's metadata; kept in the catalog, so re-ingest and reindex keep it."""
-    from .corrections import CorrectionError, save
+    from .corrections import CorrectionError, read, save
 
     store = args.store or Settings.from_env().store_dir
     fields = {"region": args.region, "year": args.year, "title": args.title, "level": args.level}
     try:
-        meta = save(store, args.source, fields)
+        meta = save(store, args.source, fields) if any(fields.values()) else read(store, args.source)
     except CorrectionError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    print(f"已修改 {args.source}：{' > '.join(meta.path) or meta.region}\t{meta.level}\t{meta.year}\t{meta.title}")
+    done = "已修改" if any(fields.values()) else "当前"
+    print(f"{done} {args.source}：{' > '.join(meta.path) or meta.region}\t{meta.level}\t{meta.year}\t{meta.title}")
     return 0
 
 
@@ -161,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("reindex", help="按当前设置重新分段并重建索引").set_defaults(func=cmd_reindex)
     sub.add_parser("documents", help="列出已入库的报告：地区路径、层级、年度、标题").set_defaults(func=cmd_documents)
 
-    p = sub.add_parser("meta", help="更正一份报告的元数据（地区、年度、标题、层级），重新导入后仍保留")
+    p = sub.add_parser("meta", help="查看或更正一份报告的元数据（地区、年度、标题、层级），重新导入后仍保留")
     p.add_argument("source", help="文件名（见 assistant documents）")
     p.add_argument("--region", help="地区，如 越秀区 或 广州市越秀区")
     p.add_argument("--year", help="报告所述年度，如 2023")

@@ -77,3 +77,12 @@ def save(store_dir: str | Path, source: str, fields: Mapping[str, object]) -> Re
                    (source, json.dumps(merged, ensure_ascii=False)))
         db.execute("UPDATE store_state SET value=value+1 WHERE key='generation'")
     return correct(ReportMeta(**json.loads(row[0])), merged)
+
+
+def read(store_dir: str | Path, source: str) -> ReportMeta:
+    """A report's metadata as users see it (corrections applied)."""
+    with sqlite3.connect(Path(store_dir) / CATALOG, timeout=60) as db:
+        row = db.execute("SELECT meta FROM documents WHERE source=?", (source,)).fetchone()
+        if row is None:
+            raise CorrectionError(f"资料库中没有文件“{source}”（用 assistant documents 查看文件名）")
+        return apply(db, {source: ReportMeta(**json.loads(row[0]))})[source]

@@ -259,7 +259,7 @@ def test_correcting_the_region_brings_its_path_and_names() -> None:
 
 
 @pytest.mark.slow
-def test_pages_in_a_real_store_routed_and_corrected(tmp_path: Path) -> None:
+def test_pages_in_a_real_store_routed_and_corrected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Seeds + four fixture pages in a real store: routing, refusal text, `assistant meta`, re-ingest, reindex."""
     pages = tmp_path / "pages"
     pages.mkdir()
@@ -275,6 +275,10 @@ def test_pages_in_a_real_store_routed_and_corrected(tmp_path: Path) -> None:
     answer = a.ask("怀柔区2024年行政复议案件有多少件？")
     assert answer.refused and "怀柔区" in answer.text and "延庆区" in answer.text
 
+    assert cli_main(["--store", str(store), "meta", "p14_yuexiu.txt"]) == 0
+    assert "广东省 > 广州市 > 越秀区\t区\t2023\t广州市越秀区2023年法治政府建设年度报告" in capsys.readouterr().out
+    assert cli_main(["--store", str(store), "meta", "p14_yuexiu.txt", "--year", "去年"]) == 2
+    assert "年度应为四位数字" in capsys.readouterr().err
     assert cli_main(["--store", str(store), "meta", "p28_liangjiang.txt", "--year", "2022", "--title", "两江新区年度报告"]) == 0
     assert a.index.metas()["p28_liangjiang.txt"].year == 2022  # seen without reopening: generation bumped
     with pytest.raises(CorrectionError, match="没有文件"):
