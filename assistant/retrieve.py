@@ -63,9 +63,9 @@ class Retriever:
                   if not any(p in a or a in p for a in known_names) and p not in related
                   and not p.endswith("省") and not self.index.knows(p)]
         route.unknown_places = list(dict.fromkeys(related + others))
-        if route.unknown_places and not route.regions:
+        if route.unknown_places:
             route.available = _nearby(route.unknown_places, near, metas)
-            route.missing = route.available
+            route.missing = "" if route.regions else route.available
         if not route.regions and not route.years and not filters:
             return route
         chosen = [s for s, m in pool.items()

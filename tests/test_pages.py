@@ -345,3 +345,9 @@ def test_report_lines_that_resemble_page_furniture_are_kept() -> None:
              "建设法律文库，收录法规规章1200部。")
     text = "\n".join(lines) + "\n"
     assert clean_text(text) == text
+
+
+def test_a_known_and_an_unknown_region_together() -> None:
+    route = ROUTER.route("延庆区和海淀区的行政复议案件各有多少件？", METAS)
+    assert route.sources == ["yanqing.txt"] and route.unknown_places == ["海淀区"]
+    assert route.available == "现有同一地区的北京市延庆区的报告" and not route.missing
