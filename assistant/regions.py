@@ -41,20 +41,34 @@ def _full(meta: ReportMeta) -> str:
     return ""
 
 
-def _names(metas: Mapping[str, ReportMeta]) -> dict[str, tuple[set[str], str]]:
-    """Every name of every region in the collection -> (regions, how)."""
+Names = dict[str, tuple[frozenset[str], str]]  # name -> (regions, how)
+
+
+def _names(metas: Mapping[str, ReportMeta]) -> tuple[Names, dict[tuple[str, ...], list[str]]]:
+    """Every name of every region in the collection -> (regions, how), and the names by sound.
+
+    Built once per collection state: with thousands of reports, the pinyin of every name would
+    otherwise be computed again for each question.
+    """
+    return _names_of(tuple(sorted({(m.region, tuple(m.aliases), tuple(m.path)) for m in metas.values() if m.region})))
+
+
+@lru_cache(maxsize=8)
+def _names_of(regions: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+              ) -> tuple[Names, dict[tuple[str, ...], list[str]]]:
     g = gazetteer()
-    names: dict[str, tuple[set[str], str]] = {}
-    for meta in metas.values():
-        if not meta.region:
-            continue
-        full = {fold(meta.region), _full(meta)}
-        for name in [*full, *map(fold, meta.aliases), *short_names(meta.region)]:
+    found: dict[str, tuple[set[str], str]] = {}
+    for region, aliases, path in regions:
+        full = {fold(region), _full(ReportMeta(title="", region=region, year=None, level="", path=list(path)))}
+        for name in [*full, *map(fold, aliases), *short_names(region)]:
             if name and len(name) >= 2:
                 how = "exact" if name in full or g.is_division(name) or name.endswith(ZONE_SUFFIXES) else "short"
-                regions, _ = names.setdefault(name, (set(), how))
-                regions.add(meta.region)
-    return names
+                found.setdefault(name, (set(), how))[0].add(region)
+    names = {name: (frozenset(rs), how) for name, (rs, how) in found.items()}
+    by_sound: dict[tuple[str, ...], list[str]] = {}
+    for name in names:
+        by_sound.setdefault(_sound(name), []).append(name)
+    return names, by_sound
 
 
 def _spans(q: str, names: Mapping[str, object]) -> list[tuple[int, str]]:
@@ -90,7 +104,7 @@ def _places_named(q: str) -> list[tuple[int, str, Division]]:
 def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
     """The collection's regions a question names, each with how it was recognized, in question order."""
     q = fold(text)
-    names = _names(metas)
+    names, by_sound = _names(metas)
     hits: list[RegionHit] = []
     taken: list[tuple[int, int]] = []
     for start, name in _spans(q, names):
@@ -109,7 +123,7 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
         if related:
             hits += [RegionHit(r, typed, how, start) for r, how in related]
             taken.append((start, start + len(typed)))
-    for start, typed, region in _misspelt(q, names, taken):
+    for start, typed, region in _misspelt(q, names, by_sound, taken):
         hits.append(RegionHit(region, typed, "pinyin", start))
     return _without_written_parents(sorted(hits, key=lambda h: (h.start, h.region)), metas)
 
@@ -183,7 +197,7 @@ def _sound(text: str) -> tuple[str, ...]:
     return tuple(_canonical(s) for s in lazy_pinyin(text))
 
 
-def _misspelt(q: str, names: Mapping[str, tuple[set[str], str]], taken: list[tuple[int, int]]
+def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], taken: list[tuple[int, int]]
               ) -> list[tuple[int, str, str]]:
     """(start, typed, region) for collection names typed with homophones or near-homophones (付源县 for 富源县).
 
@@ -191,10 +205,6 @@ def _misspelt(q: str, names: Mapping[str, tuple[set[str], str]], taken: list[tup
     word, sounds like the name, keeps its suffix, and differs in at most half its characters.
     """
     g = gazetteer()
-    by_sound: dict[tuple[str, ...], list[str]] = {}
-    for name in names:
-        if len(name) >= 2:
-            by_sound.setdefault(_sound(name), []).append(name)
     lengths = sorted({len(n) for n in names if len(n) >= 2}, reverse=True)
     found: list[tuple[int, str, str]] = []
     for i in range(len(q)):
