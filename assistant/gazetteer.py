@@ -99,7 +99,7 @@ def short_names(name: str) -> list[str]:
 
 def zone_parts(name: str) -> tuple[str, str] | None:
     """(place, suffix) of a zone name: 株洲高新区 -> (株洲, 高新区); None if the name is no zone."""
-    for suffix in sorted(ZONE_SUFFIXES + ("经开区", "新技术开发区"), key=len, reverse=True):
+    for suffix in sorted(ZONE_SUFFIXES, key=len, reverse=True):
         if name.endswith(suffix):
             return name[: -len(suffix)], suffix
     return None
@@ -154,9 +154,6 @@ class Gazetteer:
 
     def is_division(self, name: str) -> bool:
         return name in self.by_name
-
-    def children(self, division: Division) -> list[Division]:
-        return [d for d in self.divisions if len(d.path) == len(division.path) + 1 and d.is_under(division)]
 
     def scan(self, text: str) -> list[tuple[int, str]]:
         """(start, name) of every full division or zone name in folded text, longest first, left to right.

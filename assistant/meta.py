@@ -36,7 +36,7 @@ _NAMED_AT = re.compile(r"(?:^|20\d{2}年度?[,，]\s*)(?:中共)?([\u4e00-\u9fff
                        r"[\u4e00-\u9fff]{2,6}?(?:市|区|州))")
 _ISSUER = re.compile(r"人民政府|委员会|管委会|管理委员会|司法局|办公室|区委|县委|市委|来源|发布机构|信息来源")
 _BREADCRUMB = re.compile(r"首页\s*[>›»＞/]|当前位置|當前位置|所在位置")
-_ZONE_AT = re.compile("|".join(sorted(ZONE_SUFFIXES + ("经开区",), key=len, reverse=True)))
+_ZONE_AT = re.compile("|".join(sorted(ZONE_SUFFIXES, key=len, reverse=True)))
 _SELF_REF = re.compile("|".join(SELF_REFERENCES))
 _OPENING_CHARS = 300
 _CLEAR_SELF_REFS = 3  # weight from which the way a report speaks of itself (我县 ×2, 全县) is taken as clear

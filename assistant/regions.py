@@ -14,13 +14,10 @@ from functools import lru_cache
 from pypinyin import lazy_pinyin
 
 from .gazetteer import Division, gazetteer, short_names, usable_short
-from .genre import ADMIN_SUFFIXES, ZONE_SUFFIXES
+from .genre import ADMIN_SUFFIXES, UNITS_BELOW, ZONE_SUFFIXES
 from .normalize import fold
 from .records import ReportMeta
 
-# After a place name: the question is about the units under it (广州各区, 北京市下辖各区).
-_PLURAL_AFTER = ("各区县", "各县区", "各区", "各县", "各市", "下辖", "所辖", "辖区内", "区县", "县区", "哪些区", "哪些县", "哪些市",
-                 "哪几个区", "哪几个县", "的各个")
 
 
 @dataclass
@@ -111,7 +108,7 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
         regions, how = names[name]
         after = q[start + len(name):start + len(name) + 5]
         below = sorted({m.region for m in metas.values() if set(regions) & set(m.path[:-1])})
-        if below and after.startswith(_PLURAL_AFTER):  # 广州各区: the districts, not the city's own report
+        if below and after.startswith(UNITS_BELOW):  # 广州各区: the districts, not the city's own report
             hits += [RegionHit(r, name, "child", start) for r in below]
         else:
             hits += [RegionHit(r, name, how, start) for r in sorted(regions)]
@@ -138,14 +135,14 @@ def _without_written_parents(hits: list[RegionHit], metas: Mapping[str, ReportMe
 
 def asks_below(q: str, hit: RegionHit) -> bool:
     """True when the question asks about the units under the place it names (广州各区, 北京市下辖各区)."""
-    return q[hit.start + len(hit.typed):hit.start + len(hit.typed) + 5].startswith(_PLURAL_AFTER)
+    return q[hit.start + len(hit.typed):hit.start + len(hit.typed) + 5].startswith(UNITS_BELOW)
 
 
 def _related(division: Division, typed: str, after: str, metas: Mapping[str, ReportMeta]) -> list[tuple[str, str]]:
     """Reports above (parent) or below (child) a named unit that has no report of its own."""
     name = division.name
     below = sorted({m.region for m in metas.values() if name in m.path[:-1]})
-    if below and (after.startswith(_PLURAL_AFTER) or not any(m.region == name for m in metas.values())):
+    if below and (after.startswith(UNITS_BELOW) or not any(m.region == name for m in metas.values())):
         return [(r, "child") for r in below]
     above = [m for m in metas.values() if m.region and m.region in division.path[:-1] and m.path
              and division.path[:len(m.path)] == tuple(m.path)]
