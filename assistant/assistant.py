@@ -72,7 +72,8 @@ class Assistant:
 
     def documents(self) -> list[dict]:
         return [{"source": d.source, "title": d.meta.title, "region": d.meta.region, "year": d.meta.year,
-                 "level": d.meta.level, "chunks": n, "encoding": d.encoding, "format": d.format}
+                 "level": d.meta.level, "path": " > ".join(d.meta.path), "kind": d.meta.kind, "chunks": n,
+                 "encoding": d.encoding, "format": d.format}
                 for d, n in self.index.documents()]
 
     # -- questions ---------------------------------------------------------------------------

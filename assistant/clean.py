@@ -1,17 +1,25 @@
-"""Remove web-page debris (navigation, page furniture, footers) that reports copied from portals carry.
+"""Remove web-page debris (navigation, page furniture, footers, copy-site marks) that saved reports carry.
 
 Works line by line on the loaded text: debris lines are short and formulaic, report lines are
 sentences. Footers end the page, so everything after a footer marker near the end is dropped.
+Text copied from document-sharing sites comes without line breaks; it is split back into title,
+headings and paragraphs first, and the site's watermark is cut out of the sentence it was injected
+into. The result is the text users see and citations index, so nothing after this step moves.
 """
 from __future__ import annotations
 
 import re
 
+from .genre import CN_NUM
+
 # A short line containing one of these is navigation or page furniture.
 _NAV_WORDS = (
     "无障碍浏览", "無障礙瀏覽", "长者专版", "長者專版", "当前位置", "當前位置", "【打印】", "【关闭】",
-    "【字体", "字号:", "字号：", "分享到", "扫一扫", "网站地图", "首页 >", "首页>",
+    "【字体", "字号:", "字号：", "分享到", "分享至", "扫一扫", "网站地图", "首页 >", "首页>",
     "打印本页", "关闭窗口", "收藏本页", "阅读次数", "浏览次数", "索引号", "发布机构", "信息来源",
+    "关怀版", "關懷版", "简体|繁体", "简体 | 繁体", "繁体|简体", "简|繁", "简体版", "繁體版", "无障碍 ", "無障礙 ",
+    "浏览器版本过低", "升级浏览器", "更换浏览器", "推荐使用", "最佳浏览", "分辨率", "【打印", "[打印", "【关闭", "[关闭",
+    "微信扫一扫", "手机版", "登录|注册", "站内搜索", "请输入关键字", "公网安备", "网站标识码",
 )
 # A line starting with one of these begins the page footer.
 _FOOTER_STARTS = (
@@ -24,12 +32,33 @@ _META_LINE = re.compile(
     r"^(?:[•·●\-\s]*)(?:"
     r"\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"  # publish time
     r"|[0-9A-Za-z]+/\d{4}-\d+"  # index number 015158708/2024-08618
-    r"|(?:时间|发布时间|来源|作者|点击)[:：].*"
-    r"|继续访问|放弃|取消|确定|返回顶部|打印|关闭"
+    r"|(?:时间|发布时间|发布日期|日期|来源|作者|点击|编辑|责任编辑|发布者|成文日期|发文日期|字号|分类)[:：].*"
+    r"|继续访问|放弃|取消|确定|返回顶部|打印|关闭|简体|繁体|繁體|分享|收藏"
     r")\s*$"
 )
+# Page-header dates: "今天是:2019年10月31日 星期三", "2019年12月3日星期二".
+_HEADER_DATE = re.compile(r"^(?:今天是|今天|当前日期|日期)?[:：]?\s*20\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*"
+                          r"(?:[（(]?(?:星期|周|禮拜|礼拜)[一二三四五六日天][)）]?)?\s*(?:农历.*)?$")
+# ICP / 公安备案 / copyright / organizer footer lines of any province.
+_FOOTER_LINE = re.compile(r"[\u4e00-\u9fff]{1,2}ICP[备備]|ICP[备備证證]\s*\d|公网安备|公網安備|^(?:网站)?备案号|^(?:網站)?備案號|版权所有|版權所有|"
+                          r"^(?:主办单位|主辦單位|承办单位|承辦單位|技术支持|技術支持|网站主办|網站主辦)|Copyright|©")
 _BULLET_SHORT = re.compile(r"^\s*[•·●]\s*\S.{0,30}$")
 _BLANKS = re.compile(r"\n{2,}")
+# Mirror sites that add pinyin after characters: 區(qū), 關（guān）. A tone mark makes it pinyin, not an acronym.
+_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zü ]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü ]*[)）]")
+# Mojibake: UTF-8 read as Latin-1 / GBK, and replacement characters.
+_MOJIBAKE = re.compile(r"锟斤拷|(?:烫){2,}|(?:屯){2,}|\ufffd+|ï»¿|â€[\u0080-\u00bf\u2018-\u201e\u2122\u0153\u0161\u017e]?|"
+                       r"Ã[\u0080-\u00bf]|Â(?=[\u0080-\u00bf ])")
+# A document-sharing site's watermark injected into a sentence: "某某文库—每日更新www.example.com".
+_URL = r"(?:https?://|www\.)[A-Za-z0-9./_%?=&#-]+"
+_SEP = r"[\s—–\-_|·:：]"
+_WATERMARK = re.compile(rf"(?:[\u4e00-\u9fff]{{2}}(?:文库|文档|文庫|范文网|文档网|资料网){_SEP}*(?:[\u4e00-\u9fff]{{0,8}}?{_SEP}*)?"
+                        rf"|[—–\-_|]+[\u4e00-\u9fff]{{0,8}}?{_SEP}*){_URL}\s*")
+_WATERMARK_LINE = re.compile(r"(?:文库|文庫|范文网|範文網).{0,20}(?:下载|下載|提供|上传|上傳|每日更新)|本文(?:档|檔)(?:由|来自|來自)")
+# Where a text without line breaks gets them back: before headings and after the title.
+_HEADING_INSIDE = re.compile(rf"(?<=[。！？；：:])\s*(?=[{CN_NUM}]+、|第[{CN_NUM}]+部分)|(?<=[^\s\n])(?=[（(][{CN_NUM}]+[）)])")
+_TITLE_LEAD = re.compile(r"^(.{6,80}?(?:报告|報告))(?=\s*(?:20\d{2}年|[一二]〇|今年|一年来|一年來|近年来|\d{4}年以来))")
+_LONG_LINE = 300
 
 
 def is_debris(line: str) -> bool:
@@ -39,12 +68,32 @@ def is_debris(line: str) -> bool:
         return False
     if len(s) <= _SHORT and any(w in s for w in _NAV_WORDS):
         return True
-    return bool(_EMPTY_LABEL.match(s) or _META_LINE.match(s) or _BULLET_SHORT.match(s))
+    if len(s) <= 120 and (re.search(r"首页\s*[>›»＞/]|您(?:当前|現在|现在)?(?:的|所在)?位置[:：]", s)):
+        return True  # breadcrumb: 您当前的位置:首页>政务公开>…
+    if len(s) <= 120 and (_FOOTER_LINE.search(s) or _WATERMARK_LINE.search(s)):
+        return True
+    return bool(_EMPTY_LABEL.match(s) or _META_LINE.match(s) or _BULLET_SHORT.match(s) or _HEADER_DATE.match(s))
+
+
+def _split_run_on(line: str) -> list[str]:
+    """A long line holding several headings is a page copied without line breaks: split it back."""
+    if len(line) < _LONG_LINE or len(_HEADING_INSIDE.findall(line)) < 2:
+        return [line]
+    line = _TITLE_LEAD.sub(r"\1\n", line, count=1)
+    return _HEADING_INSIDE.sub("\n", line).split("\n")
+
+
+def clean_line(line: str) -> str:
+    """A line without injected pinyin, mojibake and copy-site watermarks."""
+    line = _PINYIN_GLOSS.sub("", line)
+    line = _MOJIBAKE.sub("", line)
+    return _WATERMARK.sub("", line)
 
 
 def clean_text(raw: str) -> str:
     """Report text without debris; paragraphs kept one per line, inner whitespace trimmed."""
-    lines = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").split("\n")
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
+    lines = [part for line in text.split("\n") for part in _split_run_on(clean_line(line))]
     kept: list[str] = []
     for i, line in enumerate(lines):
         s = line.strip()

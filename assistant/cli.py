@@ -88,8 +88,28 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
-    for d in _open(args).documents():
-        print(f"{d['source']}\t{d['region']}\t{d['year']}\t{d['level']}\t{d['chunks']} 段\t{d['title']}")
+    assistant = _open(args)
+    metas = assistant.index.metas()
+    for d in assistant.documents():
+        m = metas.get(d["source"])
+        path = " > ".join(m.path) if m and m.path else d["region"]
+        print(f"{d['source']}\t{path}\t{d['level']}\t{d['year']}\t{d['chunks']} 段\t{d['title']}")
+    return 0
+
+
+def cmd_meta(args: argparse.Namespace) -> int:
+    """Correct a report's metadata; kept in the catalog, so re-ingest and reindex keep it."""
+    from .corrections import CorrectionError, read, save
+
+    store = args.store or Settings.from_env().store_dir
+    fields = {"region": args.region, "year": args.year, "title": args.title, "level": args.level}
+    try:
+        meta = save(store, args.source, fields) if any(fields.values()) else read(store, args.source)
+    except CorrectionError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    done = "已修改" if any(fields.values()) else "当前"
+    print(f"{done} {args.source}：{' > '.join(meta.path) or meta.region}\t{meta.level}\t{meta.year}\t{meta.title}")
     return 0
 
 
@@ -159,7 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
 
     sub.add_parser("reindex", help="按当前设置重新分段并重建索引").set_defaults(func=cmd_reindex)
-    sub.add_parser("documents", help="列出已入库的报告").set_defaults(func=cmd_documents)
+    sub.add_parser("documents", help="列出已入库的报告：地区路径、层级、年度、标题").set_defaults(func=cmd_documents)
+
+    p = sub.add_parser("meta", help="查看或更正一份报告的元数据（地区、年度、标题、层级），重新导入后仍保留")
+    p.add_argument("source", help="文件名（见 assistant documents）")
+    p.add_argument("--region", help="地区，如 越秀区 或 广州市越秀区")
+    p.add_argument("--year", help="报告所述年度，如 2023")
+    p.add_argument("--title", help="报告标题")
+    p.add_argument("--level", help="层级：省 / 市 / 县 / 区 / 开发区")
+    p.set_defaults(func=cmd_meta)
 
     p = sub.add_parser("serve", help="启动网页聊天界面（Gradio）")
     p.add_argument("--host", default=None, help="监听地址（默认 127.0.0.1）")

@@ -30,8 +30,8 @@ PLAN_START = re.compile(r"^(?:下一步|下步|今后|20\d{2}年.{0,10}?将)")
 # Suffixes of division names, longest first where one ends another (自治县 before 县).
 ADMIN_SUFFIXES = ("自治州", "自治县", "自治旗", "特别行政区", "省", "市", "县", "区", "州", "旗", "盟")
 # Suffixes of functional zones: named by a place and one of these (X经济技术开发区, X高新区, X新区).
-ZONE_SUFFIXES = ("经济技术开发区", "高新技术产业开发区", "高新技术产业园区", "经济开发区", "高新区", "开发区", "新区",
-                 "新城", "园区", "试验区")
+ZONE_SUFFIXES = ("经济技术开发区", "高新技术产业开发区", "高新技术产业园区", "新技术开发区", "经济开发区", "高新区", "经开区",
+                 "开发区", "新区", "新城", "园区", "试验区")
 # Suffix -> level of the unit a report is about (checked in this order).
 LEVEL_BY_SUFFIX = (("高新区", "开发区"), ("开发区", "开发区"), ("新区", "开发区"), ("新城", "开发区"), ("自治州", "地级市"),
                    ("自治区", "省"), ("省", "省"), ("市", "市"), ("县", "县"), ("旗", "县"), ("区", "区"), ("州", "地级市"))
@@ -82,6 +82,9 @@ ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|
 YES_NO_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到|达到了吗|(?:了|过|有|是|吗)吗?[?？]?$|"
                       r"吗[?？。!！]*$|没有[?？]$|了没[?？]?$|没[?？]$")
 COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(?:高|低|多|少)|差多少|相差|差距")
+# After a place name: the question is about the units under it (广州各区, 北京市下辖各区).
+UNITS_BELOW = ("各区县", "各县区", "各区", "各县", "各市", "下辖", "所辖", "辖区内", "区县", "县区", "哪些区", "哪些县", "哪些市",
+               "哪几个区", "哪几个县", "的各个")
 # Words that point back to an earlier turn.
 REFERS_BACK = re.compile(r"它|其|该|这个|这些|这项|这两|这三|这一|此项|上述|前面|刚才|那个|那些|同期|上一年|上年|去年|前一年|"
                          r"同比|相比|比上")

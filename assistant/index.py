@@ -35,6 +35,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from . import corrections
 from .config import Settings
 from .embed import Embedder
 from .normalize import fold
@@ -131,7 +132,7 @@ class Index:
             if generation == self._generation:
                 return
             rows = self._db().execute("SELECT source, meta FROM documents ORDER BY source").fetchall()
-            self._metas = {source: _meta_from_json(meta) for source, meta in rows}
+            self._metas = corrections.apply(self._db(), {source: _meta_from_json(meta) for source, meta in rows})
             self.learn_aliases(self._metas.values())
             self._folded.clear()
             self._vector_count = None
@@ -159,7 +160,8 @@ class Index:
         rows = self._db().execute(
             "SELECT d.source, d.sha256, d.meta, d.encoding, d.format, COUNT(c.id) FROM documents d "
             "LEFT JOIN chunks c ON c.source=d.source GROUP BY d.source ORDER BY d.source").fetchall()
-        return [(Document(source=r[0], text="", meta=_meta_from_json(r[2]), sha256=r[1],
+        metas = self.metas()
+        return [(Document(source=r[0], text="", meta=metas.get(r[0]) or _meta_from_json(r[2]), sha256=r[1],
                           encoding=r[3], format=r[4]), r[5]) for r in rows]
 
     def metas(self) -> dict[str, ReportMeta]:

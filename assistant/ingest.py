@@ -65,7 +65,7 @@ def build_document(data: bytes, source: str, lexicon: Lexicon, sidecar: Path | N
     text = clean_text(loaded.text)
     if len(text.strip()) < 20:
         raise LoadError("文件中没有可用的报告正文")
-    meta = extract_meta(text, lexicon, sidecar)
+    meta = extract_meta(text, lexicon, sidecar, raw=loaded.text)
     return Document(source=source, text=text, meta=meta, sha256=hashlib.sha256(data).hexdigest(),
                     encoding=loaded.encoding, format=loaded.format)
 

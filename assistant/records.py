@@ -12,8 +12,13 @@ class ReportMeta:
     title: str
     region: str
     year: int | None
-    level: str  # 地级市 / 县 / 市辖区 / 开发区 / 未知
+    level: str  # coarse, by suffix: 省 / 市 / 县 / 区 / 开发区 / 未知
     aliases: list[str] = field(default_factory=list)  # short forms users type: 贺州, 延庆
+    # Where the unit sits (gazetteer, GB/T 2260); empty for a name the gazetteer does not know.
+    path: list[str] = field(default_factory=list)  # 省 > 市 > 县/区: ["广东省", "广州市", "越秀区"]
+    code: str = ""  # GB/T 2260 code; "" for functional zones
+    parent: str = ""  # the unit above: 广州市
+    kind: str = ""  # official type: 地级市 / 县级市 / 市辖区 / 自治县 / 国家级新区 / 高新区 ...
 
 
 @dataclass

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import regions
 from .config import Settings
 from .embed import Embedder
+from .gazetteer import gazetteer
 from .genre import PLAN_WORDS, SOFT_YEAR_BEFORE, YEAR
 from .index import Filters, Index
 from .normalize import fold
@@ -22,11 +24,13 @@ from .tokens import Lexicon
 class Route:
     """Which reports a question is about, read from the names and years it contains."""
 
-    sources: list[str] | None = None  # None: no restriction
-    regions: list[str] = field(default_factory=list)
+    sources: list[str] | None = None  # None: no restriction; []: nothing matches
+    regions: list[str] = field(default_factory=list)  # canonical meta.region of the reports chosen
     years: list[int] = field(default_factory=list)
-    unknown_places: list[str] = field(default_factory=list)
+    unknown_places: list[str] = field(default_factory=list)  # places named that the collection has no report on
     missing: str = ""  # why no report matches, for the refusal text
+    notes: list[str] = field(default_factory=list)  # said to the user: how a name was read (付源县 -> 富源县)
+    available: str = ""  # what the collection has instead: "现有：2024年", "现有其下级富源县的报告"
 
 
 class Retriever:
@@ -37,34 +41,48 @@ class Retriever:
         self.settings = settings
 
     def route(self, question: str, metas: dict[str, ReportMeta], filters: Filters | None = None) -> Route:
-        """Restrict to the reports the question (and the caller's filters) name."""
+        """Restrict to the reports the question (and the caller's filters) name.
+
+        A place named below or above a report's region (越秀区 when only 广州市 is loaded, 曲靖市 when
+        only 富源县 is) is not answered from that report: its figures would be another unit's. It is
+        declined with what the collection has, which the user can then ask about.
+        """
         q = fold(question)
         pool = {s: m for s, m in metas.items() if _matches(m, s, filters)}
-        regions = sorted({m.region for m in pool.values() if any(a and a in q for a in m.aliases)},
-                         key=lambda r: q.find(r[:2]))
-        years = []
-        for m in YEAR.finditer(q):
-            if not SOFT_YEAR_BEFORE.search(q[max(0, m.start() - 4):m.start()]):
-                years.append(int(m.group(1)))
-        route = Route(regions=regions, years=sorted(set(years)))
-        known_names = {a for m in metas.values() for a in m.aliases if a}
-        route.unknown_places = [p for p in self.lexicon.places(q)
-                                if not any(p in a or a in p for a in known_names)
-                                and not p.endswith("省") and not self.index.knows(p)]
-        if not regions and not years and not filters:
+        route = Route(years=_years(q))
+        chosen_hits, near = [], []
+        for hit in regions.find(question, pool):
+            singular = hit.how in ("parent", "child") and not regions.asks_below(q, hit)
+            (near if singular else chosen_hits).append(hit)
+        route.regions = list(dict.fromkeys(h.region for h in chosen_hits))
+        route.notes = [f"按{h.region}的报告回答（问题中写作“{h.typed}”）" for h in chosen_hits if h.how == "pinyin"]
+        typed = {h.typed for h in chosen_hits}
+        related = list(dict.fromkeys(_canonical(h.typed) for h in near if h.typed not in typed))
+        known_names = {a for m in metas.values() for a in m.aliases if a} | typed
+        others = [p for p in [*regions.unknown(question, metas), *self.lexicon.places(q)]
+                  if not any(p in a or a in p for a in known_names) and p not in related
+                  and not p.endswith("省") and not self.index.knows(p)]
+        route.unknown_places = list(dict.fromkeys(related + others))
+        if route.unknown_places:
+            route.available = _nearby(route.unknown_places, near, metas)
+            route.missing = "" if route.regions else route.available
+        if not route.regions and not route.years and not filters:
             return route
         chosen = [s for s, m in pool.items()
-                  if (not regions or m.region in regions) and (not route.years or m.year in route.years)]
-        if regions and route.years and not chosen:
-            covered = sorted({m.year for m in pool.values() if m.region in regions and m.year})
+                  if (not route.regions or m.region in route.regions) and (not route.years or m.year in route.years)]
+        if route.regions and route.years and not chosen:
+            covered = sorted({m.year for m in pool.values() if m.region in route.regions and m.year})
             if covered and PLAN_WORDS.search(q) and min(route.years) > max(covered):
                 # "2025年计划..." asked of a 2024 report: the plans section of that report answers it.
-                route.sources = [s for s, m in pool.items() if m.region in regions]
+                route.sources = [s for s, m in pool.items() if m.region in route.regions]
                 return route
-            route.missing = (f"资料库中没有{'、'.join(regions)}{'、'.join(map(str, route.years))}年的报告"
-                             f"（现有：{'、'.join(f'{y}年' for y in covered) or '无'}）")
-        elif not chosen:
-            route.missing = "资料库中没有符合条件的报告"
+            route.available = f"现有：{'、'.join(f'{y}年' for y in covered) or '无'}"
+            route.missing = (f"资料库中没有{'、'.join(route.regions)}{'、'.join(map(str, route.years))}年的报告"
+                             f"（{route.available}）")
+        elif not chosen and not route.missing:
+            covered = sorted({m.year for m in pool.values() if m.year})
+            route.available = f"现有：{'、'.join(f'{y}年' for y in covered)}" if covered else ""
+            route.missing = "资料库中没有符合条件的报告" + (f"（{route.available}）" if route.available else "")
         route.sources = chosen
         return route
 
@@ -96,14 +114,42 @@ class Retriever:
         return passages
 
 
+def _years(q: str) -> list[int]:
+    """Years the question asks about; 较2023年 / 截至2023年 are comparisons, not the year asked."""
+    return sorted({int(m.group(1)) for m in YEAR.finditer(q)
+                   if not SOFT_YEAR_BEFORE.search(q[max(0, m.start() - 4):m.start()])})
+
+
+def _canonical(name: str) -> str:
+    """A division's own name for what the question wrote (广州 -> 广州市)."""
+    g = gazetteer()
+    found = g.lookup(name) or (g.by_short.get(name) or [None])[0]
+    return found.name if found else name
+
+
+def _nearby(places: list[str], near: list[regions.RegionHit], metas: dict[str, ReportMeta]) -> str:
+    """What the collection has for places it lacks: their parent's or children's reports, else neighbours'."""
+    above = list(dict.fromkeys(h.region for h in near if h.how == "parent"))
+    below = list(dict.fromkeys(h.region for h in near if h.how == "child"))
+    if above:
+        return f"现有其上级{'、'.join(above)}的报告"
+    if below:
+        return f"现有其下级{'、'.join(below)}的报告"
+    around = list(dict.fromkeys(n for p in places for n in regions.nearby(p, metas)))
+    return f"现有同一地区的{'、'.join(around[:8])}的报告" if around else ""
+
+
 def _matches(meta: ReportMeta, source: str, filters: Filters | None) -> bool:
-    """Caller filters: source / region / year / level, each a value or a list of values."""
+    """Caller filters: source / region / year / level, each a value or a list of values.
+
+    A region may be given by any of its names (越秀区, 广州市越秀区, 越秀)."""
     for key, wanted in (filters or {}).items():
         if wanted in (None, "", []):
             continue
         value = source if key == "source" else getattr(meta, key, None)
-        allowed = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
-        if value not in allowed and fold(str(value)) not in {fold(str(a)) for a in allowed}:
+        allowed = {fold(str(a)) for a in (wanted if isinstance(wanted, (list, tuple, set)) else [wanted])}
+        names = {fold(str(value)), *(meta.aliases if key == "region" else ())}
+        if not names & allowed:
             return False
     return True
 

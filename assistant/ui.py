@@ -213,11 +213,64 @@ def render_ingest_results(results: Sequence[IngestResult]) -> str:
 
 
 LIBRARY_HEADERS = ["报告标题", "地区", "年度", "级别", "段落数", "文件", "格式", "编码"]
+LEVELS = ["省", "市", "县", "区", "开发区"]
 
 
 def library_rows(docs: Sequence[dict[str, Any]]) -> list[list[Any]]:
-    return [[d["title"], d["region"], d["year"] or "", d["level"], d["chunks"], d["source"], d["format"], d["encoding"]]
-            for d in docs]
+    """One row per report; the region shown with its path (广东省 > 广州市 > 越秀区) when known."""
+    return [[d["title"], d.get("path") or d["region"], d["year"] or "", d["level"], d["chunks"], d["source"],
+             d["format"], d["encoding"]] for d in docs]
+
+
+def save_metadata(assistant: Assistant, source: str, region: str, year: str, title: str, level: str) -> str:
+    """Keep a user's correction of one report's metadata (in the catalog); the line shown under the form."""
+    from .corrections import CorrectionError, save
+
+    if not source:
+        return "请先选择要更正的报告。"
+    try:
+        meta = save(assistant.settings.store_dir, source, {"region": region, "year": year, "title": title,
+                                                            "level": level})
+    except CorrectionError as exc:
+        return f"未保存：{exc}"
+    return f"已保存：{' > '.join(meta.path) or meta.region}，{meta.level}，{meta.year or '年度未知'}，{meta.title}"
+
+
+def metadata_editor(demo: gr.Blocks, assistant: Assistant, upload_users: frozenset[str] | None,
+                    library: gr.Dataframe, filters: list[gr.Dropdown]) -> None:
+    """The library tab's correction form: users who may upload may also correct region, year, title, level."""
+    with gr.Accordion("更正报告信息", open=False, visible=True, elem_id="meta-editor") as box:
+        source = gr.Dropdown(label="报告", choices=[], value=None, elem_id="meta-source")
+        with gr.Row():
+            region = gr.Textbox(label="地区", placeholder="如 越秀区 或 广州市越秀区", elem_id="meta-region")
+            year = gr.Textbox(label="年度", placeholder="如 2023", elem_id="meta-year")
+            level = gr.Dropdown(label="层级", choices=["", *LEVELS], value="", elem_id="meta-level")
+        title = gr.Textbox(label="标题", elem_id="meta-title")
+        save_button = gr.Button("保存更正", elem_id="meta-save")
+        result = gr.Markdown(elem_id="meta-result")
+    private = {"api_visibility": "private"}
+
+    def show(request: gr.Request) -> tuple:
+        docs = assistant.documents()
+        return (gr.update(visible=may_upload(request.username, upload_users)),
+                gr.update(choices=[(f"{d['title']}（{d['source']}）", d["source"]) for d in docs]))
+
+    def pick(chosen: str) -> tuple:
+        d = next((d for d in assistant.documents() if d["source"] == chosen), None)
+        if d is None:
+            return "", "", "", ""
+        return d["region"], str(d["year"] or ""), d["title"], d["level"]
+
+    def on_save(chosen: str, r: str, y: str, t: str, lv: str, fr: str, fy: str, fs: str, request: gr.Request) -> tuple:
+        if not may_upload(request.username, upload_users):
+            raise gr.Error("当前账号没有更正报告信息的权限。")
+        message = save_metadata(assistant, chosen, r, y, t, lv)
+        docs = assistant.documents()
+        return (message, library_rows(docs), *filter_updates(docs, fr, fy, fs))
+
+    demo.load(show, None, [box, source], **private)
+    source.change(pick, [source], [region, year, title, level], **private)
+    save_button.click(on_save, [source, region, year, title, level, *filters], [result, library, *filters], **private)
 
 
 def filter_choices(docs: Sequence[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
@@ -502,7 +555,7 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                         comment = gr.Textbox(label="意见（可选）", lines=3, elem_id="comment",
                                              placeholder="例如：答案缺少某个数字、引用的段落不对……")
                         send_comment = gr.Button("提交意见", size="sm", elem_id="send-comment")
-            with gr.Tab("文档库"):
+            with gr.Tab("文档库") as tabs_library:
                 library = gr.Dataframe(library_rows(docs), headers=LIBRARY_HEADERS, label="已入库的报告",
                                        interactive=False, wrap=True, elem_id="library")
                 with gr.Group(visible=True) as upload_box:
@@ -512,6 +565,8 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                 ingest_results = gr.HTML(elem_id="ingest-results")
             compare_tab(assistant, docs)
         filters = [region, year, report]
+        with tabs_library:
+            metadata_editor(demo, assistant, upload_users, library, filters)
 
         # -- chat ------------------------------------------------------------------------
         def respond(text: str, state: list[Turn], r: str, y: str, s: str, m: str) -> Iterator[tuple]:

@@ -1,0 +1,221 @@
+"""Which of the collection's regions a question names: by full or short name, through the hierarchy, or misspelt.
+
+Questions name places the way people speak: 静海 or 天津市静海区, 越秀区 for a report filed as
+广州市越秀区, "广州各区" for the districts of 广州市, or 付源县 for 富源县. Matching is conservative: a
+real division the collection lacks (海淀区) is never taken for a typo of one it has; it is unknown,
+and the caller says what the collection has instead.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+
+from .gazetteer import Division, gazetteer, short_names, usable_short
+from .genre import ADMIN_SUFFIXES, UNITS_BELOW, ZONE_SUFFIXES
+from .normalize import fold
+from .records import ReportMeta
+
+
+
+@dataclass
+class RegionHit:
+    region: str  # canonical meta.region of a report in the collection
+    typed: str  # the name as the question writes it
+    how: str  # exact | short | parent (question names a unit under `region`) | child (names a unit above it) | pinyin
+    start: int  # where `typed` starts in the folded question
+
+
+def _full(meta: ReportMeta) -> str:
+    """广州市越秀区 for a report on 越秀区 of 广东省 > 广州市 (the form titles and users write)."""
+    p = meta.path
+    if len(p) >= 3 and not meta.region.startswith(p[-2][:2]):
+        return p[-2] + meta.region
+    if len(p) == 2 and not p[0].endswith(("省", "自治区")):
+        return p[0] + meta.region
+    return ""
+
+
+Names = dict[str, tuple[frozenset[str], str]]  # name -> (regions, how)
+
+
+def _names(metas: Mapping[str, ReportMeta]) -> tuple[Names, dict[tuple[str, ...], list[str]]]:
+    """Every name of every region in the collection -> (regions, how), and the names by sound.
+
+    Built once per collection state: with thousands of reports, the pinyin of every name would
+    otherwise be computed again for each question.
+    """
+    return _names_of(tuple(sorted({(m.region, tuple(m.aliases), tuple(m.path)) for m in metas.values() if m.region})))
+
+
+@lru_cache(maxsize=8)
+def _names_of(regions: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+              ) -> tuple[Names, dict[tuple[str, ...], list[str]]]:
+    g = gazetteer()
+    found: dict[str, tuple[set[str], str]] = {}
+    for region, aliases, path in regions:
+        full = {fold(region), _full(ReportMeta(title="", region=region, year=None, level="", path=list(path)))}
+        for name in [*full, *map(fold, aliases), *short_names(region)]:
+            if name and len(name) >= 2:
+                how = "exact" if name in full or g.is_division(name) or name.endswith(ZONE_SUFFIXES) else "short"
+                found.setdefault(name, (set(), how))[0].add(region)
+    names = {name: (frozenset(rs), how) for name, (rs, how) in found.items()}
+    by_sound: dict[tuple[str, ...], list[str]] = {}
+    for name in names:
+        by_sound.setdefault(_sound(name), []).append(name)
+    return names, by_sound
+
+
+def _spans(q: str, names: Mapping[str, object]) -> list[tuple[int, str]]:
+    """Non-overlapping (start, name), longest name first at each position, left to right."""
+    lengths = sorted({len(n) for n in names}, reverse=True)
+    found, i = [], 0
+    while i < len(q):
+        for n in lengths:
+            if q[i:i + n] in names:
+                found.append((i, q[i:i + n]))
+                i += n - 1
+                break
+        i += 1
+    return found
+
+
+def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    return all(end <= s or start >= e for s, e in taken)
+
+
+def _places_named(q: str) -> list[tuple[int, str, Division]]:
+    """Real divisions the question names: full names anywhere, short ones that are not everyday words."""
+    g = gazetteer()
+    found = [(s, n, g.lookup(n, q)) for s, n in g.scan(q)]
+    taken = [(s, s + len(n)) for s, n, _ in found]
+    for s, n in _spans(q, g.by_short):
+        if _free(taken, s, s + len(n)) and usable_short(n):
+            d = max(g.by_short[n], key=lambda d: -len(d.path))  # the higher unit: 朝阳 names a district, 广州 a city
+            found.append((s, n, d))
+    return sorted((s, n, d) for s, n, d in found if d is not None)
+
+
+def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
+    """The collection's regions a question names, each with how it was recognized, in question order."""
+    q = fold(text)
+    names, by_sound = _names(metas)
+    hits: list[RegionHit] = []
+    taken: list[tuple[int, int]] = []
+    for start, name in _spans(q, names):
+        regions, how = names[name]
+        after = q[start + len(name):start + len(name) + 5]
+        below = sorted({m.region for m in metas.values() if set(regions) & set(m.path[:-1])})
+        if below and after.startswith(UNITS_BELOW):  # 广州各区: the districts, not the city's own report
+            hits += [RegionHit(r, name, "child", start) for r in below]
+        else:
+            hits += [RegionHit(r, name, how, start) for r in sorted(regions)]
+        taken.append((start, start + len(name)))
+    for start, typed, division in _places_named(q):
+        if not _free(taken, start, start + len(typed)):
+            continue
+        related = _related(division, typed, q[start + len(typed):start + len(typed) + 5], metas)
+        if related:
+            hits += [RegionHit(r, typed, how, start) for r, how in related]
+            taken.append((start, start + len(typed)))
+    for start, typed, region in _misspelt(q, names, by_sound, taken):
+        hits.append(RegionHit(region, typed, "pinyin", start))
+    return _without_written_parents(sorted(hits, key=lambda h: (h.start, h.region)), metas)
+
+
+def _without_written_parents(hits: list[RegionHit], metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
+    """曲靖富源县 names one report: a place written right before a unit under it only locates that unit."""
+    paths = {m.region: m.path for m in metas.values()}
+    return [h for h in hits if not any(
+        o.start == h.start + len(h.typed) and o.how != "child"
+        and (h.region in paths.get(o.region, [])[:-1] or (h.how == "child" and h.region == o.region)) for o in hits)]
+
+
+def asks_below(q: str, hit: RegionHit) -> bool:
+    """True when the question asks about the units under the place it names (广州各区, 北京市下辖各区)."""
+    return q[hit.start + len(hit.typed):hit.start + len(hit.typed) + 5].startswith(UNITS_BELOW)
+
+
+def _related(division: Division, typed: str, after: str, metas: Mapping[str, ReportMeta]) -> list[tuple[str, str]]:
+    """Reports above (parent) or below (child) a named unit that has no report of its own."""
+    name = division.name
+    below = sorted({m.region for m in metas.values() if name in m.path[:-1]})
+    if below and (after.startswith(UNITS_BELOW) or not any(m.region == name for m in metas.values())):
+        return [(r, "child") for r in below]
+    above = [m for m in metas.values() if m.region and m.region in division.path[:-1] and m.path
+             and division.path[:len(m.path)] == tuple(m.path)]
+    if above:
+        nearest = max(above, key=lambda m: len(m.path))
+        return [(nearest.region, "parent")]
+    return []
+
+
+def unknown(text: str, metas: Mapping[str, ReportMeta]) -> list[str]:
+    """Real divisions the question names that neither the collection nor its hierarchy holds."""
+    q = fold(text)
+    hit_spans = [(h.start, h.start + len(h.typed)) for h in find(text, metas)]
+    held = {name for m in metas.values() for name in (m.region, *m.path)}
+    return list(dict.fromkeys(d.name for s, n, d in _places_named(q)
+                              if _free(hit_spans, s, s + len(n)) and d.name not in held))
+
+
+def nearby(place: str, metas: Mapping[str, ReportMeta]) -> list[str]:
+    """What the collection has near a real division it lacks: units under the same parent, else the same province."""
+    d = gazetteer().lookup(place)
+    if d is None:
+        return []
+    for depth in (len(d.path) - 1, 1):
+        if depth < 1:
+            continue
+        prefix = list(d.path[:depth])
+        near = sorted({_full(m) or m.region for m in metas.values() if m.path[:depth] == prefix and m.region != d.name})
+        if near:
+            return near
+    return []
+
+
+def _canonical(syllable: str) -> str:
+    """A syllable with the sounds people confuse merged: zh/z, ch/c, sh/s, l/n, f/h, -ang/-an, -eng/-en, -ing/-in."""
+    for x, y in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if syllable.startswith(x):
+            syllable = y + syllable[len(x):]
+    if syllable[:1] in ("l", "f"):
+        syllable = {"l": "n", "f": "h"}[syllable[0]] + syllable[1:]
+    for x, y in (("ang", "an"), ("eng", "en"), ("ing", "in")):
+        if syllable.endswith(x):
+            syllable = syllable[: -len(x)] + y
+    return syllable
+
+
+@lru_cache(maxsize=8192)
+def _sound(text: str) -> tuple[str, ...]:
+    return tuple(_canonical(s) for s in lazy_pinyin(text))
+
+
+def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], taken: list[tuple[int, int]]
+              ) -> list[tuple[int, str, str]]:
+    """(start, typed, region) for collection names typed with homophones or near-homophones (付源县 for 富源县).
+
+    A window counts only when it is no real division name (海淀区 stays unknown) nor an everyday
+    word, sounds like the name, keeps its suffix, and differs in at most half its characters.
+    """
+    g = gazetteer()
+    lengths = sorted({len(n) for n in names if len(n) >= 2}, reverse=True)
+    found: list[tuple[int, str, str]] = []
+    for i in range(len(q)):
+        for n in lengths:
+            window = q[i:i + n]
+            if len(window) < n or not _free(taken, i, i + n) or not all("\u4e00" <= c <= "\u9fff" for c in window):
+                continue
+            if g.is_division(window) or window in g.by_short or not usable_short(window) and n == 2:
+                continue
+            for name in by_sound.get(_sound(window), []):
+                diff = sum(a != b for a, b in zip(window, name))
+                if 0 < diff <= max(1, n // 2) and (window[-1] == name[-1] or not name.endswith(ADMIN_SUFFIXES)):
+                    regions, _ = names[name]
+                    found += [(i, window, r) for r in sorted(regions)]
+                    taken.append((i, i + n))
+                    break
+    return found
