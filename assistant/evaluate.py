@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .assistant import STRATEGIES, Assistant
+from .meta import metadata_table
 from .normalize import squash
 from .records import Answer, Citation, Passage
 
@@ -437,6 +438,8 @@ def render_markdown(report: dict, failures: Sequence[Outcome]) -> str:
             "BM25Retriever（jieba.lcut_for_search）+ Chroma，EnsembleRetriever 权重 0.5/0.5，取前 3 段；"
             "不做地区/年份路由。",
         ]
+    if report.get("metadata"):
+        lines += ["", "## 报告元数据（地区路径、级别、年度、标题）", "", report["metadata"]]
     lines += ["", f"## 错题（{len(failures)}）", ""]
     for o in failures:
         expected = "拒答" if o.item.unanswerable else " 且 ".join("/".join(g) for g in o.item.must)
@@ -595,6 +598,7 @@ def run_dataset(assistant: Assistant, args: argparse.Namespace, dataset: Path, s
         "ablation": {s.name: {"label": s.label, "k": s.k, "summary": summarize(results[s.name]),
                               "by_type": by_type(results[s.name])} for s in systems},
         "items": [item_row(o) for o in main_outcomes],
+        "metadata": metadata_table(assistant.index.metas()),
         "modes": ({"llm": {"label": systems[0].label, "summary": summary, "by_type": by_type(main_outcomes)},
                    "extractive": {"label": compare.label, "summary": summarize(compared),
                                   "by_type": by_type(compared)}} if compare is not None else {}),

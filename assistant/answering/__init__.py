@@ -53,6 +53,6 @@ def answer_plan(plan: QuestionPlan, tools: Tools) -> Answer:
     else:
         answer.refused = True
         answer.text = "\n".join(dict.fromkeys(refusal_text(p, f.reason) for f, p in found))
-    if plan.notes:
-        answer.text = "（" + "；".join(plan.notes) + "）\n" + answer.text
+    if plan.notes:  # after the answer, so that a verdict (是/否) still opens it
+        answer.text += "\n说明：" + "；".join(plan.notes) + "。"
     return answer
