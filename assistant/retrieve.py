@@ -54,6 +54,10 @@ class Retriever:
         for hit in regions.find(question, pool):
             singular = hit.how in ("parent", "child") and not regions.asks_below(q, hit)
             (near if singular else chosen_hits).append(hit)
+        # "湛江霞山区": a unit the collection lacks, qualified by its parent's name, is about that unit.
+        qualifiers = {c.region for h in near if h.how == "parent" for c in chosen_hits
+                      if c.region == h.region and c.start + len(c.typed) == h.start}
+        chosen_hits = [c for c in chosen_hits if c.region not in qualifiers]
         route.regions = list(dict.fromkeys(h.region for h in chosen_hits))
         route.notes = [f"按{h.region}的报告回答（问题中写作“{h.typed}”）" for h in chosen_hits if h.how == "pinyin"]
         typed = {h.typed for h in chosen_hits}
@@ -136,7 +140,7 @@ def _nearby(places: list[str], near: list[regions.RegionHit], metas: dict[str, R
     if below:
         return f"现有其下级{'、'.join(below)}的报告"
     around = list(dict.fromkeys(n for p in places for n in regions.nearby(p, metas)))
-    return f"现有同一地区的{'、'.join(around[:8])}的报告" if around else ""
+    return f"现有附近地区的{'、'.join(around[:8])}的报告" if around else ""
 
 
 def _matches(meta: ReportMeta, source: str, filters: Filters | None) -> bool:

@@ -220,7 +220,7 @@ def test_route_reads_a_misspelt_name_and_says_so() -> None:
 def test_a_real_region_the_collection_lacks_is_unknown_not_a_typo() -> None:
     route = ROUTER.route("海淀区2024年行政复议案件有多少件？", METAS)
     assert route.unknown_places == ["海淀区"] and not route.regions
-    assert route.available == "现有同一地区的北京市延庆区的报告"
+    assert route.available == "现有附近地区的北京市延庆区的报告"
     assert [h.how for h in find("海淀区", METAS)] == []
 
 
@@ -230,6 +230,8 @@ def test_missing_region_with_parent_or_child_in_the_collection_is_explained() ->
     assert "富源县" in route.available and "下级" in route.available
     route = ROUTER.route("番禺区的行政复议情况如何？", METAS)
     assert route.unknown_places == ["番禺区"] and route.available == "现有其上级广州市的报告"
+    route = ROUTER.route("广州番禺区的行政复议情况如何？", METAS)  # the parent named as a qualifier
+    assert route.unknown_places == ["番禺区"] and not route.regions and route.missing == "现有其上级广州市的报告"
 
 
 def test_missing_year_says_which_years_exist() -> None:
@@ -350,4 +352,4 @@ def test_report_lines_that_resemble_page_furniture_are_kept() -> None:
 def test_a_known_and_an_unknown_region_together() -> None:
     route = ROUTER.route("延庆区和海淀区的行政复议案件各有多少件？", METAS)
     assert route.sources == ["yanqing.txt"] and route.unknown_places == ["海淀区"]
-    assert route.available == "现有同一地区的北京市延庆区的报告" and not route.missing
+    assert route.available == "现有附近地区的北京市延庆区的报告" and not route.missing
