@@ -5,6 +5,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from os import PathLike
 from pathlib import Path
 
 from .answer import (CROSS_Q, Extractor, Query, Scored, closing_items, compose, is_simplified, key_terms, parse_query,
@@ -13,12 +14,13 @@ from .config import Settings
 from .embed import Embedder
 from .followup import CONTEXT_OPEN, Message, condense
 from .index import Filters, Index
-from .normalize import fold
+from .normalize import fold, strip_invisible
 from .ingest import IngestResult, Progress, ingest_paths
 from .llm import collect, fallback, generate, load_prompts, make_llm
 from .records import Answer, Passage
 from .retrieve import Retriever, Route
 from .tokens import Lexicon
+from . import validate
 
 Search = Callable[[str, "list[str] | None", int], list[Passage]]
 # Fusion weights (BM25, dense) per retrieval strategy; only hybrid+route also routes by region/year.
@@ -53,7 +55,9 @@ class Assistant:
         self.llm = make_llm(self.settings)
 
     # -- documents ---------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> list[IngestResult]:
+    def ingest(self, paths: str | PathLike | Iterable[str | PathLike], progress: Progress | None = None
+               ) -> list[IngestResult]:
+        paths = validate.paths_arg(paths)
         return ingest_paths(paths, self.index, self.lexicon, self.settings, progress)
 
     def reindex(self) -> list[IngestResult]:
@@ -77,6 +81,7 @@ class Assistant:
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                route: bool = True) -> list[Passage]:
         """Hybrid search; with route=True a query naming a region or year searches that report only."""
+        validate.search_args(query, k, filters)
         metas = self.index.metas()
         sources = self.retriever.route(query, metas, filters).sources if route else None
         if not route and filters:
@@ -96,6 +101,7 @@ class Assistant:
         `mode` is "extractive" or "llm" (None: settings.mode); LLM mode falls back to the extractive
         answer, with a notice in `warnings`, whenever the model is missing, fails or is not grounded.
         """
+        validate.ask_args(question, history, filters)
         return self.ask_with(question, history, filters, self._search_fn(strategy), strategy == "hybrid+route", mode)
 
     def stream(self, question: str, history: Sequence[Message] | None = None, filters: Filters | None = None,
@@ -104,6 +110,7 @@ class Assistant:
 
         In LLM mode only sentences that passed the grounding check are ever yielded.
         """
+        validate.ask_args(question, history, filters)
         search = self._search_fn("hybrid+route")
         if self._mode(mode) == "llm":
             yield from self._generate(question, history, filters, search, True)
@@ -292,7 +299,7 @@ def text_pieces(text: str, pieces: int = _STREAM_PIECES) -> Iterator[str]:
 def clean_question(question: str | None) -> str:
     """The question as text worth answering: lone surrogates dropped (OpenCC and JSON reject them), and ""
     when nothing is left but punctuation, symbols, emoji or control characters."""
-    text = (question or "").encode("utf-8", "ignore").decode("utf-8").strip()
+    text = strip_invisible((question or "").encode("utf-8", "ignore").decode("utf-8")).strip()
     return text if re.search(r"[^\W_]", text) else ""
 
 
