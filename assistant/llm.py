@@ -224,7 +224,8 @@ class LLM:
 
         return ChatOpenAI(
             model=self.model, base_url=self._base(), api_key=self.settings.llm_api_key or "not-needed",
-            http_client=http_client, max_retries=0, temperature=self.settings.llm_temperature,
+            http_client=http_client, timeout=http_client.timeout,  # the openai client's own default is 600 s
+            max_retries=0, temperature=self.settings.llm_temperature,
             max_tokens=max_tokens or self.profile.max_tokens, streaming=True)
 
     def warm(self) -> None:

@@ -121,6 +121,8 @@ def test_served_app_answers_during_and_after_an_ingest_by_another_process(server
 def test_wrong_data_shape_to_the_api_is_a_400_not_a_500(server: SimpleNamespace) -> None:
     """Before: HTTP 500 from Gradio's argument mapping; a right shape with a wrong type gets a clear refusal."""
     http = httpx.Client(base_url=server.url, timeout=60)
+    response = http.post("/gradio_api/call/v2/ask", json={"data": ["x"]})  # the v1 shape sent to v2
+    assert response.status_code == 400 and "请求格式不正确" in response.json()["error"], response.text
     for body in ({"data": ["x"]}, {"question": "x", "bogus": 1}, {"question": {"a": 1}, "region": [1, 2]}):
         response = http.post("/gradio_api/call/v2/ask", json=body)
         assert response.status_code in (200, 400), (body, response.status_code, response.text)
