@@ -5,7 +5,6 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from os import PathLike
 from pathlib import Path
 
 from .answer import (CROSS_Q, Extractor, Query, Scored, closing_items, compose, is_simplified, key_terms, parse_query,
@@ -55,8 +54,7 @@ class Assistant:
         self.llm = make_llm(self.settings)
 
     # -- documents ---------------------------------------------------------------------------
-    def ingest(self, paths: str | PathLike | Iterable[str | PathLike], progress: Progress | None = None
-               ) -> list[IngestResult]:
+    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> list[IngestResult]:
         paths = validate.paths_arg(paths)
         return ingest_paths(paths, self.index, self.lexicon, self.settings, progress)
 

@@ -245,15 +245,16 @@ class Index:
 
         While another writer holds it, `waiting` hears every few seconds how long this one has waited.
         """
-        started = time.monotonic()
-        while not self._acquire(blocking=waiting is None):
-            waited = time.monotonic() - started
-            waiting(waited, self.lock_holder())
-            deadline = time.monotonic() + _WAIT_REPORT_S
-            while time.monotonic() < deadline and not self._acquire(blocking=False):
+        if waiting is None:
+            self._acquire(blocking=True)
+        else:
+            started, report_at = time.monotonic(), 0.0
+            while not self._acquire(blocking=False):
+                waited = time.monotonic() - started
+                if waited >= report_at:
+                    waiting(waited, self.lock_holder())
+                    report_at = waited + _WAIT_REPORT_S
                 time.sleep(0.2)
-            if self._lock_depth:
-                break
         try:
             yield
         finally:

@@ -288,8 +288,7 @@ def save_upload(path: str | Path, upload_dir: Path) -> Path:
         digest = hashlib.sha256(src.read_bytes()).hexdigest()[:12]
         target = upload_dir / digest / target.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    upload_dir = target.parent
-    fd, tmp = tempfile.mkstemp(dir=upload_dir, prefix=".upload-")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
