@@ -108,6 +108,7 @@ class Index:
         self._chroma_lock = threading.Lock()
         self._local = threading.local()
         self._generation: int | None = None
+        self._bm25_stamp: tuple[int, int] | None = None
         self._metas: dict[str, ReportMeta] = {}
         self._learned: set[str] = set()
         self._folded: dict[str, str] = {}
@@ -143,21 +144,33 @@ class Index:
         return int(row[0]) if row else 0
 
     def _sync(self) -> None:
-        """Reload cached metadata, BM25 and the Chroma view when the catalog changed, here or in another process."""
-        generation = self._read_generation()
-        if generation == self._generation:
+        """Reload cached metadata, BM25 and the Chroma view when the catalog changed, here or in another process.
+
+        BM25 is swapped in after an ingest's last catalog commit, so a reader that saw the new
+        generation while the writer still ran kept the previous BM25: a new pointer file reloads it.
+        """
+        generation, pointer = self._read_generation(), self._pointer_stamp()
+        if generation == self._generation and pointer == self._bm25_stamp:
             return
         with self._sync_lock:
-            if generation == self._generation:
+            if generation == self._generation and pointer == self._bm25_stamp:
                 return
-            self._refresh_chroma(generation)
-            rows = self._db().execute("SELECT source, meta FROM documents ORDER BY source").fetchall()
-            self._metas = {source: _meta_from_json(meta) for source, meta in rows}
-            self.learn_aliases(self._metas.values())
-            self._folded.clear()
-            self._vector_count = None
+            if generation != self._generation:
+                self._refresh_chroma(generation)
+                rows = self._db().execute("SELECT source, meta FROM documents ORDER BY source").fetchall()
+                self._metas = {source: _meta_from_json(meta) for source, meta in rows}
+                self.learn_aliases(self._metas.values())
+                self._folded.clear()
+                self._vector_count = None
             self._load_bm25()
-            self._generation = generation
+            self._generation, self._bm25_stamp = generation, pointer
+
+    def _pointer_stamp(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.dir / _POINTER)
+        except FileNotFoundError:
+            return None
+        return found.st_ino, found.st_mtime_ns
 
     def learn_aliases(self, metas: Iterable[ReportMeta]) -> None:
         """Region names of new reports become jieba words (once: each add_word raises jieba's total)."""

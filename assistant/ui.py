@@ -26,7 +26,7 @@ import gradio as gr
 
 from .assistant import Assistant
 from .feedback import FeedbackStore
-from .ingest import IngestResult
+from .ingest import IngestResult, ingest_paths
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .normalize import sentence_spans
 from .records import Answer, Citation, Passage
@@ -317,7 +317,12 @@ def ingest_uploads(assistant: Assistant, files: Sequence[str],
         if progress is not None:
             progress((n, total), desc=f"已导入 {name}")
 
-    ingested = iter(assistant.ingest(saved, progress=report) if saved else [])
+    def notify(kind: str, line: str) -> None:  # waiting for another ingest, or chunks of a large file
+        if progress is not None:
+            progress(None, desc=line)
+
+    ingested = iter(ingest_paths(saved, assistant.index, assistant.lexicon, assistant.settings, report,
+                                 notify=notify) if saved else [])
     return [slot or next(ingested) for slot in slots]
 
 

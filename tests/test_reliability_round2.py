@@ -81,6 +81,26 @@ def test_reader_answers_about_reports_another_process_ingested(assistant: Assist
     clean(reader)
 
 
+def test_a_reader_that_synced_mid_ingest_picks_up_the_new_bm25(assistant: Assistant, tmp_path: Path) -> None:
+    """Found by the soak: a reader that saw the new catalog before the writer swapped BM25 in kept the
+    old BM25 (old chunk ids) until the next ingest."""
+    reader = own_store(assistant, tmp_path)
+    writer = Assistant(reader.settings, build=False)
+    path = tmp_path / "浒湾县2024年报告.txt"
+    path.write_text(report("浒湾县", 1, 91), encoding="utf-8")
+    writer.ingest(path)
+    path.write_text(report("浒湾县", 1, 92), encoding="utf-8")
+    source = "浒湾县2024年报告.txt"
+
+    def mid_ingest(done: int, total: int, name: str) -> None:  # catalog committed, BM25 not yet rebuilt
+        reader.search("浒湾县行政复议案件", k=3)
+    assert [r.status for r in writer.ingest(path, progress=mid_ingest)] == ["updated"]
+    hits = reader.index.bm25_search(reader.lexicon.tokens("行政复议案件"), 5, [source])
+    assert hits and {i for i, _ in hits} <= set(reader.index.chunk_ids(source))
+    assert "92件" in reader.ask("浒湾县办理行政复议案件多少件？").text
+    clean(reader)
+
+
 @pytest.fixture(scope="module")
 def server(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     """`assistant serve` on a copy of the session store, no logins."""
