@@ -9,14 +9,13 @@ comments, one that fails). Every test that writes ends with `Index.check` clean,
 from __future__ import annotations
 
 import http.server
-import json
 import os
 import subprocess
 import sys
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -27,14 +26,14 @@ import numpy as np
 import pytest
 from gradio_client import Client
 
-from assistant import Assistant, index as index_module
+from assistant import Answer, Assistant, index as index_module
 from assistant.llm import LLM
 from assistant.load import LoadError, load_bytes
 from assistant.ui import ingest_uploads
 from assistant.validate import InvalidArgument
 
 from conftest import ROOT, served
-from test_reliability import HEZHOU, HEZHOU_FIGURE, HEZHOU_Q, catalog, consistent, copy_store, report
+from test_reliability import HEZHOU, HEZHOU_FIGURE, HEZHOU_Q, catalog, copy_store, report
 
 
 def run_cli(store: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -414,7 +413,7 @@ class Endpoint:
 
 
 @pytest.fixture
-def endpoint() -> Iterator[callable]:
+def endpoint() -> Iterator[Callable[[str], Endpoint]]:
     made: list[Endpoint] = []
 
     def make(behaviour: str) -> Endpoint:
@@ -434,7 +433,7 @@ def with_llm(assistant: Assistant, monkeypatch: pytest.MonkeyPatch):
     return use
 
 
-def timed_ask(a: Assistant, question: str = HEZHOU_Q, mode: str = "llm") -> tuple[float, object]:
+def timed_ask(a: Assistant, question: str = HEZHOU_Q, mode: str = "llm") -> tuple[float, Answer]:
     started = time.perf_counter()
     answer = a.ask(question, mode=mode)
     return time.perf_counter() - started, answer
