@@ -112,8 +112,8 @@ def prepare_file(path: Path, index: Index, lexicon: Lexicon, settings: Settings,
         twin = batch.shas.get(sha) or index.source_with_sha(sha)
         if twin and (not known or twin != known[0]):
             return IngestResult(name, "duplicate", message=f"与已入库的 {twin} 内容相同，已跳过")
-        doc = build_document(data, name, lexicon, sidecar_path(path), max(limit, size))
-        _check_length(len(doc.text) // settings.chunk_max, settings, "约 ")  # a lower bound: refuse before chunking
+        doc = build_document(data, name, lexicon, sidecar_path(path), limit)
+        _check_length(len(doc.text) // settings.chunk_max, settings, "至少 ")  # a lower bound: refuse before chunking
         message = ""
         if known:
             doc.source = known[0]
