@@ -13,12 +13,14 @@ from .config import Settings
 from .embed import Embedder
 from .figures import FigureStore
 from .index import Filters, Index
+from .normalize import strip_invisible
 from .ingest import IngestResult, Progress, ingest_paths
 from .llm import collect, fallback, generate, load_prompts, make_llm
 from .meaning import Meanings
 from .records import Answer, Passage
 from .retrieve import Retriever, Route
 from .tokens import Lexicon
+from . import validate
 
 Search = Callable[[str, "list[str] | None", int], list[Passage]]
 # Fusion weights (BM25, dense) per retrieval strategy; only hybrid+route also routes by region/year.
@@ -52,6 +54,7 @@ class Assistant:
 
     # -- documents ---------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> list[IngestResult]:
+        paths = validate.paths_arg(paths)
         results = ingest_paths(paths, self.index, self.lexicon, self.settings, progress)
         if hasattr(self, "meanings"):  # the first build from seeds runs before meanings exist
             self.meanings.refresh()
@@ -80,6 +83,7 @@ class Assistant:
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                route: bool = True) -> list[Passage]:
         """Hybrid search; with route=True a query naming a region or year searches that report only."""
+        validate.search_args(query, k, filters)
         metas = self.index.metas()
         sources = self.retriever.route(query, metas, filters).sources if route else None
         if not route and filters:
@@ -99,6 +103,7 @@ class Assistant:
         `mode` is "extractive" or "llm" (None: settings.mode); LLM mode falls back to the extractive
         answer, with a notice in `warnings`, whenever the model is missing, fails or is not grounded.
         """
+        validate.ask_args(question, history, filters)
         return self.ask_with(question, history, filters, self._search_fn(strategy), strategy == "hybrid+route", mode)
 
     def stream(self, question: str, history: Sequence[Message] | None = None, filters: Filters | None = None,
@@ -107,6 +112,7 @@ class Assistant:
 
         In LLM mode only sentences that passed the grounding check are ever yielded.
         """
+        validate.ask_args(question, history, filters)
         search = self._search_fn("hybrid+route")
         if self._mode(mode) == "llm":
             yield from self._generate(question, history, filters, search, True)
@@ -237,5 +243,5 @@ def text_pieces(text: str, pieces: int = _STREAM_PIECES) -> Iterator[str]:
 def clean_question(question: str | None) -> str:
     """The question as text worth answering: lone surrogates dropped (OpenCC and JSON reject them), and ""
     when nothing is left but punctuation, symbols, emoji or control characters."""
-    text = (question or "").encode("utf-8", "ignore").decode("utf-8").strip()
+    text = strip_invisible((question or "").encode("utf-8", "ignore").decode("utf-8")).strip()
     return text if re.search(r"[^\W_]", text) else ""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,11 +55,20 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """A file name or message as one line: line breaks, tabs and other controls written as \\n, \\t, \\x1b
+    (a file may be named "a\\nb.txt"; line-per-file output must stay one line per file)."""
+    return _BREAKS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def _print_results(results) -> int:
     failed = 0
     for r in results:
         mark = {"added": "新增", "updated": "更新", "unchanged": "未变", "duplicate": "重复", "error": "失败"}[r.status]
-        print(f"{mark}\t{r.source}\t{r.chunks} 段\t{r.message}")
+        print(f"{mark}\t{one_line(r.source)}\t{r.chunks} 段\t{one_line(r.message)}")
         failed += r.status == "error"
     return 1 if failed else 0
 
@@ -67,15 +77,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     """Progress bar with ETA on stderr; Ctrl-C keeps finished batches, and the same command resumes."""
     from tqdm import tqdm
 
+    from .ingest import ingest_paths
+
     assistant = _open(args)
     with tqdm(total=0, unit="份", desc="导入", file=sys.stderr, smoothing=0.05) as bar:
         def progress(n: int, total: int, name: str) -> None:
             bar.total = total
-            bar.set_postfix_str(name[-30:], refresh=False)
+            bar.set_postfix_str(one_line(name)[-30:], refresh=False)
             bar.update(n - bar.n)
 
+        def notify(kind: str, line: str) -> None:
+            if kind == "waiting":
+                bar.write(line, file=sys.stderr)
+            else:
+                bar.set_postfix_str(line)
+
         try:
-            results = assistant.ingest(args.paths, progress=progress)
+            results = ingest_paths(args.paths, assistant.index, assistant.lexicon, assistant.settings, progress,
+                                   notify=notify)
         except KeyboardInterrupt:
             bar.close()
             print("已中断：已完成的文件已保存，再次运行同一命令即可继续导入。", file=sys.stderr)
@@ -93,7 +112,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
     for d in assistant.documents():
         m = metas.get(d["source"])
         path = " > ".join(m.path) if m and m.path else d["region"]
-        print(f"{d['source']}\t{path}\t{d['level']}\t{d['year']}\t{d['chunks']} 段\t{d['title']}")
+        print(f"{one_line(d['source'])}\t{path}\t{d['level']}\t{d['year']}\t{d['chunks']} 段\t{one_line(d['title'])}")
     return 0
 
 

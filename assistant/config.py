@@ -40,6 +40,8 @@ class Settings:
     dense_weight: float = 0.5
     # Answering
     ingest_batch_chunks: int = 512  # chunks embedded and written per batch (docs/performance.md)
+    max_file_mb: int = 50  # larger files are refused before they are read
+    max_file_chunks: int = 5000  # ~50x the longest report seen; more is refused before any embedding
     max_question_chars: int = 500
     answer_sentences: int = 2
     refuse_threshold: float = 0.5
@@ -60,6 +62,9 @@ class Settings:
     llm_passage_chars: int = -1  # characters kept of each passage; -1: the model's budget, 0: whole
     llm_temperature: float = 0.0
     llm_min_support: float = 0.5  # share of a sentence's character pairs its passage must contain
+    llm_slots: int = 4  # LLM calls at once; more get the extractive answer at once (keeps workers free)
+    llm_failures: int = 3  # consecutive failures that open the circuit ...
+    llm_pause: float = 60.0  # ... for this many seconds: LLM mode answers extractively with a notice meanwhile
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -6,25 +6,34 @@ Write order keeps the store usable after a crash, SIGKILL included:
 3. vectors of replaced chunks are deleted;
 4. after the last batch, BM25 is rebuilt from the catalog into a new directory and the pointer file
    `bm25.json` is swapped in atomically (os.replace).
-Readers only trust ids the catalog knows, so orphan vectors left by a crash between 1 and 2 are
-invisible until `check --repair` removes them (a re-run overwrites them anyway: chunk ids are content
-hashes). A crash between 2 and 4 leaves BM25 behind the catalog: the pointer records the catalog state
-it was built from, and the next open rebuilds BM25 when they disagree.
+Vectors of a document still being written are recorded in `pending_vectors` after each bounded
+slice, so an interrupted ingest of a huge file resumes where it stopped instead of re-embedding all
+of it. Readers only trust ids the chunk table knows: dense hits that are not catalog chunks are
+dropped before ranking, and vectors that are neither chunks nor pending (a crash between 1 and 2)
+are deleted by the next open that finds no writer running. A crash between 2 and 4 leaves BM25
+behind the catalog: the pointer records the catalog state it was built from, and the next open
+rebuilds BM25 when they disagree.
 
 Several processes on one machine may share a store directory (UI workers and a CLI ingest) when the
 vectors live in a Chroma server: writers hold an exclusive lock on `write.lock` for a whole ingest,
-and readers see a new catalog `generation` on their next request and reload metadata and BM25. A
-reader never rebuilds BM25 while a writer holds the lock; it keeps the previous index meanwhile.
+and readers see a new catalog `generation` on their next request and reload metadata, BM25 and their
+view of Chroma. The embedded Chroma caches its HNSW index per process, so a reader that kept its
+client after another process wrote would fail with "Error finding id" or search stale vectors; a new
+generation written elsewhere therefore opens a fresh client. A reader never rebuilds BM25 while a
+writer holds the lock; it keeps the previous index meanwhile. A writer waiting for the lock reports
+who holds it and for how long (the holder writes its pid and start time into the lock file).
 """
 from __future__ import annotations
 
 import fcntl
 import itertools
 import json
+import logging
 import os
 import shutil
 import sqlite3
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -53,17 +62,22 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
 CREATE TABLE IF NOT EXISTS store_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_vectors (id TEXT PRIMARY KEY);
 INSERT OR IGNORE INTO store_state VALUES ('generation', 0);
 """
-_INSERT_DOCUMENT = "INSERT INTO documents(source, sha256, meta, text, encoding, format) VALUES (?,?,?,?,?,?)"
+_INSERT_DOCUMENT = ("INSERT INTO documents(source, sha256, meta, text, encoding, format, path) "
+                    "VALUES (?,?,?,?,?,?,?)")
 _INSERT_CHUNK = ("INSERT INTO chunks(id, source, start, end, section, text, search_text, tokens) "
                  "VALUES (?,?,?,?,?,?,?,?)")
+log = logging.getLogger(__name__)
 Filters = dict[str, object]
 Encoded = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed) during a write
+Waiting = Callable[[float, dict], None]  # (seconds waited, the holder's {"pid", "since"}) while the lock is taken
+_WAIT_REPORT_S = 5.0  # how often a waiting writer says it is still waiting
 _POINTER = "bm25.json"
 _ENCODE_SLICE = 128  # texts per encode call, for progress; a write's chunks are sorted by length first, so
 # slices pad no more than one call would (doc-order slices of 128 padded 22% more tokens than one sorted pass)
-_UPSERT_BATCH = 2000  # below Chroma's max batch size (5461)
+_UPSERT_BATCH = 512  # vectors stored and recorded as pending at a time: what an interruption can lose
 _GET_PAGE = 20000
 # Dense search restricted to some reports, by how many (measured on 210k chunks, docs/performance.md):
 _EXACT_SOURCES = 64  # few reports: fetch their vectors and score exactly (~30 µs a chunk) ...
@@ -92,8 +106,10 @@ class Index:
         self._lock_fd: int | None = None
         self._lock_depth = 0
         self._sync_lock = threading.Lock()
+        self._chroma_lock = threading.Lock()
         self._local = threading.local()
         self._generation: int | None = None
+        self._bm25_stamp: tuple[int, int] | None = None
         self._metas: dict[str, ReportMeta] = {}
         self._learned: set[str] = set()
         self._folded: dict[str, str] = {}
@@ -105,8 +121,13 @@ class Index:
         self._df: dict[str, int] = {}
         with self._db() as db:
             db.executescript(_SCHEMA)
+            if "path" not in {r[1] for r in db.execute("PRAGMA table_info(documents)")}:
+                db.execute("ALTER TABLE documents ADD COLUMN path TEXT")  # stores made before paths were kept
+            db.execute("CREATE INDEX IF NOT EXISTS documents_path ON documents(path)")
+        self._chroma_generation = self._read_generation()
         self._collection = self._open_chroma()
         self._sync()
+        self._drop_orphans()
 
     # -- catalog -----------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -124,20 +145,33 @@ class Index:
         return int(row[0]) if row else 0
 
     def _sync(self) -> None:
-        """Reload cached metadata and BM25 when the catalog changed, here or in another process."""
-        generation = self._read_generation()
-        if generation == self._generation:
+        """Reload cached metadata, BM25 and the Chroma view when the catalog changed, here or in another process.
+
+        BM25 is swapped in after an ingest's last catalog commit, so a reader that saw the new
+        generation while the writer still ran kept the previous BM25: a new pointer file reloads it.
+        """
+        generation, pointer = self._read_generation(), self._pointer_stamp()
+        if generation == self._generation and pointer == self._bm25_stamp:
             return
         with self._sync_lock:
-            if generation == self._generation:
+            if generation == self._generation and pointer == self._bm25_stamp:
                 return
-            rows = self._db().execute("SELECT source, meta FROM documents ORDER BY source").fetchall()
-            self._metas = corrections.apply(self._db(), {source: _meta_from_json(meta) for source, meta in rows})
-            self.learn_aliases(self._metas.values())
-            self._folded.clear()
-            self._vector_count = None
+            if generation != self._generation:
+                self._refresh_chroma(generation)
+                rows = self._db().execute("SELECT source, meta FROM documents ORDER BY source").fetchall()
+                self._metas = corrections.apply(self._db(), {source: _meta_from_json(meta) for source, meta in rows})
+                self.learn_aliases(self._metas.values())
+                self._folded.clear()
+                self._vector_count = None
             self._load_bm25()
-            self._generation = generation
+            self._generation, self._bm25_stamp = generation, pointer
+
+    def _pointer_stamp(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.dir / _POINTER)
+        except FileNotFoundError:
+            return None
+        return found.st_ino, found.st_mtime_ns
 
     def learn_aliases(self, metas: Iterable[ReportMeta]) -> None:
         """Region names of new reports become jieba words (once: each add_word raises jieba's total)."""
@@ -150,6 +184,17 @@ class Index:
     def document_sha(self, source: str) -> str | None:
         row = self._db().execute("SELECT sha256 FROM documents WHERE source=?", (source,)).fetchone()
         return row[0] if row else None
+
+    def document_at(self, path: str, name: str) -> tuple[str, str] | None:
+        """(source, sha256) of the report ingested from this path; a report stored before paths were
+        kept (path NULL) under this file name counts as coming from here."""
+        db = self._db()
+        row = (db.execute("SELECT source, sha256 FROM documents WHERE path=?", (path,)).fetchone()
+               or db.execute("SELECT source, sha256 FROM documents WHERE source=? AND path IS NULL", (name,)).fetchone())
+        return (row[0], row[1]) if row else None
+
+    def taken(self, source: str) -> bool:
+        return self.document_sha(source) is not None
 
     def source_with_sha(self, sha256: str) -> str | None:
         row = self._db().execute("SELECT source FROM documents WHERE sha256=?", (sha256,)).fetchone()
@@ -210,13 +255,32 @@ class Index:
 
     # -- writes ------------------------------------------------------------------------------
     @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Exclusive write access across threads and processes; re-entrant, so an ingest holds it throughout."""
-        self._acquire(blocking=True)
+    def writing(self, waiting: Waiting | None = None) -> Iterator[None]:
+        """Exclusive write access across threads and processes; re-entrant, so an ingest holds it throughout.
+
+        While another writer holds it, `waiting` hears every few seconds how long this one has waited.
+        """
+        if waiting is None:
+            self._acquire(blocking=True)
+        else:
+            started, report_at = time.monotonic(), 0.0
+            while not self._acquire(blocking=False):
+                waited = time.monotonic() - started
+                if waited >= report_at:
+                    waiting(waited, self.lock_holder())
+                    report_at = waited + _WAIT_REPORT_S
+                time.sleep(0.2)
         try:
             yield
         finally:
             self._release()
+
+    def lock_holder(self) -> dict:
+        """{"pid", "since"} of the writer holding the lock, as it wrote them; {} when unknown."""
+        try:
+            return json.loads((self.dir / "write.lock").read_text() or "{}")
+        except (OSError, json.JSONDecodeError):
+            return {}
 
     def _acquire(self, blocking: bool) -> bool:
         if not self._write_lock.acquire(blocking=blocking):
@@ -229,7 +293,10 @@ class Index:
                 os.close(fd)
                 self._write_lock.release()
                 return False
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps({"pid": os.getpid(), "since": time.time()}).encode(), 0)
             self._lock_fd = fd
+            self._refresh_chroma(self._read_generation())  # write on top of what other processes wrote
         self._lock_depth += 1
         return True
 
@@ -244,39 +311,61 @@ class Index:
         """Replace one document's chunks."""
         self.write([(doc, chunks)])
 
-    def write(self, items: Sequence[tuple[Document, list[Chunk]]], encoded: Encoded | None = None) -> None:
+    def write(self, items: Sequence[tuple[Document, list[Chunk]]], encoded: Encoded | None = None,
+              paths: dict[str, str] | None = None) -> None:
         """Replace the chunks of several documents at once: vectors first, one catalog commit, stale vectors last.
 
         Only chunks whose id is new are embedded (ids hash the content), longest first and in slices so
-        `encoded` can report progress. BM25 is not touched: call `rebuild_bm25` after an ingest's last write.
+        `encoded` can report progress. Each slice of vectors is recorded as pending once stored, so a
+        run cut short (a huge file, Ctrl-C) skips them next time. `paths` maps a source to the file it
+        was read from (kept from the previous version when absent). BM25 is not touched: call
+        `rebuild_bm25` after an ingest's last write.
         """
         with self.writing():
+            db = self._db()
             sources = [doc.source for doc, _ in items]
             old_ids = set(self._ids_of_sources(sources)) if sources else set()
-            new = sorted((c for _, chunks in items for c in chunks if c.id not in old_ids),
-                         key=lambda c: len(c.search_text), reverse=True)
+            fresh = [c for _, chunks in items for c in chunks if c.id not in old_ids]
+            ready = self._pending_among([c.id for c in fresh])
+            new = sorted((c for c in fresh if c.id not in ready), key=lambda c: len(c.search_text), reverse=True)
             for start in range(0, len(new), _UPSERT_BATCH):
                 part = new[start:start + _UPSERT_BATCH]
                 vectors = []
                 for i in range(0, len(part), _ENCODE_SLICE):
                     vectors.append(self.embedder.encode([c.search_text for c in part[i:i + _ENCODE_SLICE]]))
                     if encoded:
-                        encoded(start + min(i + _ENCODE_SLICE, len(part)), len(new))
+                        encoded(len(ready) + start + min(i + _ENCODE_SLICE, len(part)), len(fresh))
                 self._upsert_vectors(part, np.concatenate(vectors))
+                with db:
+                    db.executemany("INSERT OR IGNORE INTO pending_vectors VALUES (?)", [(c.id,) for c in part])
             rows = [(c.id, c.source, c.start, c.end, c.section, c.text, c.search_text,
                      " ".join(self.lexicon.tokens(c.search_text))) for _, chunks in items for c in chunks]
-            db = self._db()
+            marks = ",".join("?" * len(sources))
+            kept_paths = dict(db.execute(f"SELECT source, path FROM documents WHERE source IN ({marks})", sources))
             with db:
                 for doc, _ in items:
                     db.execute("DELETE FROM chunks WHERE source=?", (doc.source,))
                     db.execute("DELETE FROM documents WHERE source=?", (doc.source,))
                     meta = json.dumps(asdict(doc.meta), ensure_ascii=False)
-                    db.execute(_INSERT_DOCUMENT, (doc.source, doc.sha256, meta, doc.text, doc.encoding, doc.format))
+                    path = (paths or {}).get(doc.source) or kept_paths.get(doc.source)
+                    db.execute(_INSERT_DOCUMENT, (doc.source, doc.sha256, meta, doc.text, doc.encoding, doc.format,
+                                                  path))
                 db.executemany(_INSERT_CHUNK, rows)
+                db.executemany("DELETE FROM pending_vectors WHERE id=?", [(c.id,) for c in fresh])
                 db.execute("UPDATE store_state SET value=value+1 WHERE key='generation'")
+            self._chroma_generation = self._read_generation()  # this process's Chroma view holds the new vectors
             stale = old_ids - {r[0] for r in rows}
             if stale:
                 self._collection.delete(ids=sorted(stale))
+
+    def _pending_among(self, ids: Sequence[str]) -> set[str]:
+        """Which of these chunk ids already have a stored vector from an interrupted write."""
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            part = list(ids[i:i + 500])
+            marks = ",".join("?" * len(part))
+            found.update(r[0] for r in self._db().execute(f"SELECT id FROM pending_vectors WHERE id IN ({marks})", part))
+        return found
 
     def remove(self, source: str) -> bool:
         with self.writing():
@@ -286,6 +375,7 @@ class Index:
                 gone = db.execute("DELETE FROM documents WHERE source=?", (source,)).rowcount
                 db.execute("DELETE FROM chunks WHERE source=?", (source,))
                 db.execute("UPDATE store_state SET value=value+1 WHERE key='generation'")
+            self._chroma_generation = self._read_generation()
             if ids:
                 self._collection.delete(ids=ids)
             return bool(gone)
@@ -301,9 +391,15 @@ class Index:
             )
 
     # -- chroma ------------------------------------------------------------------------------
-    def _open_chroma(self):
-        """The embedded PersistentClient (one process only), or a Chroma server when chroma_host is set."""
+    def _open_chroma(self, fresh: bool = False):
+        """The embedded PersistentClient, or a Chroma server when chroma_host is set.
+
+        Chroma shares one client system per path within a process and caches its HNSW index there;
+        `fresh` forgets that system (without stopping it: other threads may still be querying through
+        it) so the new client reads what other processes wrote.
+        """
         import chromadb
+        from chromadb.api.shared_system_client import SharedSystemClient
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
@@ -311,12 +407,66 @@ class Index:
             client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
                                          settings=chroma_settings)
         else:
-            client = chromadb.PersistentClient(path=str(self.dir / "chroma"), settings=chroma_settings)
+            path = str(self.dir / "chroma")
+            if fresh:
+                SharedSystemClient._identifier_to_system.pop(path, None)
+                SharedSystemClient._identifier_to_refcount.pop(path, None)
+            client = chromadb.PersistentClient(path=path, settings=chroma_settings)
         return client.get_or_create_collection(
             self.settings.collection, metadata={"embedding_model": self.embedder.model_name},
             configuration={"hnsw": _HNSW}, embedding_function=None)
 
+    def _refresh_chroma(self, generation: int, force: bool = False) -> None:
+        """A fresh Chroma view when another process wrote since this one last looked (see module doc)."""
+        if self.settings.chroma_host or (generation == self._chroma_generation and not force):
+            return
+        with self._chroma_lock:
+            if generation != self._chroma_generation or force:
+                self._collection = self._open_chroma(fresh=True)
+                self._chroma_generation = generation
+                self._vector_count = None
+
+    def _drop_orphans(self) -> None:
+        """Delete vectors no chunk or pending write owns (a writer killed before its commit), when no writer runs."""
+        if not self._acquire(blocking=False):
+            return
+        try:
+            owned = self._db().execute("SELECT (SELECT COUNT(*) FROM chunks) + (SELECT COUNT(*) FROM pending_vectors)")
+            if self._collection.count() > owned.fetchone()[0]:
+                orphans = sorted(self._vector_ids() - set(self.chunk_ids()) - self._pending_ids())
+                for i in range(0, len(orphans), _UPSERT_BATCH):
+                    self._collection.delete(ids=orphans[i:i + _UPSERT_BATCH])
+                log.info("removed %d orphan vectors", len(orphans))
+                self._vector_count = None
+        finally:
+            self._release()
+
+    def _pending_ids(self) -> set[str]:
+        return {r[0] for r in self._db().execute("SELECT id FROM pending_vectors")}
+
+    def _known(self, ids: Sequence[str]) -> set[str]:
+        """The ids among these that are catalog chunks (orphan and pending vectors are not)."""
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        return {r[0] for r in self._db().execute(f"SELECT id FROM chunks WHERE id IN ({marks})", list(ids))}
+
     def dense_search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of catalog chunks, best first; never raises for Chroma's sake.
+
+        A Chroma error (a view gone stale under another process's write) gets one fresh client and a
+        retry; if that fails too the dense ranking is left out and BM25 answers alone.
+        """
+        self._sync()
+        for attempt in (1, 2):
+            try:
+                return self._dense_search(vector, k, filters)
+            except Exception:  # chromadb raises its own InternalError, ValueError, sqlite errors...
+                log.warning("dense search failed (attempt %d)", attempt, exc_info=True)
+                self._refresh_chroma(self._read_generation(), force=True)
+        return []
+
+    def _dense_search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first.
 
         Chroma's filtered HNSW search is slow on a large collection, so a filter on reports is served
@@ -324,7 +474,6 @@ class Index:
         reports (a year's) are picked out of a deeper unfiltered search; all reports means no filter
         (a where clause of 10,000 names costs a second). The where clause is the fallback.
         """
-        self._sync()
         if self._vector_count is None:
             self._vector_count = self._collection.count()
         if self._vector_count == 0:
@@ -345,16 +494,25 @@ class Index:
                         if source in wanted][:k]
                 if len(hits) == k or n == self._vector_count:
                     return hits
-        return [(i, sim) for i, sim, _ in self._query(vector, min(k, self._vector_count), _chroma_where(filters))]
+        return [(i, sim) for i, sim, _ in self._query(vector, k, _chroma_where(filters))][:k]
 
     def _query(self, vector: np.ndarray, n: int, where: dict | None, with_sources: bool = False
                ) -> list[tuple[str, float, str | None]]:
-        """(chunk id, cosine similarity, its report if asked for) from Chroma's HNSW index, best first."""
+        """(chunk id, cosine similarity, its report if asked for) of catalog chunks from Chroma's HNSW index,
+        best first; asks for more while vectors the catalog does not know took places among the n."""
         include = ["distances", "metadatas"] if with_sources else ["distances"]
-        result = self._collection.query(query_embeddings=[vector.tolist()], n_results=n, where=where, include=include)
-        ids, distances = result["ids"][0], result["distances"][0]
-        sources = [m["source"] for m in result["metadatas"][0]] if with_sources else [None] * len(ids)
-        return [(i, 1.0 - d, source) for i, d, source in zip(ids, distances, sources, strict=True)]
+        want = n
+        while True:
+            ask = min(want, self._vector_count or want)
+            result = self._collection.query(query_embeddings=[vector.tolist()], n_results=ask, where=where,
+                                            include=include)
+            ids, distances = result["ids"][0], result["distances"][0]
+            sources = [m["source"] for m in result["metadatas"][0]] if with_sources else [None] * len(ids)
+            known = self._known(ids)
+            hits = [(i, 1.0 - d, source) for i, d, source in zip(ids, distances, sources, strict=True) if i in known]
+            if len(hits) >= n or len(ids) < ask or ask >= (self._vector_count or 0):
+                return hits
+            want = ask * 2 + (ask - len(hits))
 
     def _all_reports(self, sources: Iterable[str]) -> bool:
         wanted = sources if isinstance(sources, (set, frozenset)) else set(sources)
@@ -363,7 +521,7 @@ class Index:
     def _exact_search(self, vector: np.ndarray, ids: list[str], k: int) -> list[tuple[str, float]]:
         if not ids:
             return []
-        got = self._collection.get(ids=ids, include=["embeddings"])
+        got = self._collection.get(ids=ids, include=["embeddings"])  # ids from the catalog: no orphans
         if not got["ids"]:
             return []
         sims = np.asarray(got["embeddings"], dtype=np.float32) @ vector.astype(np.float32)
@@ -500,12 +658,16 @@ class Index:
         with self.writing():
             catalog = set(self.chunk_ids())
             stored = self._vector_ids()
+            pending = self._pending_ids()
             report = {"chunks": len(catalog), "vectors": len(stored), "missing_vectors": len(catalog - stored),
-                      "orphan_vectors": len(stored - catalog), "bm25_rows": len(self._bm25_ids),
-                      "bm25_stale": int(set(self._bm25_ids) != catalog)}
-            if repair:
-                if stored - catalog:
-                    self._collection.delete(ids=sorted(stored - catalog))
+                      "orphan_vectors": len(stored - catalog - pending), "pending_vectors": len(pending & stored),
+                      "bm25_rows": len(self._bm25_ids), "bm25_stale": int(set(self._bm25_ids) != catalog)}
+            if repair:  # unfinished writes' vectors go too: the next ingest of their file embeds them again
+                extra = sorted(stored - catalog)
+                for i in range(0, len(extra), _UPSERT_BATCH):
+                    self._collection.delete(ids=extra[i:i + _UPSERT_BATCH])
+                with self._db() as db:
+                    db.execute("DELETE FROM pending_vectors")
                 missing = list(self.chunks(sorted(catalog - stored)).values())
                 if missing:
                     self._upsert_vectors(missing, self.embedder.encode([c.search_text for c in missing]))

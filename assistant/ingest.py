@@ -1,8 +1,11 @@
 """Ingest pipeline for files: load -> clean -> metadata -> chunk -> index, one result per file.
 
 Idempotent by content hash: an unchanged file is skipped, a changed one replaces its chunks, the
-same content under another name is reported as a duplicate. A bad file gives a clear per-file error
-and never stops the others.
+same content under another name is reported as a duplicate. A report is identified by the path it
+was read from, not by its bare file name: another file of the same name (another folder, another
+region) is added beside it under a name that tells them apart, e.g. 2024年报告（延庆区2024年）.txt,
+while the same path with new content is an update. A bad file gives a clear per-file error and never
+stops the others; a file over the size or chunk limits is refused before any embedding.
 
 Files are written in batches of about `ingest_batch_chunks` chunks: one embedding pass, one Chroma
 upsert and one catalog commit per batch, which is what makes thousands of reports fast. A committed
@@ -12,6 +15,7 @@ batch is durable, so an interrupted ingest resumes by running it again: finished
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +25,13 @@ from .clean import clean_text
 from .config import Settings
 from .figures import store_figures
 from .index import Index
-from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, LoadError, load_bytes
+from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, LoadError, human_size, load_bytes
 from .meta import SIDECAR_SUFFIX, extract_meta, sidecar_path
-from .records import Chunk, Document
+from .records import Chunk, Document, ReportMeta
 from .tokens import Lexicon
 
 Progress = Callable[[int, int, str], None]  # (files done, files in all, name of the last one done)
+Notify = Callable[[str, str], None]  # (kind "waiting" | "embedding", a line of status in Chinese)
 BATCH_CHUNKS = 512  # 20 s to a minute of embedding on 2 CPU cores: the most an interruption can lose
 
 
@@ -45,6 +50,8 @@ class Prepared:
     doc: Document
     chunks: list[Chunk]
     status: str  # added | updated
+    path: str  # the file it was read from, resolved: its identity
+    message: str = ""
 
 
 def report_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -60,42 +67,76 @@ def report_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def build_document(data: bytes, source: str, lexicon: Lexicon, sidecar: Path | None) -> Document:
-    loaded = load_bytes(data, source)
+def build_document(data: bytes, name: str, lexicon: Lexicon, sidecar: Path | None,
+                   max_bytes: int = MAX_FILE_BYTES) -> Document:
+    """The cleaned report with its metadata; its source is the file name until `free_source` says otherwise."""
+    loaded = load_bytes(data, name, max_bytes)
     text = clean_text(loaded.text)
     if len(text.strip()) < 20:
         raise LoadError("文件中没有可用的报告正文")
     meta = extract_meta(text, lexicon, sidecar, raw=loaded.text)
-    return Document(source=source, text=text, meta=meta, sha256=hashlib.sha256(data).hexdigest(),
+    return Document(source=name, text=text, meta=meta, sha256=hashlib.sha256(data).hexdigest(),
                     encoding=loaded.encoding, format=loaded.format)
 
 
-def prepare_file(path: Path, index: Index, lexicon: Lexicon, settings: Settings,
-                 pending: dict[str, str]) -> IngestResult | Prepared:
-    """Read and chunk one file, or say why it needs no writing; `pending` maps hashes of unwritten files to names."""
-    source = path.name
+def free_source(name: str, folder: str, meta: ReportMeta, taken: Callable[[str], bool]) -> str:
+    """The file name, or, when another report has it, the name marked with what tells this one apart:
+    its region and year, else its folder, else a number."""
+    if not taken(name):
+        return name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    region = f"{meta.region}{meta.year}年" if meta.region and meta.year else meta.region
+    for hint in (region, folder):
+        if hint and not taken(candidate := f"{stem}（{hint}）{suffix}"):
+            return candidate
+    n = 2
+    while taken(candidate := f"{stem}（{n}）{suffix}"):
+        n += 1
+    return candidate
+
+
+def prepare_file(path: Path, index: Index, lexicon: Lexicon, settings: Settings, batch: "_Batch") -> IngestResult | Prepared:
+    """Read and chunk one file, or say why it needs no writing; `batch` holds files read but not yet written."""
+    name = path.name
     try:
         if not path.is_file():
             raise LoadError("文件不存在或不是普通文件")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LoadError(f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_FILE_BYTES // 1048576} MB）")
+        size, limit = path.stat().st_size, settings.max_file_mb * 1024 * 1024
+        if size > limit:
+            raise LoadError(f"文件过大（{human_size(size)}，上限 {human_size(limit)}，可用 ASSISTANT_MAX_FILE_MB 调整）")
+        where = str(path.resolve())
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
-        previous = index.document_sha(source)
-        if previous == sha:
-            return IngestResult(source, "unchanged", message="内容未变化，已跳过")
-        twin = pending.get(sha) or index.source_with_sha(sha)
-        if twin and twin != source:
-            return IngestResult(source, "duplicate", message=f"与已入库的 {twin} 内容相同，已跳过")
-        doc = build_document(data, source, lexicon, sidecar_path(path))
+        known = index.document_at(where, name)
+        if known and known[1] == sha:
+            return IngestResult(known[0], "unchanged", message="内容未变化，已跳过")
+        twin = batch.shas.get(sha) or index.source_with_sha(sha)
+        if twin and (not known or twin != known[0]):
+            return IngestResult(name, "duplicate", message=f"与已入库的 {twin} 内容相同，已跳过")
+        doc = build_document(data, name, lexicon, sidecar_path(path), limit)
+        _check_length(len(doc.text) // settings.chunk_max, settings, "至少 ")  # a lower bound: refuse before chunking
+        message = ""
+        if known:
+            doc.source = known[0]
+        else:
+            doc.source = free_source(name, path.parent.name, doc.meta,
+                                     lambda s: s in batch.sources or index.taken(s))
+            if doc.source != name:
+                message = f"已有同名的另一份报告，本报告以 {doc.source} 入库"
         index.learn_aliases([doc.meta])
         chunks = chunk_document(doc, settings.chunk_size, settings.chunk_max)
-        return Prepared(doc, chunks, "updated" if previous else "added")
+        _check_length(len(chunks), settings)
+        return Prepared(doc, chunks, "updated" if known else "added", where, message)
     except LoadError as exc:
-        return IngestResult(source, "error", message=str(exc))
+        return IngestResult(name, "error", message=str(exc))
     except OSError as exc:
-        return IngestResult(source, "error", message=f"无法读取文件：{exc.strerror or exc}")
+        return IngestResult(name, "error", message=f"无法读取文件：{exc.strerror or exc}")
+
+
+def _check_length(chunks: int, settings: Settings, about: str = "") -> None:
+    if chunks > settings.max_file_chunks:
+        raise LoadError(f"文件过长：{about}{chunks} 段，超过每个文件 {settings.max_file_chunks} 段的上限"
+                        "（可拆分文件，或用 ASSISTANT_MAX_FILE_CHUNKS 调整），未做任何处理")
 
 
 @dataclass
@@ -105,6 +146,7 @@ class _Batch:
     index: Index
     results: list[IngestResult | None]
     progress: Progress | None
+    notify: Notify | None = None
     items: list[tuple[int, Prepared]] = field(default_factory=list)
     done: int = 0
     changed: bool = False
@@ -120,6 +162,10 @@ class _Batch:
     @property
     def shas(self) -> dict[str, str]:
         return {p.doc.sha256: p.doc.source for _, p in self.items}
+
+    @property
+    def paths(self) -> set[str]:
+        return {p.path for _, p in self.items}
 
     def finish(self, slot: int, result: IngestResult) -> None:
         self.results[slot] = result
@@ -140,11 +186,15 @@ class _Batch:
             while reported < len(self.items) - 1 and ends[reported] * todo <= done * total:
                 self._report(self.items[reported][1].doc.source)
                 reported += 1
+            if self.notify:
+                self.notify("embedding", f"向量化 {done}/{todo} 段")
 
-        self.index.write([(p.doc, p.chunks) for _, p in self.items], encoded)
+        self.index.write([(p.doc, p.chunks) for _, p in self.items], encoded,
+                         {p.doc.source: p.path for _, p in self.items})
         store_figures(self.index.dir, [(p.doc, p.chunks) for _, p in self.items])
         for slot, prepared in self.items:
-            self.results[slot] = IngestResult(prepared.doc.source, prepared.status, len(prepared.chunks))
+            self.results[slot] = IngestResult(prepared.doc.source, prepared.status, len(prepared.chunks),
+                                              prepared.message)
         for _, prepared in self.items[reported:]:
             self._report(prepared.doc.source)
         self.items, self.changed = [], True
@@ -156,19 +206,26 @@ class _Batch:
 
 
 def ingest_paths(paths: Iterable[str | Path], index: Index, lexicon: Lexicon, settings: Settings,
-                 progress: Progress | None = None, batch_chunks: int | None = None) -> list[IngestResult]:
+                 progress: Progress | None = None, batch_chunks: int | None = None,
+                 notify: Notify | None = None) -> list[IngestResult]:
     """Ingest every file, many per write; BM25 is rebuilt once at the end if anything changed.
 
-    The write lock is held throughout, so other processes sharing the store keep their BM25 until then.
+    The write lock is held throughout, so other processes sharing the store keep their BM25 until then;
+    while another ingest holds it, `notify` hears who holds it and how long this one has waited.
     """
     files = report_files(paths)
     limit = batch_chunks or getattr(settings, "ingest_batch_chunks", BATCH_CHUNKS)
-    batch = _Batch(index, [None] * len(files), progress)
-    with index.writing():
+    batch = _Batch(index, [None] * len(files), progress, notify)
+
+    def waiting(seconds: float, holder: dict) -> None:
+        if notify:
+            notify("waiting", waiting_message(seconds, holder))
+
+    with index.writing(waiting if notify else None):
         for slot, path in enumerate(files):
-            if path.name in batch.sources:  # a second file of that name replaces the first: write it first
+            if _resolved(path) in batch.paths:  # the same file named twice: write the first first
                 batch.flush()
-            outcome = prepare_file(path, index, lexicon, settings, batch.shas)
+            outcome = prepare_file(path, index, lexicon, settings, batch)
             if isinstance(outcome, IngestResult):
                 batch.finish(slot, outcome)
                 continue
@@ -179,3 +236,17 @@ def ingest_paths(paths: Iterable[str | Path], index: Index, lexicon: Lexicon, se
         if batch.changed:
             index.rebuild_bm25()
     return [r for r in batch.results if r is not None]
+
+
+def waiting_message(seconds: float, holder: dict) -> str:
+    """What a waiting ingest tells the user: whose ingest runs, for how long, and how long we waited."""
+    since = holder.get("since")
+    who = f"（进程 {holder['pid']}，已进行 {time.time() - since:.0f} 秒）" if holder.get("pid") and since else ""
+    return f"另一个导入正在进行{who}，本次导入等待它完成，已等待 {seconds:.0f} 秒…"
+
+
+def _resolved(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except OSError:
+        return str(path)

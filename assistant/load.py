@@ -10,6 +10,7 @@ import functools
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,7 @@ _FREQUENT_HANZI = frozenset(
     "合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心"
     "這爲為個國時來們於對會發動過說產種後學經進著電裏裡現實兩體機當點從業應開還義間樣與關線內數")
 _MIN_FREQUENT_SHARE = 0.2
+_MAX_NULS, _MAX_NUL_SHARE = 16, 0.001  # stray NULs tolerated in text; random bytes are 0.4% NUL
 _MIN_HANZI_JUDGED = 50  # shorter texts are too small a sample to judge
 
 
@@ -76,6 +78,9 @@ def _decode(data: bytes, declared: tuple[str, ...] = ()) -> tuple[str, str]:
                 return _normalize_newlines(data.decode(codec)), codec
             except UnicodeDecodeError as e:
                 raise LoadError(f"无法识别文件编码：文件开头标明是 {codec}，但内容不符") from e
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return utf16
     _reject_binary(data)
     try:
         return _normalize_newlines(data.decode("utf-8")), "utf-8"
@@ -105,9 +110,31 @@ def _decode(data: bytes, declared: tuple[str, ...] = ()) -> tuple[str, str]:
 
 
 def _reject_binary(data: bytes) -> None:
-    """Binary files decode 'successfully' as GB18030 surprisingly often; catch them by their bytes."""
-    if b"\x00" in data or len(data) - len(data.translate(None, _CONTROL_BYTES)) > 0.05 * len(data):
+    """Binary files decode 'successfully' as GB18030 surprisingly often; catch them by their bytes.
+
+    Random bytes are 0.4% NUL and 10% other control bytes; a report with a stray NUL or two (a bad
+    copy-paste) is text, and its NULs are dropped when it is decoded.
+    """
+    if data.count(0) > max(_MAX_NULS, _MAX_NUL_SHARE * len(data)) or len(data) - len(data.translate(None, _CONTROL_BYTES)) > 0.05 * len(data):
         raise LoadError("疑似二进制文件，无法读取文本")
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 saved without a BOM (some Windows tools do): NULs that are half of its ASCII characters,
+    read as UTF-16 only when that gives control-free text of everyday Chinese."""
+    if len(data) % 2 or b"\x00" not in data:
+        return None
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if any(ch < " " and ch not in "\n\r\t" for ch in text):
+            continue
+        good, bad = _plausibility(text[:_SCORE_CHARS])
+        if good > 3 * bad and _reads_as_chinese(text[:_SCORE_CHARS]):
+            return _normalize_newlines(text), codec
+    return None
 
 
 @functools.cache
@@ -157,7 +184,9 @@ def _reads_as_chinese(text: str) -> bool:
 
 
 def _normalize_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    """One kind of line break, and no NUL (stray ones survive in otherwise good text; SQLite and
+    the terminal treat NUL as an end)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
 def _declared_codecs(label: str | None) -> tuple[str, ...]:
@@ -239,8 +268,12 @@ def _docx_text(data: bytes) -> str:
                 lines.extend(_table_rows(block))
             else:
                 lines.extend(block.text.split("\n"))
-    except Exception as e:  # zipfile, lxml and python-docx each raise their own types on a damaged file
-        raise LoadError(f"DOCX 文件损坏：{e}") from e
+    except KeyError as e:  # zipfile: "There is no item named '[Content_Types].xml' in the archive"
+        raise LoadError("DOCX 文件损坏：压缩包里没有 Word 文档内容（可能是改了扩展名的压缩包）") from e
+    except zipfile.BadZipFile as e:
+        raise LoadError("DOCX 文件损坏：文件不完整或不是压缩格式，无法作为 Word 文档打开") from e
+    except Exception as e:  # lxml and python-docx raise their own types on a damaged file
+        raise LoadError(f"DOCX 文件损坏：{type(e).__name__}") from e
     stripped = (line.strip() for line in lines)
     return "\n".join(line for line in stripped if line)
 
@@ -425,10 +458,11 @@ def _real_kind(data: bytes) -> str:
 
 
 def _too_large(size: int, limit: int) -> LoadError:
-    return LoadError(f"文件过大（{_human_size(size)}，上限 {_human_size(limit)}）")
+    return LoadError(f"文件过大（{human_size(size)}，上限 {human_size(limit)}）")
 
 
-def _human_size(n: int) -> str:
+def human_size(n: int) -> str:
+    """Bytes as 50 MB / 3.5 KB / 12 字节 for messages."""
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"

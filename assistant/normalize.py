@@ -40,6 +40,20 @@ def fold(text: str) -> str:
     return _TW_WORD.sub(lambda m: _TW_WORDS[m.group()], simplified)
 
 
+# Characters that change how text looks or joins but not what it says: format (Cf: zero-width,
+# bidi controls, Unicode tags, soft hyphen), combining marks (Mn, Me: accents stacked on hanzi,
+# variation selectors) and other controls except line breaks and tabs.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc"})
+
+
+def strip_invisible(text: str) -> str:
+    """User text without invisible characters, after NFC (so é stays é): a question with a combining
+    mark after every character, tag characters or 2,000 bidi marks reads as the question it is.
+    Only for what is searched and measured; display keeps the original."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES)
+
+
 def squash(text: str) -> str:
     """fold() without any whitespace: the form answers and must-strings are compared in."""
     return _SPACE.sub("", fold(text))

@@ -7,6 +7,8 @@ All document text is HTML-escaped before it reaches the page: reports are untrus
 """
 from __future__ import annotations
 
+import filecmp
+import hashlib
 import logging
 import os
 import re
@@ -25,9 +27,10 @@ import gradio as gr
 from .assistant import Assistant
 from .compare import Comparison
 from .feedback import FeedbackStore
-from .ingest import IngestResult
+from .ingest import IngestResult, ingest_paths
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .records import Answer, Citation, Passage
+from .validate import InvalidArgument
 
 APP_TITLE = "法治政府建设情况报告问答助手"
 EXAMPLES = [
@@ -349,14 +352,21 @@ def safe_filename(name: str) -> str:
 
 
 def save_upload(path: str | Path, upload_dir: Path) -> Path:
-    """Copy one uploaded temp file into upload_dir under its sanitized name (atomically)."""
+    """Copy one uploaded temp file into upload_dir under its sanitized name (atomically).
+
+    A file of that name with other content is another report (ingest knows a report by its path):
+    this one goes into a subfolder named by its hash, never over the other one.
+    """
     src = Path(path)
     size = src.stat().st_size
     if size > MAX_FILE_BYTES:
         raise UploadError(f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_FILE_BYTES // 1048576} MB）")
-    upload_dir.mkdir(parents=True, exist_ok=True)
     target = upload_dir / safe_filename(src.name)
-    fd, tmp = tempfile.mkstemp(dir=upload_dir, prefix=".upload-")
+    if target.is_file() and not filecmp.cmp(src, target, shallow=False):
+        digest = hashlib.sha256(src.read_bytes()).hexdigest()[:12]
+        target = upload_dir / digest / target.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
@@ -385,7 +395,12 @@ def ingest_uploads(assistant: Assistant, files: Sequence[str],
         if progress is not None:
             progress((n, total), desc=f"已导入 {name}")
 
-    ingested = iter(assistant.ingest(saved, progress=report) if saved else [])
+    def notify(kind: str, line: str) -> None:  # waiting for another ingest, or chunks of a large file
+        if progress is not None:
+            progress(None, desc=line)
+
+    ingested = iter(ingest_paths(saved, assistant.index, assistant.lexicon, assistant.settings, report,
+                                 notify=notify) if saved else [])
     return [slot or next(ingested) for slot in slots]
 
 
@@ -669,12 +684,23 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
             """
             try:
                 return assistant.ask(question, filters=make_filters(region, year, source), mode=mode or None).to_dict()
+            except InvalidArgument as exc:
+                return Answer(text=f"请求参数有误：{exc}", refused=True).to_dict()
             except Exception:
                 log.exception("answering failed (API)")
                 return Answer(text=ASK_FAILED, refused=True).to_dict()
 
         gr.api(ask, api_name="ask")
     return demo
+
+
+async def _bad_request(request: Any, exc: Exception) -> Any:
+    """A request Gradio cannot map onto an endpoint's arguments (wrong data shape, unknown names) is the
+    caller's error: HTTP 400 with a Chinese message, not a 500 with a traceback in the log."""
+    from fastapi.responses import JSONResponse
+
+    log.info("bad request to %s: %s: %s", request.url.path, type(exc).__name__, exc)
+    return JSONResponse({"error": "请求格式不正确：请按 /gradio_api/info 所列的参数名和类型提交"}, status_code=400)
 
 
 def launch(assistant: Assistant, host: str | None = None, port: int | None = None) -> int:
@@ -684,13 +710,17 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     auth = parse_auth(os.environ.get("ASSISTANT_AUTH", ""))
     if not auth and host not in LOOPBACK_HOSTS:
         print(f"提示：服务监听 {host} 且未设置 ASSISTANT_AUTH，任何能访问该地址的人都可以使用和上传。", file=sys.stderr)
-    demo = build_app(assistant).queue(default_concurrency_limit=CONCURRENCY)
+    # LLM answers get slots of their own (llm.LLM takes at most llm_slots at once and answers the rest
+    # extractively), so a stuck model never holds the workers extractive answers need.
+    llm_slots = assistant.settings.llm_slots if assistant.llm is not None else 0
+    demo = build_app(assistant).queue(default_concurrency_limit=CONCURRENCY + llm_slots)
     # The embedding model loads on first use (~10 s); load it now so the first visitor does not wait.
     threading.Thread(target=assistant.search, args=(EXAMPLES[0],), kwargs={"k": 1}, daemon=True).start()
     if assistant.llm is not None:  # start the local model server now, not on the first question
         threading.Thread(target=assistant.llm.warm, daemon=True).start()
     try:
         demo.launch(server_name=host, server_port=port, auth=auth or None, auth_message=APP_TITLE,
+                    app_kwargs={"exception_handlers": dict.fromkeys((ValueError, TypeError, KeyError), _bad_request)},
                     max_file_size=MAX_FILE_BYTES, theme=THEME, css=CSS, footer_links=["api"],
                     # Only our own gr.Error messages reach the page; an unexpected exception's text
                     # (paths, internals) stays in the server log.
