@@ -316,8 +316,8 @@ def test_an_interrupted_large_file_keeps_its_committed_slices_and_resumes(assist
     assert hits and not {i for i, _ in hits} & pending  # unfinished work is never a search result
     encoded: list[int] = []
     real = a.embedder.encode
-    monkeypatch.setattr(a.embedder, "encode", lambda texts: encoded.append(len(texts)) or real(texts))
-    [result] = a.ingest(path)
+    monkeypatch.setattr(a.embedder, "encode", lambda texts, **kw: encoded.append(len(texts)) or real(texts, **kw))
+    [result] = ingest_paths([path], a.index, a.lexicon, a.settings)  # chunks only (a.ingest also learns words)
     total = len(a.index.chunk_ids(result.source))
     assert result.status == "added" and sum(encoded) == total - 16  # the 16 stored before are not redone
     assert a.index.check()["pending_vectors"] == 0
