@@ -105,7 +105,10 @@ def _in_hub_cache(name: str) -> bool:
     """A hub name the user downloaded earlier loads from the local cache; anything else would be a download."""
     from huggingface_hub import try_to_load_from_cache
 
-    return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    try:
+        return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    except ValueError:  # not even a valid hub name (an absolute path that does not exist, say)
+        return False
 
 
 class OnnxModel(EmbeddingModel):

@@ -95,7 +95,8 @@ def main() -> int:
     for spec in args.models:
         t0 = time.perf_counter()
         rows.append(measure(spec, items))
-        print(f"{spec}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+        print(f"{spec}: {time.perf_counter() - t0:.0f} s\n{table(rows[-1:]).splitlines()[-1]}", file=sys.stderr,
+              flush=True)
     body = table(rows)
     print(body)
     if args.out:
