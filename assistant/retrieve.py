@@ -101,7 +101,7 @@ class Retriever:
         bm25 = self.index.bm25_search(self.lexicon.tokens(query), n, sources) if w_bm25 else []
         dense = []
         if w_dense:
-            vector = self.embedder.encode([fold(query)])[0]
+            vector = self.embedder.encode([fold(query)], kind="query")[0]
             dense = self.index.dense_search(vector, n, {"source": sources} if sources is not None else None)
         fused: dict[str, float] = {}
         ranks: dict[str, dict[str, int]] = {}

@@ -15,7 +15,7 @@ from collections import Counter
 
 import numpy as np
 
-from assistant.embed import Embedder
+from assistant.embed import Embedder, Kind
 from assistant.normalize import fold
 from assistant.records import Document
 
@@ -38,7 +38,7 @@ class SeedVectorEmbedder(Embedder):
     """An Embedder whose `encode` returns synthetic vectors for documents made from the seeds."""
 
     def __init__(self, real: Embedder, seeds: list[Document], noise: float = 0.1) -> None:
-        super().__init__(real.model_name, real.batch_size)
+        super().__init__(real.backend, real.batch_size)
         skeletons = sorted({_skeleton(s) for doc in seeds for s in _SENTENCE.findall(doc.text)} - {""})
         self._vectors = real.encode(skeletons)
         self._dimension = self._vectors.shape[1]
@@ -64,7 +64,7 @@ class SeedVectorEmbedder(Embedder):
             self._matched[skeleton] = best[0][0] if best and best[0][1] >= _MIN_SHARE * len(grams) else -1
         return self._matched[skeleton]
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], kind: Kind = "passage") -> np.ndarray:
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for sentence in _SENTENCE.findall(text):

