@@ -28,10 +28,14 @@ from assistant.evaluate import (
 )
 
 # CI floors for the full set (dev + test, extractive, hybrid+route), a few points under the figures
-# measured on 2026-11-23: answer accuracy 96.0-96.6% (142-143/148), refusal accuracy 93.8% (30/32).
+# measured on 2026-11-30: answer accuracy 97.3%, refusal accuracy 96.9%.
 # The answerer is still being tuned: raise these with the measured figures, never lower them silently.
-ANSWER_ACCURACY_FLOOR = 0.92
-REFUSAL_ACCURACY_FLOOR = 0.90
+ANSWER_ACCURACY_FLOOR = 0.95
+REFUSAL_ACCURACY_FLOOR = 0.93
+# The staff-style set (eval/qa_staff.jsonl, dev + frozen test), floors under the figures measured at the end of
+# the work on it (README). Raise them with the measured figures, never lower them silently.
+STAFF_ACCURACY_FLOOR = 0.85
+STAFF_REFUSAL_FLOOR = 0.90
 MAX_CONTEXT_CHARS = 2000  # product target: the top-5 passages a model would read
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -255,10 +259,17 @@ def test_script_shim_runs_the_cli() -> None:
 
 
 @pytest.mark.slow
-def test_full_set_stays_above_the_ci_floor(assistant: Assistant, tmp_path: Path) -> None:
+def test_both_sets_stay_above_their_ci_floors(assistant: Assistant, tmp_path: Path) -> None:
     args = eval_args("--out", str(tmp_path), "--min-accuracy", str(ANSWER_ACCURACY_FLOOR),
-                     "--min-refusal", str(REFUSAL_ACCURACY_FLOOR))
+                     "--min-refusal", str(REFUSAL_ACCURACY_FLOOR), "--min-staff-accuracy", str(STAFF_ACCURACY_FLOOR),
+                     "--min-staff-refusal", str(STAFF_REFUSAL_FLOOR))
     code = main(assistant, args)
+    staff = json.loads((tmp_path / "staff.json").read_text(encoding="utf-8"))
+    assert staff["summary"]["n"] == len(load_items(STAFF_DATASET))
+    assert staff["summary"]["answer_accuracy"] >= STAFF_ACCURACY_FLOOR, staff["summary"]
+    assert staff["summary"]["refusal_accuracy"] >= STAFF_REFUSAL_FLOOR, staff["summary"]
+    assert staff["summary"]["ungrounded_numbers"] == 0, staff["summary"]
+    assert "| 报告 |" in (tmp_path / "staff.md").read_text(encoding="utf-8")  # the metadata table
     summary = json.loads((tmp_path / "eval.json").read_text(encoding="utf-8"))["summary"]
     assert summary["n"] == len(load_items())
     assert summary["answer_accuracy"] >= ANSWER_ACCURACY_FLOOR, summary
