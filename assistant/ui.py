@@ -126,6 +126,15 @@ def highlight(passage: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
+def quoted(c: Citation) -> str:
+    """A citation's passage, escaped, with its quoted spans marked."""
+    spans = [(a - c.passage_start, b - c.passage_start) for a, b in c.spans]
+    if not spans and c.quote in c.passage:  # a citation made without spans: mark its quote where it stands
+        at = c.passage.index(c.quote)
+        spans = [(at, at + len(c.quote))]
+    return highlight(c.passage, spans)
+
+
 def render_answer(text: str, refused: bool = False, warnings: Sequence[str] = (), references: bool = False,
                   streaming: bool = False, searched: str = "", carried: Sequence[str] = ()) -> str:
     """Answer bubble: escaped text with [n] markers set off; a refusal is marked as such, never dressed up.
@@ -167,7 +176,7 @@ def source_message(n: int, c: Citation) -> dict[str, Any]:
     return {"role": "assistant",
             "metadata": {"title": esc(f"来源 [{n}] {_heading(c.region, c.year, c.section)}"), "status": "done"},
             "content": _source_card(c.title, c.region, c.year, c.section, c.source,
-                                    highlight(c.passage, [(a - c.passage_start, b - c.passage_start) for a, b in c.spans]))}
+                                    quoted(c))}
 
 
 def reference_message(n: int, p: Passage) -> dict[str, Any]:
@@ -445,7 +454,7 @@ def render_comparison(table: Comparison) -> str:
             c = r.citation
             label = esc(r.cell) + ("" if r.comparable else "（口径不同）")
             cell = (f'<details class="cmp-cell"><summary>{label} <sup class="cite">[{n}]</sup></summary>'
-                    f"{_source_card(c.title, c.region, c.year, c.section, c.source, highlight(c.passage, c.quote))}"
+                    f"{_source_card(c.title, c.region, c.year, c.section, c.source, quoted(c))}"
                     "</details>")
         else:
             cell = f'<span class="cmp-none">{esc(r.cell)}</span>'

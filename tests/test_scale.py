@@ -100,7 +100,8 @@ def test_ingest_embeds_and_writes_many_files_per_batch(tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
     results = fresh.ingest(paths, progress=lambda n, total, name: seen.append((n, total)))
     assert [r.status for r in results] == ["added"] * 12 and [r.source for r in results] == [p.name for p in paths]
-    assert calls == {"encode": 1, "upsert": 1}  # 12 files, one embedding pass and one Chroma write
+    # 12 files, one embedding pass and one Chroma write (plus one pass over the new vocabulary, meaning.py)
+    assert calls == {"encode": 2, "upsert": 1}
     assert [n for n, _ in seen] == list(range(1, 13)) and {t for _, t in seen} == {12}
     assert "111件" in fresh.ask(f"{region_names()[11]}2024年办理行政复议案件多少件？").text
 

@@ -53,6 +53,7 @@ def answer_plan(plan: QuestionPlan, tools: Tools) -> Answer:
     else:
         answer.refused = True
         answer.text = "\n".join(dict.fromkeys(refusal_text(p, f.reason) for f, p in found))
-    if plan.notes:  # after the answer, so that a verdict (是/否) still opens it
-        answer.text += "\n说明：" + "；".join(plan.notes) + "。"
+    # What the plan decided for the user (a misspelt region read as 富源县, a missing year answered from
+    # another): shown with the answer as notices, outside the cited text.
+    answer.warnings[:0] = plan.notes
     return answer

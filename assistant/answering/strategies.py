@@ -187,7 +187,7 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
     ordered = sorted(groups.items(), key=lambda kv: -kv[1][0].coverage)
     lines = [(report_head(metas[s], True), g) for s, g in ordered]
     if plan.intent == "which_not":
-        names = "、".join(_name(m) for m in silent) or "无（各报告都写到了）"
+        names = _names(silent) or "无（各报告都写到了）"
         return Found([(f"没有写到的报告：{names}。", [])] + ([("写到的报告：", [])] + lines if lines else []),
                      passages=looked)
     return Found(lines + _silent_line(silent), passages=looked)
@@ -224,13 +224,13 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float) ->
             return None  # the row's figure is not the one stated for what was asked
         where = f"{row.region}（{row.year}年）" if row.year else row.region
         kind = f"（{row.note or row.qualifier}）" if not row.comparable and (row.note or row.qualifier) else ""
-        lines.append((f"{f'{n}. ' if ranking else ''}{where} {row.wording}{kind}：", sentence))
+        lines.append((f"{_ordinal(n) + ' ' if ranking else ''}{where} {row.wording}{kind}：", sentence))
     others = [r for r in table.rows if r.reported and not r.comparable] if ranking else []
     if others:
-        lines.append(("口径不同、未参与比较：" + "、".join(f"{r.region}（{r.note or r.qualifier}）" for r in others) + "。", []))
+        lines.append(("口径不同、未参与比较：" + "、".join(r.region for r in others) + "。", []))
     silent = [r for r in table.rows if not r.reported]
     if silent:
-        lines.append(("未报告：" + "、".join(f"{r.region}（{r.year}年）" if r.year else r.region for r in silent) + "。", []))
+        lines.append(("未报告：" + "、".join(dict.fromkeys(r.region for r in silent)) + "。", []))
     return Found(lines, table=table.to_markdown(ascending=not plan.descending))
 
 
@@ -252,7 +252,7 @@ def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
     order = "从高到低" if plan.descending else "从低到高"
     lines: list[tuple[str, list[Scored]]] = [(f"按报告所载数字{order}排列（据各报告计算）：", [])]
     for n, (source, group, _, figure) in enumerate(valued, 1):
-        lines.append((f"{n}. {_name(metas[source])} {figure[0][0]}：", [figure[1]]))
+        lines.append((f"{_ordinal(n)} {_name(metas[source])} {figure[0][0]}：", [figure[1]]))
     if other:
         lines.append(("无法与上面直接比较（未给出同类数字）：", []))
         lines += [(report_head(metas[s], True), g) for s, g, _, _ in other]
@@ -271,11 +271,26 @@ def _near_terms(sentence: str, terms: list[str]) -> list[tuple[str, str, int]]:
 
 
 def _silent_line(silent: list[ReportMeta]) -> list[tuple[str, list[Scored]]]:
-    return [(f"未找到相关内容的报告：{'、'.join(_name(m) for m in silent)}。", [])] if silent else []
+    return [(f"未找到相关内容的报告：{_names(silent)}。", [])] if silent else []
+
+
+def _names(metas: list[ReportMeta]) -> str:
+    """Reports named without a citation: by region, the year only where a region has several reports
+    (a year in an uncited line would read as a figure the answer cannot source)."""
+    regions = [m.region for m in metas]
+    return "、".join(_name(m) if regions.count(m.region) > 1 else m.region for m in metas)
 
 
 def _name(meta: ReportMeta) -> str:
     return f"{meta.region}（{meta.year}年）" if meta.year else meta.region
+
+
+_ORDINALS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+def _ordinal(n: int) -> str:
+    """Rank marks without digits: a digit in the answer must be a figure its citation holds."""
+    return _ORDINALS[n - 1] if n <= len(_ORDINALS) else "·"
 
 
 def _value(figure: str) -> float | None:
