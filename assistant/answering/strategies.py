@@ -285,12 +285,13 @@ def _name(meta: ReportMeta) -> str:
     return f"{meta.region}（{meta.year}年）" if meta.year else meta.region
 
 
-_ORDINALS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_ORDINALS = "一二三四五六七八九十"
 
 
 def _ordinal(n: int) -> str:
-    """Rank marks without digits: a digit in the answer must be a figure its citation holds."""
-    return _ORDINALS[n - 1] if n <= len(_ORDINALS) else "·"
+    """Rank marks in Chinese numerals (第一名): a digit in the answer must be a figure its citation holds
+    (circled ①② fold to digits under NFKC)."""
+    return f"第{_ORDINALS[n - 1]}名" if n <= len(_ORDINALS) else "·"
 
 
 def _value(figure: str) -> float | None:
