@@ -308,7 +308,9 @@ def _closing(source: str, intent: str, tools: Tools) -> list[Scored]:
 
 
 def _asked(plan: QuestionPlan) -> str:
-    topic = plan.topic or plan.context
+    """What was asked, for a decline: without the asker's own figures (a digit in an answer is a claim)."""
+    topic = _ASKING.sub("", plan.topic or plan.context)
+    topic = re.sub(r"\s+", " ", re.sub(r"\d+(?:\.\d+)?%?|达到|超过", " ", topic)).strip()
     return f"“{topic}”" if topic else "所问内容"
 
 
