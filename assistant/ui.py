@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import itertools
 import logging
 import os
 import re
@@ -30,6 +31,7 @@ from .feedback import FeedbackStore
 from .ingest import IngestResult, ingest_paths
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .records import Answer, Citation, Passage
+from .takeaway import export_files as export_turns, plain_text
 from .validate import InvalidArgument
 
 APP_TITLE = "法治政府建设情况报告问答助手"
@@ -91,11 +93,50 @@ CSS = """
 .compare details.cmp-cell summary { cursor: pointer; font-weight: 600; color: var(--color-accent); }
 .compare .cmp-none { color: var(--body-text-color-subdued); }
 .compare .src-passage mark { background: #fde68a; }
+.copy-answer { margin-top: .4em; font-size: .8em; padding: .1em .7em; border-radius: 4px; cursor: pointer;
+               border: 1px solid var(--border-color-primary); background: var(--background-fill-primary); }
+#chat sup.cite { cursor: pointer; }
+#reader .reader-head { margin-bottom: .5em; }
+#reader .reader-body { display: flex; gap: 1em; max-height: 560px; }
+#reader .reader-nav { flex: 0 0 13em; overflow-y: auto; font-size: .85em; }
+#reader .reader-nav ul { padding-left: 1em; margin: 0; }
+#reader .reader-text { flex: 1; overflow-y: auto; line-height: 1.8; }
+#reader mark { background: #fde68a; }
 .bar-chart { margin: .8em 0; }
 .bar-row { display: flex; align-items: center; gap: .5em; margin: .2em 0; }
 .bar-label { width: 9em; text-align: right; }
 .bar { display: inline-block; height: 1em; background: var(--color-accent); border-radius: 2px; }
 """
+
+# The page script (launch(head=...)): the chat's HTML is sanitized, so clicks are handled here by delegation.
+# 复制 puts the button's plain text on the clipboard; [n] opens and scrolls to source n of the same answer
+# and asks the server (hidden #reader-go, reading window.readerRequest) for the report in the reader.
+PAGE_SCRIPT = """<script>
+document.addEventListener('click', (e) => {
+  const copy = e.target.closest && e.target.closest('#chat .copy-answer');
+  if (copy) {
+    navigator.clipboard.writeText(copy.value).then(() => { copy.textContent = '已复制'; });
+    setTimeout(() => { copy.textContent = '复制'; }, 1500);
+    e.stopPropagation(); e.preventDefault(); return;
+  }
+  const cite = e.target.closest && e.target.closest('#chat sup.cite');
+  if (!cite) return;
+  const answers = [...document.querySelectorAll('#chat .answer')];
+  const answer = cite.closest('.answer');
+  const n = cite.textContent.replace(/[^0-9]/g, '');
+  let group = answer;
+  while (group && group.id !== 'chat' && !group.querySelector('.thought-group')) group = group.parentElement;
+  const title = group && [...group.querySelectorAll('.thought-group .title')]
+    .find((t) => t.textContent.trim().startsWith('来源 [' + n + ']'));
+  if (title) {
+    const box = title.closest('.thought-group');
+    if (!box.querySelector('.src-passage')) title.click();
+    setTimeout(() => box.scrollIntoView({behavior: 'smooth', block: 'center'}), 100);
+  }
+  window.readerRequest = answers.indexOf(answer) + ',' + n;
+  document.querySelector('#reader-go')?.click();
+}, true);
+</script>"""
 
 log = logging.getLogger(__name__)
 Turn = dict[str, Any]  # one question and its answer, kept per browser session in gr.State
@@ -127,11 +168,12 @@ def highlight(passage: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def render_answer(text: str, refused: bool = False, warnings: Sequence[str] = (), references: bool = False,
-                  streaming: bool = False, searched: str = "", carried: Sequence[str] = ()) -> str:
+                  streaming: bool = False, searched: str = "", carried: Sequence[str] = (), plain: str = "") -> str:
     """Answer bubble: escaped text with [n] markers set off; a refusal is marked as such, never dressed up.
 
     Under it, what was searched (按「…」检索) and what a follow-up took from earlier turns, as chips,
-    so a rewritten question or a carried region is never invisible.
+    so a rewritten question or a carried region is never invisible. `plain` (the answer with its
+    sources written out) rides in the copy button, which the page script puts on the clipboard.
     """
     parts = _MARKER.split(text)  # text, marker number, text, ...
     body = "".join(f'<sup class="cite">[{p}]</sup>' if i % 2 else esc(p) for i, p in enumerate(parts))
@@ -144,7 +186,9 @@ def render_answer(text: str, refused: bool = False, warnings: Sequence[str] = ()
     chips_html = ('<div class="searched">' + "".join(f'<span class="chip">{esc(c)}</span>' for c in chips) + "</div>"
                   if chips else "")
     classes = "answer" + " refused" * refused + " streaming" * streaming
-    return f'<div class="{classes}">{body}</div>{chips_html}{notes_html}'
+    copy = (f'<button class="copy-answer" title="复制回答和来源（纯文本）" value="{esc(plain).replace(chr(10), "&#10;")}">'
+            "复制</button>" if plain else "")
+    return f'<div class="{classes}">{body}</div>{chips_html}{notes_html}{copy}'
 
 
 def _source_card(title: str, region: str, year: int | None, section: str, source: str, body: str,
@@ -182,12 +226,51 @@ def reference_message(n: int, p: Passage) -> dict[str, Any]:
 def answer_messages(answer: Answer) -> list[dict[str, Any]]:
     """The answer bubble followed by its sources, or by the closest passages when it refused."""
     references = answer.passages[:MAX_REFERENCES] if answer.refused else []
+    cited = [asdict(c) for c in answer.citations]
     messages = [{"role": "assistant",
                  "content": render_answer(answer.text, answer.refused, answer.warnings, bool(references),
-                                          searched=answer.searched, carried=answer.carried)}]
+                                          searched=answer.searched, carried=answer.carried,
+                                          plain=plain_text({"text": answer.text, "citations": cited}))}]
     messages += [source_message(n, c) for n, c in enumerate(answer.citations, 1)]
     messages += [reference_message(n, p) for n, p in enumerate(references, 1)]
     return messages
+
+
+def render_report(text: str, spans: Sequence[Sequence[int]], sections: Sequence[tuple[int, str]]) -> str:
+    """A whole report, escaped, with the cited spans marked and an anchor where each section starts."""
+    cuts = sorted({0, len(text), *(p for p, _ in sections), *(x for span in spans for x in span)})
+    starts = dict(sections)
+    marked = [tuple(span) for span in spans]
+    out = []
+    for a, b in itertools.pairwise(cuts):
+        piece = esc(text[a:b]).replace("\n", "<br>")
+        if a in starts:
+            out.append(f'<span id="rd-{a}" class="rd-anchor"></span>')
+        out.append(f"<mark>{piece}</mark>" if any(x <= a and b <= y for x, y in marked) else piece)
+    return "".join(out)
+
+
+def report_sections(assistant: Assistant, source: str) -> list[tuple[int, str]]:
+    """(offset, heading path) where each new section of a report begins, in document order."""
+    found: list[tuple[int, str]] = []
+    for chunk in assistant.index.chunks_of(source):
+        if chunk.section and (not found or found[-1][1] != chunk.section):
+            found.append((chunk.start, chunk.section))
+    return found
+
+
+def render_reader(assistant: Assistant, n: int, c: dict[str, Any]) -> str:
+    """The reader panel: source n's whole report, its quoted sentences marked, the headings as a contents list."""
+    text = assistant.index.document_text(c["source"])
+    if not text:
+        return '<div class="note">这份报告已不在文档库中。</div>'
+    sections = report_sections(assistant, c["source"])
+    nav = "".join(f'<li><a href="#rd-{p}">{esc(path.split(" > ")[-1][:40])}</a></li>' for p, path in sections
+                  if path.count(" > ") < 2)
+    where = " · ".join(esc(x) for x in (c["region"], f"{c['year']}年" if c["year"] else "") if x)
+    return (f'<div class="reader-head">来源 [{n}]：<b>{esc(c["title"])}</b>（{where}）　章节：{esc(c["section"])}</div>'
+            f'<div class="reader-body"><nav class="reader-nav"><ul>{nav}</ul></nav>'
+            f'<div class="reader-text">{render_report(text, c.get("spans") or [], sections)}</div></div>')
 
 
 def chat_messages(turns: Sequence[Turn]) -> list[dict[str, Any]]:
@@ -321,7 +404,7 @@ def answer_events(assistant: Assistant, question: str, history: list[dict[str, s
 
 def new_turn(question: str, answer: Answer) -> Turn:
     """What a session keeps of one exchange: enough to redraw it, continue the chat and file feedback."""
-    return {"question": question, "text": answer.text, "mode": answer.mode,
+    return {"question": question, "text": answer.text, "mode": answer.mode, "searched": answer.searched,
             "citations": [asdict(c) for c in answer.citations], "messages": answer_messages(answer), "vote": None}
 
 
@@ -524,6 +607,66 @@ def compare_tab(assistant: Assistant, docs: Sequence[dict[str, Any]]) -> None:
     tab.select(refresh, None, [picked_regions, picked_years], **private)
 
 
+def export_choices(turns: Sequence[Turn]) -> list[tuple[str, str]]:
+    """What can be exported: the whole conversation, or one answer (by turn number)."""
+    return [("整个对话", "all")] + [(f"第 {i} 问：{t['question'][:20]}", str(i - 1)) for i, t in enumerate(turns, 1)]
+
+
+def export_outputs(turns: Sequence[Turn], scope: str, folder: Path) -> tuple[dict, dict]:
+    """Download button updates with fresh .docx / .md files of the chosen turns (none while empty)."""
+    chosen = list(turns) if scope == "all" or not scope.isdigit() or int(scope) >= len(turns) else [turns[int(scope)]]
+    if not chosen:
+        return gr.update(value=None, interactive=False), gr.update(value=None, interactive=False)
+    name = "问答记录" if len(chosen) > 1 else safe_filename(f"问答_{chosen[0]['question'][:20]}")
+    docx_path, md_path = export_turns(chosen, folder / str(time.time_ns()), name)
+    return gr.update(value=docx_path, interactive=True), gr.update(value=md_path, interactive=True)
+
+
+class ExportRow:
+    """Under the chat: export one answer or the whole conversation as Word or Markdown."""
+
+    def __init__(self, turns: gr.State) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="export-"))
+        with gr.Row(elem_id="export-row"):
+            self.scope = gr.Dropdown(export_choices([]), value="all", label="导出", scale=3, elem_id="export-scope")
+            self.docx = gr.DownloadButton("导出 Word", value=None, interactive=False, scale=1, size="sm", elem_id="export-docx")
+            self.md = gr.DownloadButton("导出 Markdown", value=None, interactive=False, scale=1, size="sm", elem_id="export-md")
+        self.scope.input(self.files, [turns, self.scope], [self.docx, self.md], api_visibility="private")
+
+    def files(self, turns: list[Turn], scope: str) -> tuple[dict, dict]:
+        return export_outputs(turns, scope, self.folder)
+
+    def refresh(self, turns: list[Turn], scope: str) -> tuple[dict, dict, dict]:
+        """After the conversation changed: choices for it, the scope kept when it still exists."""
+        choices = export_choices(turns)
+        scope = scope if scope in {v for _, v in choices} else "all"
+        return (gr.update(choices=choices, value=scope), *self.files(turns, scope))
+
+    def wire(self, events: Sequence[Any], turns: gr.State) -> None:
+        for event in events:
+            event.then(self.refresh, [turns, self.scope], [self.scope, self.docx, self.md], api_visibility="private")
+
+
+def reader_panel(assistant: Assistant, turns: gr.State) -> None:
+    """The reader under the chat: a clicked [n] shows its whole report there, quoted sentences marked."""
+    with gr.Accordion("原文阅读", open=False, elem_id="reader-box") as box:
+        reader = gr.HTML('<div class="note">点击回答中的 [1] [2] 等标记，在这里阅读整份报告。</div>', elem_id="reader")
+    request = gr.Textbox(visible="hidden", elem_id="reader-request")
+    go = gr.Button("打开原文", visible="hidden", elem_id="reader-go")
+
+    def show(wanted: str, state: list[Turn]) -> tuple:
+        turn, _, n = (wanted or "").partition(",")
+        if not (turn.isdigit() and n.isdigit() and int(turn) < len(state)
+                and 0 < int(n) <= len(state[int(turn)]["citations"])):
+            return gr.skip(), gr.skip()
+        return gr.update(open=True), render_reader(assistant, int(n), state[int(turn)]["citations"][int(n) - 1])
+
+    go.click(show, [request, turns], [box, reader], js="(r, t) => [window.readerRequest || r, t]",
+             api_visibility="private").then(
+        None, None, None, js="() => setTimeout(() => document.querySelector('#reader mark')"
+                             "?.scrollIntoView({block: 'center'}), 200)")
+
+
 def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) -> gr.Blocks:
     """The whole UI: a chat tab and a document library tab, wired to one shared Assistant."""
     upload_users = upload_users if upload_users is not None else upload_users_from_env()
@@ -554,8 +697,8 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                         with gr.Row():
                             clear = gr.Button("新对话", size="sm", scale=0, min_width=90, elem_id="new-chat")
                             mode = gr.Markdown(mode_badge(assistant.settings.mode), elem_id="mode")
-                        # The cards in the empty chat ask at once; this list stays for later turns.
-                        gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
+                        exports = ExportRow(turns)
+                        reader_panel(assistant, turns)
                     with gr.Column(scale=1, min_width=260):
                         gr.Markdown("#### 检索范围")
                         region = gr.Dropdown(label="地区", choices=choices["region"], value="", elem_id="filter-region")
@@ -622,8 +765,9 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
         def reset() -> tuple[list, list, None, str]:
             return [], [], None, ""
 
-        clear.click(reset, None, [chatbot, turns, target, comment], cancels=asked, **private)
-        chatbot.clear(reset, None, [chatbot, turns, target, comment], cancels=asked, **private)
+        cleared = [clear.click(reset, None, [chatbot, turns, target, comment], cancels=asked, **private),
+                   chatbot.clear(reset, None, [chatbot, turns, target, comment], cancels=asked, **private)]
+        exports.wire([*asked, *cleared], turns)
 
         # -- feedback --------------------------------------------------------------------
         def record(turn: Turn, comment_text: str = "") -> None:
@@ -721,7 +865,7 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     try:
         demo.launch(server_name=host, server_port=port, auth=auth or None, auth_message=APP_TITLE,
                     app_kwargs={"exception_handlers": dict.fromkeys((ValueError, TypeError, KeyError), _bad_request)},
-                    max_file_size=MAX_FILE_BYTES, theme=THEME, css=CSS, footer_links=["api"],
+                    max_file_size=MAX_FILE_BYTES, theme=THEME, css=CSS, head=PAGE_SCRIPT, footer_links=["api"],
                     # Only our own gr.Error messages reach the page; an unexpected exception's text
                     # (paths, internals) stays in the server log.
                     show_error=False)

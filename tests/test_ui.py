@@ -290,3 +290,76 @@ def test_gradio_client_gets_an_answer_with_citations(server) -> None:
     filtered = client.predict("一件事办事场景有多少个？", "延庆区", "", "", api_name="/ask")
     assert {c["region"] for c in filtered["citations"]} == {"延庆区"}
     assert client.predict("海淀区2024年行政复议案件有多少件？", api_name="/ask")["refused"]
+
+
+# ------------------------------------------------------------------------------ taking answers away
+
+def test_plain_text_and_markdown_write_every_citation_out() -> None:
+    from assistant.takeaway import markdown, plain_text
+
+    cited = {"source": "a.txt", "title": "某县2024年报告", "region": "某县", "year": 2024,
+             "section": "一、主要做法 > （一）政务公开", "quote": "开通专栏12个。"}
+    turn = {"question": "专栏有多少个？", "text": "开通专栏12个。[1]", "citations": [cited]}
+    text = plain_text(turn)
+    assert text.startswith("开通专栏12个。[1]")
+    assert "[1] 《某县2024年报告》（某县 · 2024年），章节：一、主要做法 > （一）政务公开，原文：“开通专栏12个。”" in text
+    md = markdown([turn, {**turn, "question": "再问一次"}])
+    assert md.count("## 问：") == 2 and "1. 《某县2024年报告》" in md and "<" not in md
+
+
+MULTI_Q = "富源县法治政府建设存在哪些问题和不足？"
+
+
+def test_copy_button_puts_the_answer_and_its_sources_on_the_clipboard_as_plain_text(page) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=page.url.rstrip("/"))
+    bubble = ask(page, HEZHOU_Q)
+    page.locator("#chat .copy-answer").last.click()
+    page.wait_for_function("() => document.querySelector('#chat .copy-answer').textContent === '已复制'",
+                           timeout=5_000)
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "1.26%" in copied and "<" not in copied
+    assert "来源：\n[1] 《贺州市2024年法治政府建设情况报告》" in copied and "章节：" in copied and "原文：“" in copied
+    assert "复制" not in bubble.inner_text()  # the button sits outside the answer text
+
+
+def test_export_docx_holds_the_answer_and_every_citation(page, tmp_path: Path) -> None:
+    import docx
+
+    ask(page, HEZHOU_Q)
+    ask(page, MULTI_Q)
+    path, text = tmp_path / "export.docx", ""
+    deadline = time.monotonic() + 10
+    while MULTI_Q not in text and time.monotonic() < deadline:  # the files follow the answer by a moment
+        with page.expect_download() as info:
+            page.click("#export-docx")
+        info.value.save_as(path)
+        text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    turns = page.evaluate("() => [...document.querySelectorAll('#chat .copy-answer')].map(b => b.value)")
+    assert len(turns) == 2 and HEZHOU_Q in text and MULTI_Q in text
+    for plain in turns:  # the answer and each written-out citation, line by line
+        for line in plain.splitlines():
+            if line.strip() and line != "来源：":
+                assert line in text, line
+    assert "1.26%" in text and text.count("原文：“") >= 2
+
+    with page.expect_download() as info:
+        page.click("#export-md")
+    assert "## 问：" + HEZHOU_Q in Path(info.value.path()).read_text(encoding="utf-8")
+
+
+def test_clicking_a_marker_opens_its_source_and_shows_the_report_in_the_reader(page) -> None:
+    bubble = ask(page, MULTI_Q)
+    assert bubble.locator("sup.cite", has_text="[2]").count(), bubble.inner_text()
+    bubble.locator("sup.cite", has_text="[2]").first.click()
+    page.wait_for_selector("#reader .reader-text mark", timeout=10_000)
+    head = page.locator("#reader .reader-head").inner_text()
+    titles = source_titles(page)
+    assert head.startswith("来源 [2]") and "富源县" in head
+    second = [t for t in titles if t.startswith("来源 [2]")][0]
+    assert second.split(" ")[-1] in head  # the reader shows the section source 2 names
+    passage = page.locator("#chat .src-passage")
+    passage.first.wait_for(state="visible")
+    marked = page.locator("#reader .reader-text mark").first.inner_text()
+    assert marked and any(marked in p for p in passage.all_inner_texts())
+    assert page.locator("#reader .reader-nav a").count() > 1
+    assert page.locator("#reader .reader-text").inner_text().count("\n") > 10  # the whole report
