@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -27,6 +28,7 @@ import gradio as gr
 
 from .assistant import Assistant
 from .compare import Comparison
+from .conversations import ConversationStore, owner_of
 from .feedback import FeedbackStore
 from .ingest import IngestResult, ingest_paths
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
@@ -647,6 +649,90 @@ class ExportRow:
             event.then(self.refresh, [turns, self.scope], [self.scope, self.docx, self.md], api_visibility="private")
 
 
+class SavedConversations:
+    """The sidebar of saved conversations (per login, else per browser): reopen, rename, delete.
+
+    The browser's id lives in localStorage, sealed with a key kept in the store, so it outlives a
+    reload and a server restart; the latest conversation is reopened when the page loads.
+    """
+
+    def __init__(self, store: ConversationStore) -> None:
+        self.store = store
+        self.browser = gr.BrowserState(None, storage_key="fazhi-assistant-browser", secret=store.secret())
+        self.current = gr.State(None)  # id of the conversation on screen; None until its first answer
+        with gr.Sidebar(label="对话记录", open=True, elem_id="history"):
+            gr.Markdown("#### 对话记录")
+            self.picker = gr.Radio([], value=None, label="已保存的对话（最近的在前）", elem_id="history-list")
+            self.title = gr.Textbox(label="对话名称", max_lines=1, elem_id="history-title")
+            with gr.Row():
+                self.rename_button = gr.Button("重命名", size="sm", elem_id="history-rename")
+                self.delete_button = gr.Button("删除", size="sm", variant="stop", elem_id="history-delete")
+
+    def owner(self, browser: str | None, request: gr.Request) -> str:
+        return owner_of(request.username, browser)
+
+    def picker_update(self, owner: str, current: str | None) -> dict:
+        return gr.update(choices=[(c.title, c.id) for c in self.store.list(owner)], value=current)
+
+    def title_of(self, owner: str, current: str | None) -> str:
+        return next((c.title for c in self.store.list(owner) if c.id == current), "")
+
+    def start(self, browser: str | None, request: gr.Request) -> tuple:
+        """On page load: give a new browser its id, reopen the latest conversation."""
+        browser = browser or uuid.uuid4().hex
+        owner = self.owner(browser, request)
+        latest = next(iter(self.store.list(owner)), None)
+        turns = (self.store.load(owner, latest.id) or []) if latest else []
+        current = latest.id if latest else None
+        return (browser, self.picker_update(owner, current), latest.title if latest else "", current,
+                chat_messages(turns), turns)
+
+    def remember(self, turns: list[Turn], current: str | None, browser: str | None, request: gr.Request) -> tuple:
+        if not turns:
+            return gr.skip(), gr.skip(), gr.skip()
+        owner = self.owner(browser, request)
+        current = self.store.save(owner, current, turns)
+        return current, self.picker_update(owner, current), self.title_of(owner, current)
+
+    def reopen(self, picked: str | None, browser: str | None, request: gr.Request) -> tuple:
+        owner = self.owner(browser, request)
+        turns = self.store.load(owner, picked) if picked else None
+        if turns is None:
+            gr.Warning("这个对话已不存在。", title="提示")
+            return None, self.picker_update(owner, None), "", [], []
+        return picked, gr.skip(), self.title_of(owner, picked), chat_messages(turns), turns
+
+    def rename(self, current: str | None, title: str, browser: str | None, request: gr.Request) -> Any:
+        owner = self.owner(browser, request)
+        if not current or not self.store.rename(owner, current, title):
+            gr.Warning("请先打开一个已保存的对话，并填写新名称。", title="提示")
+            return gr.skip()
+        return self.picker_update(owner, current)
+
+    def delete(self, current: str | None, browser: str | None, request: gr.Request) -> tuple:
+        owner = self.owner(browser, request)
+        if current:
+            self.store.delete(owner, current)
+        return None, self.picker_update(owner, None), "", [], []
+
+    def wire(self, demo: gr.Blocks, chatbot: gr.Chatbot, turns: gr.State, asked: Sequence[Any],
+             cleared: Sequence[Any]) -> list[Any]:
+        """Connect the sidebar to the chat; returns the events that change the turns shown."""
+        private = {"api_visibility": "private"}
+        shown = [self.current, self.picker, self.title, chatbot, turns]
+        for event in asked:
+            event.then(self.remember, [turns, self.current, self.browser], [self.current, self.picker, self.title],
+                       **private)
+        for event in cleared:
+            event.then(lambda: (None, gr.update(value=None), ""), None, [self.current, self.picker, self.title],
+                       **private)
+        return [demo.load(self.start, [self.browser], [self.browser, *shown], **private),
+                self.picker.input(self.reopen, [self.picker, self.browser], shown, **private),
+                self.delete_button.click(self.delete, [self.current, self.browser], shown, **private),
+                self.rename_button.click(self.rename, [self.current, self.title, self.browser], [self.picker],
+                                         **private)]
+
+
 def reader_panel(assistant: Assistant, turns: gr.State) -> None:
     """The reader under the chat: a clicked [n] shows its whole report there, quoted sentences marked."""
     with gr.Accordion("原文阅读", open=False, elem_id="reader-box") as box:
@@ -678,6 +764,7 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
         turns = gr.State([])
         target = gr.State(None)  # turn the comment box refers to: the last voted one, else the latest
+        saved = SavedConversations(ConversationStore(Path(assistant.settings.data_dir) / "conversations.sqlite3"))
         gr.Markdown(f"## {APP_TITLE}\n基于已入库的法治政府建设情况报告回答问题。回答中的 [1] [2] 对应其下的来源，"
                     "点开来源可看到报告原文段落，支撑答案的句子以黄色标出。")
         with gr.Tabs():
@@ -767,7 +854,7 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
 
         cleared = [clear.click(reset, None, [chatbot, turns, target, comment], cancels=asked, **private),
                    chatbot.clear(reset, None, [chatbot, turns, target, comment], cancels=asked, **private)]
-        exports.wire([*asked, *cleared], turns)
+        exports.wire([*asked, *cleared, *saved.wire(demo, chatbot, turns, asked, cleared)], turns)
 
         # -- feedback --------------------------------------------------------------------
         def record(turn: Turn, comment_text: str = "") -> None:

@@ -363,3 +363,50 @@ def test_clicking_a_marker_opens_its_source_and_shows_the_report_in_the_reader(p
     assert marked and any(marked in p for p in passage.all_inner_texts())
     assert page.locator("#reader .reader-nav a").count() > 1
     assert page.locator("#reader .reader-text").inner_text().count("\n") > 10  # the whole report
+
+
+# ------------------------------------------------------------------------------ saved conversations
+
+def test_conversations_are_kept_per_owner_and_outlive_the_store_object(tmp_path: Path) -> None:
+    from assistant.conversations import ConversationStore, owner_of
+
+    path = tmp_path / "conversations.sqlite3"
+    store = ConversationStore(path)
+    turns = [{"question": "贺州市败诉率？", "text": "1.26%。[1]", "citations": [{"spans": [[1, 2]]}]}]
+    alice, bob = owner_of("alice", "b1"), owner_of(None, "b1")
+    assert alice == "user:alice" and bob == "browser:b1"
+    first = store.save(alice, None, turns)
+    assert store.save(alice, first, turns * 2) == first
+    again = ConversationStore(path)  # a restarted server
+    assert [c.title for c in again.list(alice)] == ["贺州市败诉率？"] and again.load(alice, first) == turns * 2
+    assert again.list(bob) == [] and again.load(bob, first) is None
+    assert not again.rename(bob, first, "偷看") and not again.delete(bob, first)
+    assert again.rename(alice, first, "败诉率") and again.list(alice)[0].title == "败诉率"
+    assert again.secret() == store.secret()
+    assert again.delete(alice, first) and again.list(alice) == []
+
+
+def test_reload_keeps_the_conversation_and_the_sidebar_reopens_renames_and_deletes(page) -> None:
+    ask(page, HEZHOU_Q)
+    page.locator("#history-list label", has_text=HEZHOU_Q[:10]).first.wait_for(timeout=10_000)
+    page.reload()
+    page.wait_for_selector("#chat .answer", timeout=30_000)
+    assert "1.26%" in page.locator("#chat .answer").last.inner_text()
+    assert page.locator("#chat .thought-group .title", has_text="来源 [1]").count() == 1
+    ask(page, "那湛江呢？")  # the reopened conversation still carries its topic
+    assert "沿用上文话题" in page.locator("#chat .searched").last.inner_text()
+
+    page.click("#new-chat")
+    page.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
+    ask(page, MULTI_Q)
+    page.locator("#history-list label", has_text=MULTI_Q[:10]).wait_for(timeout=10_000)
+    page.locator("#history-list label", has_text=HEZHOU_Q[:10]).first.click()  # reopen the first one
+    page.wait_for_function("() => document.querySelectorAll('#chat .answer').length === 2", timeout=10_000)
+    page.fill("#history-title textarea, #history-title input", "败诉率对比")
+    page.click("#history-rename")
+    page.locator("#history-list label", has_text="败诉率对比").wait_for(timeout=10_000)
+    page.click("#history-delete")
+    page.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
+    page.wait_for_timeout(500)
+    assert page.locator("#history-list label", has_text="败诉率对比").count() == 0
+    assert page.locator("#history-list label", has_text=MULTI_Q[:10]).count() == 1
