@@ -37,14 +37,11 @@ from .takeaway import export_files as export_turns, plain_text
 from .validate import InvalidArgument
 
 APP_TITLE = "法治政府建设情况报告问答助手"
-EXAMPLES = [
-    "贺州市2024年一审行政案件败诉率是多少？",
-    "延庆区有多少个“一件事”办事场景？",
-    "富源县法治政府建设存在哪些问题和不足？",
-    "哪些地方的报告提到了府院联动？",
-    "延慶區有多少個「一件事」辦事場景？",
-    "海淀区2024年行政复议案件有多少件？",
-]
+# Example cards are made from the reports actually loaded, so none asks about a region that is not there.
+EXAMPLE_TEMPLATES = ("{region}{year}年推进了哪些法治政府建设工作？", "{region}法治政府建设存在哪些问题和不足？")
+EXAMPLE_TOPIC = "哪些地方的报告提到了行政复议？"
+MAX_EXAMPLES = 4
+NOTICE_TITLES = {"info": "提示", "warning": "注意", "error": "出错了"}
 MODE_LABELS = {"extractive": "抽取式", "llm": "LLM"}
 MODE_HINTS = {"extractive": "答案逐句摘自报告原文", "llm": "由大模型依据引用段落生成"}
 ALL_LABELS = {"region": "全部地区", "year": "全部年度", "source": "全部报告"}
@@ -104,6 +101,10 @@ CSS = """
 #reader .reader-nav ul { padding-left: 1em; margin: 0; }
 #reader .reader-text { flex: 1; overflow-y: auto; line-height: 1.8; }
 #reader mark { background: #fde68a; }
+@media (max-width: 700px) {  /* phone: the filters above the chat, a chat that leaves the input in sight */
+  #filters { order: -1; }
+  #chat { height: 55vh !important; }
+}
 .bar-chart { margin: .8em 0; }
 .bar-row { display: flex; align-items: center; gap: .5em; margin: .2em 0; }
 .bar-label { width: 9em; text-align: right; }
@@ -351,7 +352,7 @@ def metadata_editor(demo: gr.Blocks, assistant: Assistant, upload_users: frozens
 
     def on_save(chosen: str, r: str, y: str, t: str, lv: str, fr: str, fy: str, fs: str, request: gr.Request) -> tuple:
         if not may_upload(request.username, upload_users):
-            raise gr.Error("当前账号没有更正报告信息的权限。")
+            raise gr.Error("当前账号没有更正报告信息的权限。", title=NOTICE_TITLES["error"])
         message = save_metadata(assistant, chosen, r, y, t, lv)
         docs = assistant.documents()
         return (message, library_rows(docs), *filter_updates(docs, fr, fy, fs))
@@ -361,11 +362,26 @@ def metadata_editor(demo: gr.Blocks, assistant: Assistant, upload_users: frozens
     save_button.click(on_save, [source, region, year, title, level, *filters], [result, library, *filters], **private)
 
 
-def filter_choices(docs: Sequence[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
-    """Dropdown choices for each filter key of Assistant.ask, led by its "all" entry (value "")."""
+def example_questions(docs: Sequence[dict[str, Any]]) -> list[str]:
+    """A few questions about the loaded reports (one per region, newest report first), then a topic question."""
+    newest: dict[str, dict[str, Any]] = {}
+    for d in sorted((d for d in docs if d["region"]), key=lambda d: -(d["year"] or 0)):
+        newest.setdefault(d["region"], d)
+    picked = list(newest.values())[: MAX_EXAMPLES - 1]
+    questions = [EXAMPLE_TEMPLATES[i % 2 if d["year"] else 1].format(region=d["region"], year=d["year"])
+                 for i, d in enumerate(picked)]
+    return questions + [EXAMPLE_TOPIC] if docs else []
+
+
+def filter_choices(docs: Sequence[dict[str, Any]], region: str = "") -> dict[str, list[tuple[str, str]]]:
+    """Dropdown choices for each filter key of Assistant.ask, led by its "all" entry (value "").
+
+    Years and reports narrow to the chosen region, so a region and a year it has no report for cannot be chosen.
+    """
+    narrowed = [d for d in docs if d["region"] == region] if region else docs
     found = {"region": [(r, r) for r in sorted({d["region"] for d in docs if d["region"]})],
-             "year": [(f"{y}年", y) for y in sorted({str(d["year"]) for d in docs if d["year"]}, reverse=True)],
-             "source": sorted((d["title"], d["source"]) for d in docs)}
+             "year": [(f"{y}年", y) for y in sorted({str(d["year"]) for d in narrowed if d["year"]}, reverse=True)],
+             "source": sorted((d["title"], d["source"]) for d in narrowed)}
     return {key: [(ALL_LABELS[key], ""), *choices] for key, choices in found.items()}
 
 
@@ -373,7 +389,7 @@ def filter_updates(docs: Sequence[dict[str, Any]], region: str, year: str, sourc
     """Updates for the region / year / report dropdowns, keeping a current choice that still exists."""
     current = {"region": region, "year": year, "source": source}
     return tuple(gr.update(choices=choices, value=current[key] if current[key] in {v for _, v in choices} else "")
-                 for key, choices in filter_choices(docs).items())
+                 for key, choices in filter_choices(docs, region).items())
 
 
 # ---------------------------------------------------------------------------- answering logic
@@ -478,7 +494,7 @@ def ingest_uploads(assistant: Assistant, files: Sequence[str],
 
     def report(n: int, total: int, name: str) -> None:
         if progress is not None:
-            progress((n, total), desc=f"已导入 {name}")
+            progress((n, total), desc=f"已处理 {name}")
 
     def notify(kind: str, line: str) -> None:  # waiting for another ingest, or chunks of a large file
         if progress is not None:
@@ -589,7 +605,7 @@ def compare_tab(assistant: Assistant, docs: Sequence[dict[str, Any]]) -> None:
 
     def run(text: str, chosen_regions: list[str], chosen_years: list[str]) -> tuple:
         if not (text or "").strip():
-            gr.Warning("请输入要对比的指标，例如：行政复议。")
+            gr.Warning("请输入要对比的指标，例如：行政复议。", title=NOTICE_TITLES["warning"])
             return gr.skip(), gr.skip(), gr.skip()
         table = assistant.compare(text.strip()[:100], chosen_regions or None,
                                   [int(y) for y in chosen_years] or None)
@@ -698,14 +714,14 @@ class SavedConversations:
         owner = self.owner(browser, request)
         turns = self.store.load(owner, picked) if picked else None
         if turns is None:
-            gr.Warning("这个对话已不存在。", title="提示")
+            gr.Warning("这个对话已不存在。", title=NOTICE_TITLES["warning"])
             return None, self.picker_update(owner, None), "", [], []
         return picked, gr.skip(), self.title_of(owner, picked), chat_messages(turns), turns
 
     def rename(self, current: str | None, title: str, browser: str | None, request: gr.Request) -> Any:
         owner = self.owner(browser, request)
         if not current or not self.store.rename(owner, current, title):
-            gr.Warning("请先打开一个已保存的对话，并填写新名称。", title="提示")
+            gr.Warning("请先打开一个已保存的对话，并填写新名称。", title=NOTICE_TITLES["warning"])
             return gr.skip()
         return self.picker_update(owner, current)
 
@@ -773,20 +789,20 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                     with gr.Column(scale=3):
                         chatbot = gr.Chatbot(
                             # No copy buttons: they would copy the HTML source of the bubbles, not their text.
-                            label="对话", height=620, latex_delimiters=[], buttons=[], group_consecutive_messages=True,
+                            label="对话", show_label=False, height=620, latex_delimiters=[], buttons=[], group_consecutive_messages=True,
                             placeholder="### 请提问\n例如某地某年的具体数字、措施、问题与不足，"
                                         "或哪些地方提到了某项工作。",
-                            examples=[{"text": q} for q in EXAMPLES], elem_id="chat")
+                            examples=[{"text": q} for q in example_questions(docs)], elem_id="chat")
                         with gr.Row():
                             question = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=8,
-                                                  autofocus=True, max_lines=4, elem_id="question")
+                                                  max_lines=4, elem_id="question")
                             send = gr.Button("发送", variant="primary", scale=1, min_width=80)
                         with gr.Row():
                             clear = gr.Button("新对话", size="sm", scale=0, min_width=90, elem_id="new-chat")
                             mode = gr.Markdown(mode_badge(assistant.settings.mode), elem_id="mode")
                         exports = ExportRow(turns)
                         reader_panel(assistant, turns)
-                    with gr.Column(scale=1, min_width=260):
+                    with gr.Column(scale=1, min_width=260, elem_id="filters"):
                         gr.Markdown("#### 检索范围")
                         region = gr.Dropdown(label="地区", choices=choices["region"], value="", elem_id="filter-region")
                         year = gr.Dropdown(label="年度", choices=choices["year"], value="", elem_id="filter-year")
@@ -849,11 +865,13 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                  send.click(respond, [question, turns, *filters, answer_mode], chat_outputs, **private),
                  chatbot.example_select(respond_example, [turns, *filters, answer_mode], chat_outputs, **private)]
 
-        def reset() -> tuple[list, list, None, str]:
-            return [], [], None, ""
+        def reset() -> tuple:
+            """A new conversation starts unfiltered too: a filter left set silently would narrow its answers."""
+            return [], [], None, "", "", "", ""
 
-        cleared = [clear.click(reset, None, [chatbot, turns, target, comment], cancels=asked, **private),
-                   chatbot.clear(reset, None, [chatbot, turns, target, comment], cancels=asked, **private)]
+        reset_outputs = [chatbot, turns, target, comment, *filters]
+        cleared = [clear.click(reset, None, reset_outputs, cancels=asked, **private),
+                   chatbot.clear(reset, None, reset_outputs, cancels=asked, **private)]
         exports.wire([*asked, *cleared, *saved.wire(demo, chatbot, turns, asked, cleared)], turns)
 
         # -- feedback --------------------------------------------------------------------
@@ -867,18 +885,19 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                 return gr.skip(), gr.skip()
             state[n]["vote"] = vote
             record(state[n])
-            gr.Info("感谢反馈！" + ("已记为“有帮助”。" if vote == "up" else "已记为“没帮助”，可在右侧补充意见。"))
+            gr.Info("感谢反馈！" + ("已记为“有帮助”。" if vote == "up" else "已记为“没帮助”，可在右侧补充意见。"),
+                    title=NOTICE_TITLES["info"])
             return state, n
 
         def on_comment(text: str, state: list[Turn], n: int | None) -> Any:
             if not text.strip():
-                gr.Warning("请先填写意见。")
+                gr.Warning("请先填写意见。", title=NOTICE_TITLES["warning"])
                 return gr.skip()
             if not state:
-                gr.Warning("还没有可以评价的回答。")
+                gr.Warning("还没有可以评价的回答。", title=NOTICE_TITLES["warning"])
                 return gr.skip()
             record(state[n if n is not None and n < len(state) else -1], text)
-            gr.Info("意见已提交，谢谢！")
+            gr.Info("意见已提交，谢谢！", title=NOTICE_TITLES["info"])
             return ""
 
         chatbot.like(on_like, [turns], [turns, target], **private)
@@ -888,14 +907,15 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
         def refresh(r: str, y: str, s: str, request: gr.Request) -> tuple:
             docs = assistant.documents()
             allowed = may_upload(request.username, upload_users)
-            return (library_rows(docs), *filter_updates(docs, r, y, s), gr.update(visible=allowed))
+            return (library_rows(docs), *filter_updates(docs, r, y, s), gr.update(visible=allowed),
+                    gr.update(examples=[{"text": q} for q in example_questions(docs)]))
 
         def on_ingest(paths: list[str] | None, r: str, y: str, s: str, request: gr.Request,
                       progress: gr.Progress = gr.Progress()) -> tuple:
             if not may_upload(request.username, upload_users):
-                raise gr.Error("当前账号没有上传报告的权限。")
+                raise gr.Error("当前账号没有上传报告的权限。", title=NOTICE_TITLES["error"])
             if not paths:
-                gr.Warning("请先选择要导入的文件。")
+                gr.Warning("请先选择要导入的文件。", title=NOTICE_TITLES["warning"])
                 return (gr.skip(),) * 6
             progress(0, desc="正在保存文件…")
             results = ingest_uploads(assistant, paths, progress)
@@ -903,7 +923,14 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
             return (render_ingest_results(results), library_rows(docs), *filter_updates(docs, r, y, s), None)
 
         library_outputs = [library, *filters]
-        demo.load(refresh, filters, [*library_outputs, upload_box], **private)
+        region.input(lambda r, y, s: filter_updates(assistant.documents(), r, y, s)[1:], filters, [year, report],
+                     **private)
+        demo.load(refresh, filters, [*library_outputs, upload_box, chatbot], **private)
+        # Wide screens: focus the question box. Phones: close the conversation list, which would cover
+        # the page, and never focus (it would scroll the title away).
+        demo.load(None, None, None, js="() => { if (innerWidth >= 700) "
+                                       "document.querySelector('#question textarea')?.focus(); "
+                                       "else document.querySelector('#history.open .toggle-button')?.click(); }")
         do_ingest.click(on_ingest, [files, *filters], [ingest_results, *library_outputs, files], **private)
 
         # -- API for scripts (gradio_client) ---------------------------------------------
@@ -946,7 +973,7 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     llm_slots = assistant.settings.llm_slots if assistant.llm is not None else 0
     demo = build_app(assistant).queue(default_concurrency_limit=CONCURRENCY + llm_slots)
     # The embedding model loads on first use (~10 s); load it now so the first visitor does not wait.
-    threading.Thread(target=assistant.search, args=(EXAMPLES[0],), kwargs={"k": 1}, daemon=True).start()
+    threading.Thread(target=assistant.search, args=(EXAMPLE_TOPIC,), kwargs={"k": 1}, daemon=True).start()
     if assistant.llm is not None:  # start the local model server now, not on the first question
         threading.Thread(target=assistant.llm.warm, daemon=True).start()
     try:

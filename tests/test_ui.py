@@ -269,14 +269,67 @@ def test_script_in_a_report_is_shown_as_text_never_run(uploaded, page) -> None:
     assert page.dialogs == []
 
 
-def test_new_conversation_clears_the_chat_and_example_cards_ask_at_once(page) -> None:
+def test_new_conversation_clears_the_chat_and_filters_and_example_cards_ask_at_once(page) -> None:
+    page.locator("#filter-region input").click()
+    page.get_by_role("option", name="贺州市").click()
     ask(page, HEZHOU_Q)
     page.click("#new-chat")
     page.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
-    page.locator("#chat button", has_text="延庆区有多少个“一件事”办事场景？").click()
-    page.wait_for_selector("#chat .answer:not(.streaming)", timeout=ANSWER_TIMEOUT_MS)
-    assert "62" in page.locator("#chat .answer").last.inner_text()
-    assert page.locator("#chat .answer").count() == 1
+    assert page.locator("#filter-region input").input_value() == "全部地区"  # filters reset with the chat
+    cards = [t.strip() for t in page.locator("#chat .examples button, #chat button.example").all_inner_texts()]
+    cards = [t for t in cards if t]
+    assert 2 <= len(cards) <= 4 and len(set(cards)) == len(cards), cards
+    assert page.get_by_text("示例问题").count() == 0  # shown once, as the cards
+    for n, card in enumerate(cards):  # every card is about a loaded report, so none refuses
+        if n:
+            page.click("#new-chat")
+            page.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
+        page.locator("#chat button", has_text=card).first.click()
+        page.wait_for_selector("#chat .answer:not(.streaming)", timeout=ANSWER_TIMEOUT_MS)
+        page.wait_for_function("() => !document.querySelector('#chat .answer.streaming')", timeout=ANSWER_TIMEOUT_MS)
+        bubble = page.locator("#chat .answer").last
+        assert "refused" not in bubble.get_attribute("class"), (card, bubble.inner_text())
+        assert page.locator("#chat .answer").count() == 1
+
+
+def test_examples_and_year_choices_follow_the_loaded_reports() -> None:
+    from assistant.ui import example_questions, filter_choices
+
+    docs = [{"region": "甲县", "year": 2023, "title": "甲县2023", "source": "a"},
+            {"region": "甲县", "year": 2024, "title": "甲县2024", "source": "b"},
+            {"region": "乙市", "year": 2022, "title": "乙市2022", "source": "c"},
+            {"region": "", "year": None, "title": "无名", "source": "d"}]
+    questions = example_questions(docs)
+    assert questions[0].startswith("甲县2024年") and questions[1].startswith("乙市") and len(questions) == 3
+    assert example_questions([]) == []
+    narrowed = filter_choices(docs, "乙市")
+    assert [v for _, v in narrowed["year"]] == ["", "2022"] and [v for _, v in narrowed["source"]] == ["", "c"]
+    assert [v for _, v in filter_choices(docs)["year"]] == ["", "2024", "2023", "2022"]
+
+
+def test_phone_screen_shows_title_input_and_filters_in_chinese(browser, server, tmp_path: Path) -> None:
+    # Gradio's own strings follow the browser's language (set before our page script can run): zh-CN here.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
+                                  has_touch=True, device_scale_factor=2)
+    pg = context.new_page()
+    pg.goto(server.url)
+    pg.wait_for_selector("#question textarea", timeout=30_000)
+    pg.wait_for_timeout(1500)
+    shot = Path(os.environ.get("UI_PHONE_SCREENSHOT") or tmp_path / "phone.png")
+    pg.screenshot(path=str(shot))
+    assert pg.evaluate("() => window.scrollY") == 0  # opens at the top, title in sight
+    title = pg.get_by_text("法治政府建设情况报告问答助手").first.bounding_box()
+    assert title and 0 <= title["y"] < 200
+    for selector in ("#filter-region", "#question textarea"):
+        box = pg.locator(selector).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 391, selector
+    assert pg.locator("#filter-region").bounding_box()["y"] < pg.locator("#chat").bounding_box()["y"]
+    pg.locator("#question textarea").scroll_into_view_if_needed()
+    assert pg.locator("#question textarea").is_visible()
+    pg.get_by_role("tab", name="文档库").click()
+    upload = pg.locator("#upload").inner_text()
+    assert "Drop" not in upload and "Click" not in upload and re.search(r"[\u4e00-\u9fff]", upload), upload
+    context.close()
 
 
 def test_gradio_client_gets_an_answer_with_citations(server) -> None:
