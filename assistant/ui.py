@@ -209,12 +209,19 @@ def _heading(region: str, year: int | None, section: str) -> str:
     return " · ".join(x for x in (region, f"{year}年" if year else "", last[:30]) if x)
 
 
+def cited_passage(c: Citation) -> str:
+    """The citation's passage, escaped, its quoted sentences (document spans) marked; a citation made
+    without spans has its quote found in the passage instead."""
+    spans = [(a - c.passage_start, b - c.passage_start) for a, b in c.spans]
+    at = c.passage.find(c.quote) if not spans and c.quote else -1
+    return highlight(c.passage, spans or ([(at, at + len(c.quote))] if at >= 0 else []))
+
+
 def source_message(n: int, c: Citation) -> dict[str, Any]:
     """A collapsed chat block titled "来源 [n]"; opening it shows the whole passage, quote highlighted."""
     return {"role": "assistant",
             "metadata": {"title": esc(f"来源 [{n}] {_heading(c.region, c.year, c.section)}"), "status": "done"},
-            "content": _source_card(c.title, c.region, c.year, c.section, c.source,
-                                    highlight(c.passage, [(a - c.passage_start, b - c.passage_start) for a, b in c.spans]))}
+            "content": _source_card(c.title, c.region, c.year, c.section, c.source, cited_passage(c))}
 
 
 def reference_message(n: int, p: Passage) -> dict[str, Any]:
@@ -546,7 +553,7 @@ def render_comparison(table: Comparison) -> str:
             c = r.citation
             label = esc(r.cell) + ("" if r.comparable else "（口径不同）")
             cell = (f'<details class="cmp-cell"><summary>{label} <sup class="cite">[{n}]</sup></summary>'
-                    f"{_source_card(c.title, c.region, c.year, c.section, c.source, highlight(c.passage, c.quote))}"
+                    f"{_source_card(c.title, c.region, c.year, c.section, c.source, cited_passage(c))}"
                     "</details>")
         else:
             cell = f'<span class="cmp-none">{esc(r.cell)}</span>'
