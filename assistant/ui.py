@@ -48,6 +48,7 @@ ALL_LABELS = {"region": "全部地区", "year": "全部年度", "source": "全�
 STATUS_LABELS = {"added": "新增", "updated": "更新", "unchanged": "未变", "duplicate": "重复", "error": "失败"}
 ASK_FAILED = "抱歉，回答时出错了，请稍后重试。"
 ANSWER_FAILED = ASK_FAILED + "问题已放回输入框。"
+STOPPED = "已停止回答。"
 MAX_REFERENCES = 3  # closest passages shown under a refusal
 STREAM_DELAY_S = 0.04
 CONCURRENCY = 8
@@ -806,6 +807,7 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                             send = gr.Button("发送", variant="primary", scale=1, min_width=80)
                         with gr.Row():
                             clear = gr.Button("新对话", size="sm", scale=0, min_width=90, elem_id="new-chat")
+                            stop = gr.Button("停止回答", size="sm", scale=0, min_width=90, elem_id="stop-answer")
                             mode = gr.Markdown(mode_badge(assistant.settings.mode), elem_id="mode")
                         exports = ExportRow(turns)
                         reader_panel(assistant, turns)
@@ -876,6 +878,11 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
             """A new conversation starts unfiltered too: a filter left set silently would narrow its answers."""
             return [], [], None, "", "", "", ""
 
+        def stopped(state: list[Turn]) -> list[dict[str, Any]]:
+            """The chat as it was before the stopped question, with a line saying it was stopped."""
+            return chat_messages(state) + [{"role": "assistant", "content": render_answer(STOPPED, refused=True)}]
+
+        stop.click(stopped, [turns], [chatbot], cancels=asked, **private)
         reset_outputs = [chatbot, turns, target, comment, *filters]
         cleared = [clear.click(reset, None, reset_outputs, cancels=asked, **private),
                    chatbot.clear(reset, None, reset_outputs, cancels=asked, **private)]
