@@ -777,6 +777,60 @@ def reader_panel(assistant: Assistant, turns: gr.State) -> None:
                              "?.scrollIntoView({block: 'center'}), 200)")
 
 
+def wire_feedback(feedback: FeedbackStore, chatbot: gr.Chatbot, turns: gr.State, target: gr.State,
+                  comment: gr.Textbox, send_comment: gr.Button) -> None:
+    """Votes (the chatbot's like buttons) and comments, appended to data/feedback.jsonl."""
+    private = {"api_visibility": "private"}
+
+    def record(turn: Turn, comment_text: str = "") -> None:
+        feedback.add(turn["question"], turn["text"], turn["citations"], turn["mode"], turn["vote"], comment_text)
+
+    def on_like(state: list[Turn], data: gr.LikeData) -> tuple:
+        n = turn_at(state, data.index)
+        vote = {True: "up", False: "down"}.get(data.liked) if isinstance(data.liked, bool) else None  # "": undone
+        if n is None or vote is None:
+            return gr.skip(), gr.skip()
+        state[n]["vote"] = vote
+        record(state[n])
+        gr.Info("感谢反馈！" + ("已记为“有帮助”。" if vote == "up" else "已记为“没帮助”，可在右侧补充意见。"),
+                title=NOTICE_TITLES["info"])
+        return state, n
+
+    def on_comment(text: str, state: list[Turn], n: int | None) -> Any:
+        if not text.strip():
+            gr.Warning("请先填写意见。", title=NOTICE_TITLES["warning"])
+            return gr.skip()
+        if not state:
+            gr.Warning("还没有可以评价的回答。", title=NOTICE_TITLES["warning"])
+            return gr.skip()
+        record(state[n if n is not None and n < len(state) else -1], text)
+        gr.Info("意见已提交，谢谢！", title=NOTICE_TITLES["info"])
+        return ""
+
+    chatbot.like(on_like, [turns], [turns, target], **private)
+    send_comment.click(on_comment, [comment, turns, target], [comment], **private)
+
+
+def register_api(assistant: Assistant) -> None:
+    """The /ask endpoint for scripts (gradio_client)."""
+
+    def ask(question: str, region: str = "", year: str = "", source: str = "", mode: str = "") -> dict:
+        """Answer one standalone question; JSON with text, refused, mode and citations (quote, passage).
+
+        Like the chat, the API boundary answers every request: a failure is logged here and the
+        caller gets a refusal saying so, never an internal error message.
+        """
+        try:
+            return assistant.ask(question, filters=make_filters(region, year, source), mode=mode or None).to_dict()
+        except InvalidArgument as exc:
+            return Answer(text=f"请求参数有误：{exc}", refused=True).to_dict()
+        except Exception:
+            log.exception("answering failed (API)")
+            return Answer(text=ASK_FAILED, refused=True).to_dict()
+
+    gr.api(ask, api_name="ask")
+
+
 def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) -> gr.Blocks:
     """The whole UI: a chat tab and a document library tab, wired to one shared Assistant."""
     upload_users = upload_users if upload_users is not None else upload_users_from_env()
@@ -888,34 +942,7 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                    chatbot.clear(reset, None, reset_outputs, cancels=asked, **private)]
         exports.wire([*asked, *cleared, *saved.wire(demo, chatbot, turns, asked, cleared)], turns)
 
-        # -- feedback --------------------------------------------------------------------
-        def record(turn: Turn, comment_text: str = "") -> None:
-            feedback.add(turn["question"], turn["text"], turn["citations"], turn["mode"], turn["vote"], comment_text)
-
-        def on_like(state: list[Turn], data: gr.LikeData) -> tuple:
-            n = turn_at(state, data.index)
-            vote = {True: "up", False: "down"}.get(data.liked) if isinstance(data.liked, bool) else None  # "": undone
-            if n is None or vote is None:
-                return gr.skip(), gr.skip()
-            state[n]["vote"] = vote
-            record(state[n])
-            gr.Info("感谢反馈！" + ("已记为“有帮助”。" if vote == "up" else "已记为“没帮助”，可在右侧补充意见。"),
-                    title=NOTICE_TITLES["info"])
-            return state, n
-
-        def on_comment(text: str, state: list[Turn], n: int | None) -> Any:
-            if not text.strip():
-                gr.Warning("请先填写意见。", title=NOTICE_TITLES["warning"])
-                return gr.skip()
-            if not state:
-                gr.Warning("还没有可以评价的回答。", title=NOTICE_TITLES["warning"])
-                return gr.skip()
-            record(state[n if n is not None and n < len(state) else -1], text)
-            gr.Info("意见已提交，谢谢！", title=NOTICE_TITLES["info"])
-            return ""
-
-        chatbot.like(on_like, [turns], [turns, target], **private)
-        send_comment.click(on_comment, [comment, turns, target], [comment], **private)
+        wire_feedback(feedback, chatbot, turns, target, comment, send_comment)
 
         # -- document library ------------------------------------------------------------
         def refresh(r: str, y: str, s: str, request: gr.Request) -> tuple:
@@ -947,22 +974,7 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                                        "else document.querySelector('#history.open .toggle-button')?.click(); }")
         do_ingest.click(on_ingest, [files, *filters], [ingest_results, *library_outputs, files], **private)
 
-        # -- API for scripts (gradio_client) ---------------------------------------------
-        def ask(question: str, region: str = "", year: str = "", source: str = "", mode: str = "") -> dict:
-            """Answer one standalone question; JSON with text, refused, mode and citations (quote, passage).
-
-            Like the chat, the API boundary answers every request: a failure is logged here and the
-            caller gets a refusal saying so, never an internal error message.
-            """
-            try:
-                return assistant.ask(question, filters=make_filters(region, year, source), mode=mode or None).to_dict()
-            except InvalidArgument as exc:
-                return Answer(text=f"请求参数有误：{exc}", refused=True).to_dict()
-            except Exception:
-                log.exception("answering failed (API)")
-                return Answer(text=ASK_FAILED, refused=True).to_dict()
-
-        gr.api(ask, api_name="ask")
+        register_api(assistant)
     return demo
 
 
