@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import itertools
 import logging
 import os
 import re
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -26,27 +28,27 @@ import gradio as gr
 
 from .assistant import Assistant
 from .compare import Comparison
+from .conversations import ConversationStore, owner_of
 from .feedback import FeedbackStore
 from .ingest import IngestResult, ingest_paths
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .records import Answer, Citation, Passage
+from .takeaway import export_files as export_turns, plain_text
 from .validate import InvalidArgument
 
 APP_TITLE = "法治政府建设情况报告问答助手"
-EXAMPLES = [
-    "贺州市2024年一审行政案件败诉率是多少？",
-    "延庆区有多少个“一件事”办事场景？",
-    "富源县法治政府建设存在哪些问题和不足？",
-    "哪些地方的报告提到了府院联动？",
-    "延慶區有多少個「一件事」辦事場景？",
-    "海淀区2024年行政复议案件有多少件？",
-]
+# Example cards are made from the reports actually loaded, so none asks about a region that is not there.
+EXAMPLE_TEMPLATES = ("{region}{year}年推进了哪些法治政府建设工作？", "{region}法治政府建设存在哪些问题和不足？")
+EXAMPLE_TOPIC = "哪些地方的报告提到了行政复议？"
+MAX_EXAMPLES = 4
+NOTICE_TITLES = {"info": "提示", "warning": "注意", "error": "出错了"}
 MODE_LABELS = {"extractive": "抽取式", "llm": "LLM"}
 MODE_HINTS = {"extractive": "答案逐句摘自报告原文", "llm": "由大模型依据引用段落生成"}
 ALL_LABELS = {"region": "全部地区", "year": "全部年度", "source": "全部报告"}
 STATUS_LABELS = {"added": "新增", "updated": "更新", "unchanged": "未变", "duplicate": "重复", "error": "失败"}
 ASK_FAILED = "抱歉，回答时出错了，请稍后重试。"
 ANSWER_FAILED = ASK_FAILED + "问题已放回输入框。"
+STOPPED = "已停止回答。"
 MAX_REFERENCES = 3  # closest passages shown under a refusal
 STREAM_DELAY_S = 0.04
 CONCURRENCY = 8
@@ -91,11 +93,54 @@ CSS = """
 .compare details.cmp-cell summary { cursor: pointer; font-weight: 600; color: var(--color-accent); }
 .compare .cmp-none { color: var(--body-text-color-subdued); }
 .compare .src-passage mark { background: #fde68a; }
+.copy-answer { margin-top: .4em; font-size: .8em; padding: .1em .7em; border-radius: 4px; cursor: pointer;
+               border: 1px solid var(--border-color-primary); background: var(--background-fill-primary); }
+#chat sup.cite { cursor: pointer; }
+#reader .reader-head { margin-bottom: .5em; }
+#reader .reader-body { display: flex; gap: 1em; max-height: 560px; }
+#reader .reader-nav { flex: 0 0 13em; overflow-y: auto; font-size: .85em; }
+#reader .reader-nav ul { padding-left: 1em; margin: 0; }
+#reader .reader-text { flex: 1; overflow-y: auto; line-height: 1.8; }
+#reader mark { background: #fde68a; }
+@media (max-width: 700px) {  /* phone: the filters above the chat, a chat that leaves the input in sight */
+  #filters { order: -1; }
+  #chat { height: 55vh !important; }
+}
 .bar-chart { margin: .8em 0; }
 .bar-row { display: flex; align-items: center; gap: .5em; margin: .2em 0; }
 .bar-label { width: 9em; text-align: right; }
 .bar { display: inline-block; height: 1em; background: var(--color-accent); border-radius: 2px; }
 """
+
+# The page script (launch(head=...)): the chat's HTML is sanitized, so clicks are handled here by delegation.
+# 复制 puts the button's plain text on the clipboard; [n] opens and scrolls to source n of the same answer
+# and asks the server (hidden #reader-go, reading window.readerRequest) for the report in the reader.
+PAGE_SCRIPT = """<script>
+document.addEventListener('click', (e) => {
+  const copy = e.target.closest && e.target.closest('#chat .copy-answer');
+  if (copy) {
+    navigator.clipboard.writeText(copy.value).then(() => { copy.textContent = '已复制'; });
+    setTimeout(() => { copy.textContent = '复制'; }, 1500);
+    e.stopPropagation(); e.preventDefault(); return;
+  }
+  const cite = e.target.closest && e.target.closest('#chat sup.cite');
+  if (!cite) return;
+  const answers = [...document.querySelectorAll('#chat .answer')];
+  const answer = cite.closest('.answer');
+  const n = cite.textContent.replace(/[^0-9]/g, '');
+  let group = answer;
+  while (group && group.id !== 'chat' && !group.querySelector('.thought-group')) group = group.parentElement;
+  const title = group && [...group.querySelectorAll('.thought-group .title')]
+    .find((t) => t.textContent.trim().startsWith('来源 [' + n + ']'));
+  if (title) {
+    const box = title.closest('.thought-group');
+    if (!box.querySelector('.src-passage')) title.click();
+    setTimeout(() => box.scrollIntoView({behavior: 'smooth', block: 'center'}), 100);
+  }
+  window.readerRequest = answers.indexOf(answer) + ',' + n;
+  document.querySelector('#reader-go')?.click();
+}, true);
+</script>"""
 
 log = logging.getLogger(__name__)
 Turn = dict[str, Any]  # one question and its answer, kept per browser session in gr.State
@@ -126,21 +171,13 @@ def highlight(passage: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
-def quoted(c: Citation) -> str:
-    """A citation's passage, escaped, with its quoted spans marked."""
-    spans = [(a - c.passage_start, b - c.passage_start) for a, b in c.spans]
-    if not spans and c.quote in c.passage:  # a citation made without spans: mark its quote where it stands
-        at = c.passage.index(c.quote)
-        spans = [(at, at + len(c.quote))]
-    return highlight(c.passage, spans)
-
-
 def render_answer(text: str, refused: bool = False, warnings: Sequence[str] = (), references: bool = False,
-                  streaming: bool = False, searched: str = "", carried: Sequence[str] = ()) -> str:
+                  streaming: bool = False, searched: str = "", carried: Sequence[str] = (), plain: str = "") -> str:
     """Answer bubble: escaped text with [n] markers set off; a refusal is marked as such, never dressed up.
 
     Under it, what was searched (按「…」检索) and what a follow-up took from earlier turns, as chips,
-    so a rewritten question or a carried region is never invisible.
+    so a rewritten question or a carried region is never invisible. `plain` (the answer with its
+    sources written out) rides in the copy button, which the page script puts on the clipboard.
     """
     parts = _MARKER.split(text)  # text, marker number, text, ...
     body = "".join(f'<sup class="cite">[{p}]</sup>' if i % 2 else esc(p) for i, p in enumerate(parts))
@@ -153,7 +190,9 @@ def render_answer(text: str, refused: bool = False, warnings: Sequence[str] = ()
     chips_html = ('<div class="searched">' + "".join(f'<span class="chip">{esc(c)}</span>' for c in chips) + "</div>"
                   if chips else "")
     classes = "answer" + " refused" * refused + " streaming" * streaming
-    return f'<div class="{classes}">{body}</div>{chips_html}{notes_html}'
+    copy = (f'<button class="copy-answer" title="复制回答和来源（纯文本）" value="{esc(plain).replace(chr(10), "&#10;")}">'
+            "复制</button>" if plain else "")
+    return f'<div class="{classes}">{body}</div>{chips_html}{notes_html}{copy}'
 
 
 def _source_card(title: str, region: str, year: int | None, section: str, source: str, body: str,
@@ -171,12 +210,19 @@ def _heading(region: str, year: int | None, section: str) -> str:
     return " · ".join(x for x in (region, f"{year}年" if year else "", last[:30]) if x)
 
 
+def cited_passage(c: Citation) -> str:
+    """The citation's passage, escaped, its quoted sentences (document spans) marked; a citation made
+    without spans has its quote found in the passage instead."""
+    spans = [(a - c.passage_start, b - c.passage_start) for a, b in c.spans]
+    at = c.passage.find(c.quote) if not spans and c.quote else -1
+    return highlight(c.passage, spans or ([(at, at + len(c.quote))] if at >= 0 else []))
+
+
 def source_message(n: int, c: Citation) -> dict[str, Any]:
     """A collapsed chat block titled "来源 [n]"; opening it shows the whole passage, quote highlighted."""
     return {"role": "assistant",
             "metadata": {"title": esc(f"来源 [{n}] {_heading(c.region, c.year, c.section)}"), "status": "done"},
-            "content": _source_card(c.title, c.region, c.year, c.section, c.source,
-                                    quoted(c))}
+            "content": _source_card(c.title, c.region, c.year, c.section, c.source, cited_passage(c))}
 
 
 def reference_message(n: int, p: Passage) -> dict[str, Any]:
@@ -191,12 +237,51 @@ def reference_message(n: int, p: Passage) -> dict[str, Any]:
 def answer_messages(answer: Answer) -> list[dict[str, Any]]:
     """The answer bubble followed by its sources, or by the closest passages when it refused."""
     references = answer.passages[:MAX_REFERENCES] if answer.refused else []
+    cited = [asdict(c) for c in answer.citations]
     messages = [{"role": "assistant",
                  "content": render_answer(answer.text, answer.refused, answer.warnings, bool(references),
-                                          searched=answer.searched, carried=answer.carried)}]
+                                          searched=answer.searched, carried=answer.carried,
+                                          plain=plain_text({"text": answer.text, "citations": cited}))}]
     messages += [source_message(n, c) for n, c in enumerate(answer.citations, 1)]
     messages += [reference_message(n, p) for n, p in enumerate(references, 1)]
     return messages
+
+
+def render_report(text: str, spans: Sequence[Sequence[int]], sections: Sequence[tuple[int, str]]) -> str:
+    """A whole report, escaped, with the cited spans marked and an anchor where each section starts."""
+    cuts = sorted({0, len(text), *(p for p, _ in sections), *(x for span in spans for x in span)})
+    starts = dict(sections)
+    marked = [tuple(span) for span in spans]
+    out = []
+    for a, b in itertools.pairwise(cuts):
+        piece = esc(text[a:b]).replace("\n", "<br>")
+        if a in starts:
+            out.append(f'<span id="rd-{a}" class="rd-anchor"></span>')
+        out.append(f"<mark>{piece}</mark>" if any(x <= a and b <= y for x, y in marked) else piece)
+    return "".join(out)
+
+
+def report_sections(assistant: Assistant, source: str) -> list[tuple[int, str]]:
+    """(offset, heading path) where each new section of a report begins, in document order."""
+    found: list[tuple[int, str]] = []
+    for chunk in assistant.index.chunks_of(source):
+        if chunk.section and (not found or found[-1][1] != chunk.section):
+            found.append((chunk.start, chunk.section))
+    return found
+
+
+def render_reader(assistant: Assistant, n: int, c: dict[str, Any]) -> str:
+    """The reader panel: source n's whole report, its quoted sentences marked, the headings as a contents list."""
+    text = assistant.index.document_text(c["source"])
+    if not text:
+        return '<div class="note">这份报告已不在文档库中。</div>'
+    sections = report_sections(assistant, c["source"])
+    nav = "".join(f'<li><a href="#rd-{p}">{esc(path.split(" > ")[-1][:40])}</a></li>' for p, path in sections
+                  if path.count(" > ") < 2)
+    where = " · ".join(esc(x) for x in (c["region"], f"{c['year']}年" if c["year"] else "") if x)
+    return (f'<div class="reader-head">来源 [{n}]：<b>{esc(c["title"])}</b>（{where}）　章节：{esc(c["section"])}</div>'
+            f'<div class="reader-body"><nav class="reader-nav"><ul>{nav}</ul></nav>'
+            f'<div class="reader-text">{render_report(text, c.get("spans") or [], sections)}</div></div>')
 
 
 def chat_messages(turns: Sequence[Turn]) -> list[dict[str, Any]]:
@@ -275,7 +360,7 @@ def metadata_editor(demo: gr.Blocks, assistant: Assistant, upload_users: frozens
 
     def on_save(chosen: str, r: str, y: str, t: str, lv: str, fr: str, fy: str, fs: str, request: gr.Request) -> tuple:
         if not may_upload(request.username, upload_users):
-            raise gr.Error("当前账号没有更正报告信息的权限。")
+            raise gr.Error("当前账号没有更正报告信息的权限。", title=NOTICE_TITLES["error"])
         message = save_metadata(assistant, chosen, r, y, t, lv)
         docs = assistant.documents()
         return (message, library_rows(docs), *filter_updates(docs, fr, fy, fs))
@@ -285,11 +370,26 @@ def metadata_editor(demo: gr.Blocks, assistant: Assistant, upload_users: frozens
     save_button.click(on_save, [source, region, year, title, level, *filters], [result, library, *filters], **private)
 
 
-def filter_choices(docs: Sequence[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
-    """Dropdown choices for each filter key of Assistant.ask, led by its "all" entry (value "")."""
+def example_questions(docs: Sequence[dict[str, Any]]) -> list[str]:
+    """A few questions about the loaded reports (one per region, newest report first), then a topic question."""
+    newest: dict[str, dict[str, Any]] = {}
+    for d in sorted((d for d in docs if d["region"]), key=lambda d: -(d["year"] or 0)):
+        newest.setdefault(d["region"], d)
+    picked = list(newest.values())[: MAX_EXAMPLES - 1]
+    questions = [EXAMPLE_TEMPLATES[i % 2 if d["year"] else 1].format(region=d["region"], year=d["year"])
+                 for i, d in enumerate(picked)]
+    return questions + [EXAMPLE_TOPIC] if docs else []
+
+
+def filter_choices(docs: Sequence[dict[str, Any]], region: str = "") -> dict[str, list[tuple[str, str]]]:
+    """Dropdown choices for each filter key of Assistant.ask, led by its "all" entry (value "").
+
+    Years and reports narrow to the chosen region, so a region and a year it has no report for cannot be chosen.
+    """
+    narrowed = [d for d in docs if d["region"] == region] if region else docs
     found = {"region": [(r, r) for r in sorted({d["region"] for d in docs if d["region"]})],
-             "year": [(f"{y}年", y) for y in sorted({str(d["year"]) for d in docs if d["year"]}, reverse=True)],
-             "source": sorted((d["title"], d["source"]) for d in docs)}
+             "year": [(f"{y}年", y) for y in sorted({str(d["year"]) for d in narrowed if d["year"]}, reverse=True)],
+             "source": sorted((d["title"], d["source"]) for d in narrowed)}
     return {key: [(ALL_LABELS[key], ""), *choices] for key, choices in found.items()}
 
 
@@ -297,7 +397,7 @@ def filter_updates(docs: Sequence[dict[str, Any]], region: str, year: str, sourc
     """Updates for the region / year / report dropdowns, keeping a current choice that still exists."""
     current = {"region": region, "year": year, "source": source}
     return tuple(gr.update(choices=choices, value=current[key] if current[key] in {v for _, v in choices} else "")
-                 for key, choices in filter_choices(docs).items())
+                 for key, choices in filter_choices(docs, region).items())
 
 
 # ---------------------------------------------------------------------------- answering logic
@@ -330,7 +430,7 @@ def answer_events(assistant: Assistant, question: str, history: list[dict[str, s
 
 def new_turn(question: str, answer: Answer) -> Turn:
     """What a session keeps of one exchange: enough to redraw it, continue the chat and file feedback."""
-    return {"question": question, "text": answer.text, "mode": answer.mode,
+    return {"question": question, "text": answer.text, "mode": answer.mode, "searched": answer.searched,
             "citations": [asdict(c) for c in answer.citations], "messages": answer_messages(answer), "vote": None}
 
 
@@ -402,7 +502,7 @@ def ingest_uploads(assistant: Assistant, files: Sequence[str],
 
     def report(n: int, total: int, name: str) -> None:
         if progress is not None:
-            progress((n, total), desc=f"已导入 {name}")
+            progress((n, total), desc=f"已处理 {name}")
 
     def notify(kind: str, line: str) -> None:  # waiting for another ingest, or chunks of a large file
         if progress is not None:
@@ -454,7 +554,7 @@ def render_comparison(table: Comparison) -> str:
             c = r.citation
             label = esc(r.cell) + ("" if r.comparable else "（口径不同）")
             cell = (f'<details class="cmp-cell"><summary>{label} <sup class="cite">[{n}]</sup></summary>'
-                    f"{_source_card(c.title, c.region, c.year, c.section, c.source, quoted(c))}"
+                    f"{_source_card(c.title, c.region, c.year, c.section, c.source, cited_passage(c))}"
                     "</details>")
         else:
             cell = f'<span class="cmp-none">{esc(r.cell)}</span>'
@@ -513,7 +613,7 @@ def compare_tab(assistant: Assistant, docs: Sequence[dict[str, Any]]) -> None:
 
     def run(text: str, chosen_regions: list[str], chosen_years: list[str]) -> tuple:
         if not (text or "").strip():
-            gr.Warning("请输入要对比的指标，例如：行政复议。")
+            gr.Warning("请输入要对比的指标，例如：行政复议。", title=NOTICE_TITLES["warning"])
             return gr.skip(), gr.skip(), gr.skip()
         table = assistant.compare(text.strip()[:100], chosen_regions or None,
                                   [int(y) for y in chosen_years] or None)
@@ -533,6 +633,204 @@ def compare_tab(assistant: Assistant, docs: Sequence[dict[str, Any]]) -> None:
     tab.select(refresh, None, [picked_regions, picked_years], **private)
 
 
+def export_choices(turns: Sequence[Turn]) -> list[tuple[str, str]]:
+    """What can be exported: the whole conversation, or one answer (by turn number)."""
+    return [("整个对话", "all")] + [(f"第 {i} 问：{t['question'][:20]}", str(i - 1)) for i, t in enumerate(turns, 1)]
+
+
+def export_outputs(turns: Sequence[Turn], scope: str, folder: Path) -> tuple[dict, dict]:
+    """Download button updates with fresh .docx / .md files of the chosen turns (none while empty)."""
+    chosen = list(turns) if scope == "all" or not scope.isdigit() or int(scope) >= len(turns) else [turns[int(scope)]]
+    if not chosen:
+        return gr.update(value=None, interactive=False), gr.update(value=None, interactive=False)
+    name = "问答记录" if len(chosen) > 1 else safe_filename(f"问答_{chosen[0]['question'][:20]}")
+    docx_path, md_path = export_turns(chosen, folder / str(time.time_ns()), name)
+    return gr.update(value=docx_path, interactive=True), gr.update(value=md_path, interactive=True)
+
+
+class ExportRow:
+    """Under the chat: export one answer or the whole conversation as Word or Markdown."""
+
+    def __init__(self, turns: gr.State) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="export-"))
+        with gr.Row(elem_id="export-row"):
+            self.scope = gr.Dropdown(export_choices([]), value="all", label="导出", scale=3, elem_id="export-scope")
+            self.docx = gr.DownloadButton("导出 Word", value=None, interactive=False, scale=1, size="sm", elem_id="export-docx")
+            self.md = gr.DownloadButton("导出 Markdown", value=None, interactive=False, scale=1, size="sm", elem_id="export-md")
+        self.scope.input(self.files, [turns, self.scope], [self.docx, self.md], api_visibility="private")
+
+    def files(self, turns: list[Turn], scope: str) -> tuple[dict, dict]:
+        return export_outputs(turns, scope, self.folder)
+
+    def refresh(self, turns: list[Turn], scope: str) -> tuple[dict, dict, dict]:
+        """After the conversation changed: choices for it, the scope kept when it still exists."""
+        choices = export_choices(turns)
+        scope = scope if scope in {v for _, v in choices} else "all"
+        return (gr.update(choices=choices, value=scope), *self.files(turns, scope))
+
+    def wire(self, events: Sequence[Any], turns: gr.State) -> None:
+        for event in events:
+            event.then(self.refresh, [turns, self.scope], [self.scope, self.docx, self.md], api_visibility="private")
+
+
+class SavedConversations:
+    """The sidebar of saved conversations (per login, else per browser): reopen, rename, delete.
+
+    The browser's id lives in localStorage, sealed with a key kept in the store, so it outlives a
+    reload and a server restart; the latest conversation is reopened when the page loads.
+    """
+
+    def __init__(self, store: ConversationStore) -> None:
+        self.store = store
+        self.browser = gr.BrowserState(None, storage_key="fazhi-assistant-browser", secret=store.secret())
+        self.current = gr.State(None)  # id of the conversation on screen; None until its first answer
+        with gr.Sidebar(label="对话记录", open=True, elem_id="history"):
+            gr.Markdown("#### 对话记录")
+            self.picker = gr.Radio([], value=None, label="已保存的对话（最近的在前）", elem_id="history-list")
+            self.title = gr.Textbox(label="对话名称", max_lines=1, elem_id="history-title")
+            with gr.Row():
+                self.rename_button = gr.Button("重命名", size="sm", elem_id="history-rename")
+                self.delete_button = gr.Button("删除", size="sm", variant="stop", elem_id="history-delete")
+
+    def owner(self, browser: str | None, request: gr.Request) -> str:
+        return owner_of(request.username, browser)
+
+    def picker_update(self, owner: str, current: str | None) -> dict:
+        return gr.update(choices=[(c.title, c.id) for c in self.store.list(owner)], value=current)
+
+    def title_of(self, owner: str, current: str | None) -> str:
+        return next((c.title for c in self.store.list(owner) if c.id == current), "")
+
+    def start(self, browser: str | None, request: gr.Request) -> tuple:
+        """On page load: give a new browser its id, reopen the latest conversation."""
+        browser = browser or uuid.uuid4().hex
+        owner = self.owner(browser, request)
+        latest = next(iter(self.store.list(owner)), None)
+        turns = (self.store.load(owner, latest.id) or []) if latest else []
+        current = latest.id if latest else None
+        return (browser, self.picker_update(owner, current), latest.title if latest else "", current,
+                chat_messages(turns), turns)
+
+    def remember(self, turns: list[Turn], current: str | None, browser: str | None, request: gr.Request) -> tuple:
+        if not turns:
+            return gr.skip(), gr.skip(), gr.skip()
+        owner = self.owner(browser, request)
+        current = self.store.save(owner, current, turns)
+        return current, self.picker_update(owner, current), self.title_of(owner, current)
+
+    def reopen(self, picked: str | None, browser: str | None, request: gr.Request) -> tuple:
+        owner = self.owner(browser, request)
+        turns = self.store.load(owner, picked) if picked else None
+        if turns is None:
+            gr.Warning("这个对话已不存在。", title=NOTICE_TITLES["warning"])
+            return None, self.picker_update(owner, None), "", [], []
+        return picked, gr.skip(), self.title_of(owner, picked), chat_messages(turns), turns
+
+    def rename(self, current: str | None, title: str, browser: str | None, request: gr.Request) -> Any:
+        owner = self.owner(browser, request)
+        if not current or not self.store.rename(owner, current, title):
+            gr.Warning("请先打开一个已保存的对话，并填写新名称。", title=NOTICE_TITLES["warning"])
+            return gr.skip()
+        return self.picker_update(owner, current)
+
+    def delete(self, current: str | None, browser: str | None, request: gr.Request) -> tuple:
+        owner = self.owner(browser, request)
+        if current:
+            self.store.delete(owner, current)
+        return None, self.picker_update(owner, None), "", [], []
+
+    def wire(self, demo: gr.Blocks, chatbot: gr.Chatbot, turns: gr.State, asked: Sequence[Any],
+             cleared: Sequence[Any]) -> list[Any]:
+        """Connect the sidebar to the chat; returns the events that change the turns shown."""
+        private = {"api_visibility": "private"}
+        shown = [self.current, self.picker, self.title, chatbot, turns]
+        for event in asked:
+            event.then(self.remember, [turns, self.current, self.browser], [self.current, self.picker, self.title],
+                       **private)
+        for event in cleared:
+            event.then(lambda: (None, gr.update(value=None), ""), None, [self.current, self.picker, self.title],
+                       **private)
+        return [demo.load(self.start, [self.browser], [self.browser, *shown], **private),
+                self.picker.input(self.reopen, [self.picker, self.browser], shown, **private),
+                self.delete_button.click(self.delete, [self.current, self.browser], shown, **private),
+                self.rename_button.click(self.rename, [self.current, self.title, self.browser], [self.picker],
+                                         **private)]
+
+
+def reader_panel(assistant: Assistant, turns: gr.State) -> None:
+    """The reader under the chat: a clicked [n] shows its whole report there, quoted sentences marked."""
+    with gr.Accordion("原文阅读", open=False, elem_id="reader-box") as box:
+        reader = gr.HTML('<div class="note">点击回答中的 [1] [2] 等标记，在这里阅读整份报告。</div>', elem_id="reader")
+    request = gr.Textbox(visible="hidden", elem_id="reader-request")
+    go = gr.Button("打开原文", visible="hidden", elem_id="reader-go")
+
+    def show(wanted: str, state: list[Turn]) -> tuple:
+        turn, _, n = (wanted or "").partition(",")
+        if not (turn.isdigit() and n.isdigit() and int(turn) < len(state)
+                and 0 < int(n) <= len(state[int(turn)]["citations"])):
+            return gr.skip(), gr.skip()
+        return gr.update(open=True), render_reader(assistant, int(n), state[int(turn)]["citations"][int(n) - 1])
+
+    go.click(show, [request, turns], [box, reader], js="(r, t) => [window.readerRequest || r, t]",
+             api_visibility="private").then(
+        None, None, None, js="() => setTimeout(() => document.querySelector('#reader mark')"
+                             "?.scrollIntoView({block: 'center'}), 200)")
+
+
+def wire_feedback(feedback: FeedbackStore, chatbot: gr.Chatbot, turns: gr.State, target: gr.State,
+                  comment: gr.Textbox, send_comment: gr.Button) -> None:
+    """Votes (the chatbot's like buttons) and comments, appended to data/feedback.jsonl."""
+    private = {"api_visibility": "private"}
+
+    def record(turn: Turn, comment_text: str = "") -> None:
+        feedback.add(turn["question"], turn["text"], turn["citations"], turn["mode"], turn["vote"], comment_text)
+
+    def on_like(state: list[Turn], data: gr.LikeData) -> tuple:
+        n = turn_at(state, data.index)
+        vote = {True: "up", False: "down"}.get(data.liked) if isinstance(data.liked, bool) else None  # "": undone
+        if n is None or vote is None:
+            return gr.skip(), gr.skip()
+        state[n]["vote"] = vote
+        record(state[n])
+        gr.Info("感谢反馈！" + ("已记为“有帮助”。" if vote == "up" else "已记为“没帮助”，可在右侧补充意见。"),
+                title=NOTICE_TITLES["info"])
+        return state, n
+
+    def on_comment(text: str, state: list[Turn], n: int | None) -> Any:
+        if not text.strip():
+            gr.Warning("请先填写意见。", title=NOTICE_TITLES["warning"])
+            return gr.skip()
+        if not state:
+            gr.Warning("还没有可以评价的回答。", title=NOTICE_TITLES["warning"])
+            return gr.skip()
+        record(state[n if n is not None and n < len(state) else -1], text)
+        gr.Info("意见已提交，谢谢！", title=NOTICE_TITLES["info"])
+        return ""
+
+    chatbot.like(on_like, [turns], [turns, target], **private)
+    send_comment.click(on_comment, [comment, turns, target], [comment], **private)
+
+
+def register_api(assistant: Assistant) -> None:
+    """The /ask endpoint for scripts (gradio_client)."""
+
+    def ask(question: str, region: str = "", year: str = "", source: str = "", mode: str = "") -> dict:
+        """Answer one standalone question; JSON with text, refused, mode and citations (quote, passage).
+
+        Like the chat, the API boundary answers every request: a failure is logged here and the
+        caller gets a refusal saying so, never an internal error message.
+        """
+        try:
+            return assistant.ask(question, filters=make_filters(region, year, source), mode=mode or None).to_dict()
+        except InvalidArgument as exc:
+            return Answer(text=f"请求参数有误：{exc}", refused=True).to_dict()
+        except Exception:
+            log.exception("answering failed (API)")
+            return Answer(text=ASK_FAILED, refused=True).to_dict()
+
+    gr.api(ask, api_name="ask")
+
+
 def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) -> gr.Blocks:
     """The whole UI: a chat tab and a document library tab, wired to one shared Assistant."""
     upload_users = upload_users if upload_users is not None else upload_users_from_env()
@@ -544,6 +842,7 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
         turns = gr.State([])
         target = gr.State(None)  # turn the comment box refers to: the last voted one, else the latest
+        saved = SavedConversations(ConversationStore(Path(assistant.settings.data_dir) / "conversations.sqlite3"))
         gr.Markdown(f"## {APP_TITLE}\n基于已入库的法治政府建设情况报告回答问题。回答中的 [1] [2] 对应其下的来源，"
                     "点开来源可看到报告原文段落，支撑答案的句子以黄色标出。")
         with gr.Tabs():
@@ -552,20 +851,21 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                     with gr.Column(scale=3):
                         chatbot = gr.Chatbot(
                             # No copy buttons: they would copy the HTML source of the bubbles, not their text.
-                            label="对话", height=620, latex_delimiters=[], buttons=[], group_consecutive_messages=True,
+                            label="对话", show_label=False, height=620, latex_delimiters=[], buttons=[], group_consecutive_messages=True,
                             placeholder="### 请提问\n例如某地某年的具体数字、措施、问题与不足，"
                                         "或哪些地方提到了某项工作。",
-                            examples=[{"text": q} for q in EXAMPLES], elem_id="chat")
+                            examples=[{"text": q} for q in example_questions(docs)], elem_id="chat")
                         with gr.Row():
                             question = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=8,
-                                                  autofocus=True, max_lines=4, elem_id="question")
+                                                  max_lines=4, elem_id="question")
                             send = gr.Button("发送", variant="primary", scale=1, min_width=80)
                         with gr.Row():
                             clear = gr.Button("新对话", size="sm", scale=0, min_width=90, elem_id="new-chat")
+                            stop = gr.Button("停止回答", size="sm", scale=0, min_width=90, elem_id="stop-answer")
                             mode = gr.Markdown(mode_badge(assistant.settings.mode), elem_id="mode")
-                        # The cards in the empty chat ask at once; this list stays for later turns.
-                        gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
-                    with gr.Column(scale=1, min_width=260):
+                        exports = ExportRow(turns)
+                        reader_panel(assistant, turns)
+                    with gr.Column(scale=1, min_width=260, elem_id="filters"):
                         gr.Markdown("#### 检索范围")
                         region = gr.Dropdown(label="地区", choices=choices["region"], value="", elem_id="filter-region")
                         year = gr.Dropdown(label="年度", choices=choices["year"], value="", elem_id="filter-year")
@@ -628,52 +928,35 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
                  send.click(respond, [question, turns, *filters, answer_mode], chat_outputs, **private),
                  chatbot.example_select(respond_example, [turns, *filters, answer_mode], chat_outputs, **private)]
 
-        def reset() -> tuple[list, list, None, str]:
-            return [], [], None, ""
+        def reset() -> tuple:
+            """A new conversation starts unfiltered too: a filter left set silently would narrow its answers."""
+            return [], [], None, "", "", "", ""
 
-        clear.click(reset, None, [chatbot, turns, target, comment], cancels=asked, **private)
-        chatbot.clear(reset, None, [chatbot, turns, target, comment], cancels=asked, **private)
+        def stopped(state: list[Turn]) -> list[dict[str, Any]]:
+            """The chat as it was before the stopped question, with a line saying it was stopped."""
+            return chat_messages(state) + [{"role": "assistant", "content": render_answer(STOPPED, refused=True)}]
 
-        # -- feedback --------------------------------------------------------------------
-        def record(turn: Turn, comment_text: str = "") -> None:
-            feedback.add(turn["question"], turn["text"], turn["citations"], turn["mode"], turn["vote"], comment_text)
+        stop.click(stopped, [turns], [chatbot], cancels=asked, **private)
+        reset_outputs = [chatbot, turns, target, comment, *filters]
+        cleared = [clear.click(reset, None, reset_outputs, cancels=asked, **private),
+                   chatbot.clear(reset, None, reset_outputs, cancels=asked, **private)]
+        exports.wire([*asked, *cleared, *saved.wire(demo, chatbot, turns, asked, cleared)], turns)
 
-        def on_like(state: list[Turn], data: gr.LikeData) -> tuple:
-            n = turn_at(state, data.index)
-            vote = {True: "up", False: "down"}.get(data.liked) if isinstance(data.liked, bool) else None  # "": undone
-            if n is None or vote is None:
-                return gr.skip(), gr.skip()
-            state[n]["vote"] = vote
-            record(state[n])
-            gr.Info("感谢反馈！" + ("已记为“有帮助”。" if vote == "up" else "已记为“没帮助”，可在右侧补充意见。"))
-            return state, n
-
-        def on_comment(text: str, state: list[Turn], n: int | None) -> Any:
-            if not text.strip():
-                gr.Warning("请先填写意见。")
-                return gr.skip()
-            if not state:
-                gr.Warning("还没有可以评价的回答。")
-                return gr.skip()
-            record(state[n if n is not None and n < len(state) else -1], text)
-            gr.Info("意见已提交，谢谢！")
-            return ""
-
-        chatbot.like(on_like, [turns], [turns, target], **private)
-        send_comment.click(on_comment, [comment, turns, target], [comment], **private)
+        wire_feedback(feedback, chatbot, turns, target, comment, send_comment)
 
         # -- document library ------------------------------------------------------------
         def refresh(r: str, y: str, s: str, request: gr.Request) -> tuple:
             docs = assistant.documents()
             allowed = may_upload(request.username, upload_users)
-            return (library_rows(docs), *filter_updates(docs, r, y, s), gr.update(visible=allowed))
+            return (library_rows(docs), *filter_updates(docs, r, y, s), gr.update(visible=allowed),
+                    gr.update(examples=[{"text": q} for q in example_questions(docs)]))
 
         def on_ingest(paths: list[str] | None, r: str, y: str, s: str, request: gr.Request,
                       progress: gr.Progress = gr.Progress()) -> tuple:
             if not may_upload(request.username, upload_users):
-                raise gr.Error("当前账号没有上传报告的权限。")
+                raise gr.Error("当前账号没有上传报告的权限。", title=NOTICE_TITLES["error"])
             if not paths:
-                gr.Warning("请先选择要导入的文件。")
+                gr.Warning("请先选择要导入的文件。", title=NOTICE_TITLES["warning"])
                 return (gr.skip(),) * 6
             progress(0, desc="正在保存文件…")
             results = ingest_uploads(assistant, paths, progress)
@@ -681,25 +964,17 @@ def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) 
             return (render_ingest_results(results), library_rows(docs), *filter_updates(docs, r, y, s), None)
 
         library_outputs = [library, *filters]
-        demo.load(refresh, filters, [*library_outputs, upload_box], **private)
+        region.input(lambda r, y, s: filter_updates(assistant.documents(), r, y, s)[1:], filters, [year, report],
+                     **private)
+        demo.load(refresh, filters, [*library_outputs, upload_box, chatbot], **private)
+        # Wide screens: focus the question box. Phones: close the conversation list, which would cover
+        # the page, and never focus (it would scroll the title away).
+        demo.load(None, None, None, js="() => { if (innerWidth >= 700) "
+                                       "document.querySelector('#question textarea')?.focus(); "
+                                       "else document.querySelector('#history.open .toggle-button')?.click(); }")
         do_ingest.click(on_ingest, [files, *filters], [ingest_results, *library_outputs, files], **private)
 
-        # -- API for scripts (gradio_client) ---------------------------------------------
-        def ask(question: str, region: str = "", year: str = "", source: str = "", mode: str = "") -> dict:
-            """Answer one standalone question; JSON with text, refused, mode and citations (quote, passage).
-
-            Like the chat, the API boundary answers every request: a failure is logged here and the
-            caller gets a refusal saying so, never an internal error message.
-            """
-            try:
-                return assistant.ask(question, filters=make_filters(region, year, source), mode=mode or None).to_dict()
-            except InvalidArgument as exc:
-                return Answer(text=f"请求参数有误：{exc}", refused=True).to_dict()
-            except Exception:
-                log.exception("answering failed (API)")
-                return Answer(text=ASK_FAILED, refused=True).to_dict()
-
-        gr.api(ask, api_name="ask")
+        register_api(assistant)
     return demo
 
 
@@ -724,13 +999,13 @@ def launch(assistant: Assistant, host: str | None = None, port: int | None = Non
     llm_slots = assistant.settings.llm_slots if assistant.llm is not None else 0
     demo = build_app(assistant).queue(default_concurrency_limit=CONCURRENCY + llm_slots)
     # The embedding model loads on first use (~10 s); load it now so the first visitor does not wait.
-    threading.Thread(target=assistant.search, args=(EXAMPLES[0],), kwargs={"k": 1}, daemon=True).start()
+    threading.Thread(target=assistant.search, args=(EXAMPLE_TOPIC,), kwargs={"k": 1}, daemon=True).start()
     if assistant.llm is not None:  # start the local model server now, not on the first question
         threading.Thread(target=assistant.llm.warm, daemon=True).start()
     try:
         demo.launch(server_name=host, server_port=port, auth=auth or None, auth_message=APP_TITLE,
                     app_kwargs={"exception_handlers": dict.fromkeys((ValueError, TypeError, KeyError), _bad_request)},
-                    max_file_size=MAX_FILE_BYTES, theme=THEME, css=CSS, footer_links=["api"],
+                    max_file_size=MAX_FILE_BYTES, theme=THEME, css=CSS, head=PAGE_SCRIPT, footer_links=["api"],
                     # Only our own gr.Error messages reach the page; an unexpected exception's text
                     # (paths, internals) stays in the server log.
                     show_error=False)

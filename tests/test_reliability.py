@@ -40,9 +40,19 @@ from assistant import Assistant, Citation
 from assistant import doctor
 from assistant.load import MAX_FILE_BYTES
 from assistant.normalize import sentence_spans
-from assistant.ui import EXAMPLES, UploadError, save_upload
+from assistant.ui import UploadError, save_upload
 
 from conftest import ROOT, SEEDS, docx_bytes, free_port, served
+
+# Questions over the bundled seeds, as the chat's example cards once offered them.
+EXAMPLES = [
+    "贺州市2024年一审行政案件败诉率是多少？",
+    "延庆区有多少个“一件事”办事场景？",
+    "富源县法治政府建设存在哪些问题和不足？",
+    "哪些地方的报告提到了府院联动？",
+    "延慶區有多少個「一件事」辦事場景？",
+    "海淀区2024年行政复议案件有多少件？",
+]
 
 HEZHOU = sorted(p.name for p in SEEDS.glob("*.txt"))[0]
 HEZHOU_Q = "贺州市2024年一审行政案件败诉率是多少？"

@@ -269,14 +269,67 @@ def test_script_in_a_report_is_shown_as_text_never_run(uploaded, page) -> None:
     assert page.dialogs == []
 
 
-def test_new_conversation_clears_the_chat_and_example_cards_ask_at_once(page) -> None:
+def test_new_conversation_clears_the_chat_and_filters_and_example_cards_ask_at_once(page) -> None:
+    page.locator("#filter-region input").click()
+    page.get_by_role("option", name="贺州市").click()
     ask(page, HEZHOU_Q)
     page.click("#new-chat")
     page.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
-    page.locator("#chat button", has_text="延庆区有多少个“一件事”办事场景？").click()
-    page.wait_for_selector("#chat .answer:not(.streaming)", timeout=ANSWER_TIMEOUT_MS)
-    assert "62" in page.locator("#chat .answer").last.inner_text()
-    assert page.locator("#chat .answer").count() == 1
+    assert page.locator("#filter-region input").input_value() == "全部地区"  # filters reset with the chat
+    cards = [t.strip() for t in page.locator("#chat .examples button, #chat button.example").all_inner_texts()]
+    cards = [t for t in cards if t]
+    assert 2 <= len(cards) <= 4 and len(set(cards)) == len(cards), cards
+    assert page.get_by_text("示例问题").count() == 0  # shown once, as the cards
+    for n, card in enumerate(cards):  # every card is about a loaded report, so none refuses
+        if n:
+            page.click("#new-chat")
+            page.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
+        page.locator("#chat button", has_text=card).first.click()
+        page.wait_for_selector("#chat .answer:not(.streaming)", timeout=ANSWER_TIMEOUT_MS)
+        page.wait_for_function("() => !document.querySelector('#chat .answer.streaming')", timeout=ANSWER_TIMEOUT_MS)
+        bubble = page.locator("#chat .answer").last
+        assert "refused" not in bubble.get_attribute("class"), (card, bubble.inner_text())
+        assert page.locator("#chat .answer").count() == 1
+
+
+def test_examples_and_year_choices_follow_the_loaded_reports() -> None:
+    from assistant.ui import example_questions, filter_choices
+
+    docs = [{"region": "甲县", "year": 2023, "title": "甲县2023", "source": "a"},
+            {"region": "甲县", "year": 2024, "title": "甲县2024", "source": "b"},
+            {"region": "乙市", "year": 2022, "title": "乙市2022", "source": "c"},
+            {"region": "", "year": None, "title": "无名", "source": "d"}]
+    questions = example_questions(docs)
+    assert questions[0].startswith("甲县2024年") and questions[1].startswith("乙市") and len(questions) == 3
+    assert example_questions([]) == []
+    narrowed = filter_choices(docs, "乙市")
+    assert [v for _, v in narrowed["year"]] == ["", "2022"] and [v for _, v in narrowed["source"]] == ["", "c"]
+    assert [v for _, v in filter_choices(docs)["year"]] == ["", "2024", "2023", "2022"]
+
+
+def test_phone_screen_shows_title_input_and_filters_in_chinese(browser, server, tmp_path: Path) -> None:
+    # Gradio's own strings follow the browser's language (set before our page script can run): zh-CN here.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
+                                  has_touch=True, device_scale_factor=2)
+    pg = context.new_page()
+    pg.goto(server.url)
+    pg.wait_for_selector("#question textarea", timeout=30_000)
+    pg.wait_for_timeout(1500)
+    shot = Path(os.environ.get("UI_PHONE_SCREENSHOT") or tmp_path / "phone.png")
+    pg.screenshot(path=str(shot))
+    assert pg.evaluate("() => window.scrollY") == 0  # opens at the top, title in sight
+    title = pg.get_by_text("法治政府建设情况报告问答助手").first.bounding_box()
+    assert title and 0 <= title["y"] < 200
+    for selector in ("#filter-region", "#question textarea"):
+        box = pg.locator(selector).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 391, selector
+    assert pg.locator("#filter-region").bounding_box()["y"] < pg.locator("#chat").bounding_box()["y"]
+    pg.locator("#question textarea").scroll_into_view_if_needed()
+    assert pg.locator("#question textarea").is_visible()
+    pg.get_by_role("tab", name="文档库").click()
+    upload = pg.locator("#upload").inner_text()
+    assert "Drop" not in upload and "Click" not in upload and re.search(r"[\u4e00-\u9fff]", upload), upload
+    context.close()
 
 
 def test_gradio_client_gets_an_answer_with_citations(server) -> None:
@@ -290,3 +343,182 @@ def test_gradio_client_gets_an_answer_with_citations(server) -> None:
     filtered = client.predict("一件事办事场景有多少个？", "延庆区", "", "", api_name="/ask")
     assert {c["region"] for c in filtered["citations"]} == {"延庆区"}
     assert client.predict("海淀区2024年行政复议案件有多少件？", api_name="/ask")["refused"]
+
+
+# ------------------------------------------------------------------------------ taking answers away
+
+def test_plain_text_and_markdown_write_every_citation_out() -> None:
+    from assistant.takeaway import markdown, plain_text
+
+    cited = {"source": "a.txt", "title": "某县2024年报告", "region": "某县", "year": 2024,
+             "section": "一、主要做法 > （一）政务公开", "quote": "开通专栏12个。"}
+    turn = {"question": "专栏有多少个？", "text": "开通专栏12个。[1]", "citations": [cited]}
+    text = plain_text(turn)
+    assert text.startswith("开通专栏12个。[1]")
+    assert "[1] 《某县2024年报告》（某县 · 2024年），章节：一、主要做法 > （一）政务公开，原文：“开通专栏12个。”" in text
+    md = markdown([turn, {**turn, "question": "再问一次"}])
+    assert md.count("## 问：") == 2 and "1. 《某县2024年报告》" in md and "<" not in md
+
+
+MULTI_Q = "富源县法治政府建设存在哪些问题和不足？"
+
+
+def test_copy_button_puts_the_answer_and_its_sources_on_the_clipboard_as_plain_text(page) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=page.url.rstrip("/"))
+    bubble = ask(page, HEZHOU_Q)
+    page.locator("#chat .copy-answer").last.click()
+    page.wait_for_function("() => document.querySelector('#chat .copy-answer').textContent === '已复制'",
+                           timeout=5_000)
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "1.26%" in copied and "<" not in copied
+    assert "来源：\n[1] 《贺州市2024年法治政府建设情况报告》" in copied and "章节：" in copied and "原文：“" in copied
+    assert "复制" not in bubble.inner_text()  # the button sits outside the answer text
+
+
+def test_export_docx_holds_the_answer_and_every_citation(page, tmp_path: Path) -> None:
+    import docx
+
+    ask(page, HEZHOU_Q)
+    ask(page, MULTI_Q)
+    path, text = tmp_path / "export.docx", ""
+    deadline = time.monotonic() + 10
+    while MULTI_Q not in text and time.monotonic() < deadline:  # the files follow the answer by a moment
+        with page.expect_download() as info:
+            page.click("#export-docx")
+        info.value.save_as(path)
+        text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    turns = page.evaluate("() => [...document.querySelectorAll('#chat .copy-answer')].map(b => b.value)")
+    assert len(turns) == 2 and HEZHOU_Q in text and MULTI_Q in text
+    for plain in turns:  # the answer and each written-out citation, line by line
+        for line in plain.splitlines():
+            if line.strip() and line != "来源：":
+                assert line in text, line
+    assert "1.26%" in text and text.count("原文：“") >= 2
+
+    with page.expect_download() as info:
+        page.click("#export-md")
+    assert "## 问：" + HEZHOU_Q in Path(info.value.path()).read_text(encoding="utf-8")
+
+
+def test_clicking_a_marker_opens_its_source_and_shows_the_report_in_the_reader(page) -> None:
+    bubble = ask(page, MULTI_Q)
+    assert bubble.locator("sup.cite", has_text="[2]").count(), bubble.inner_text()
+    bubble.locator("sup.cite", has_text="[2]").first.click()
+    page.wait_for_selector("#reader .reader-text mark", timeout=10_000)
+    head = page.locator("#reader .reader-head").inner_text()
+    titles = source_titles(page)
+    assert head.startswith("来源 [2]") and "富源县" in head
+    second = [t for t in titles if t.startswith("来源 [2]")][0]
+    assert second.split(" ")[-1] in head  # the reader shows the section source 2 names
+    passage = page.locator("#chat .src-passage")
+    passage.first.wait_for(state="visible")
+    marked = page.locator("#reader .reader-text mark").first.inner_text()
+    assert marked and any(marked in p for p in passage.all_inner_texts())
+    assert page.locator("#reader .reader-nav a").count() > 1
+    assert page.locator("#reader .reader-text").inner_text().count("\n") > 10  # the whole report
+
+
+# ------------------------------------------------------------------------------ saved conversations
+
+def test_conversations_are_kept_per_owner_and_outlive_the_store_object(tmp_path: Path) -> None:
+    from assistant.conversations import ConversationStore, owner_of
+
+    path = tmp_path / "conversations.sqlite3"
+    store = ConversationStore(path)
+    turns = [{"question": "贺州市败诉率？", "text": "1.26%。[1]", "citations": [{"spans": [[1, 2]]}]}]
+    alice, bob = owner_of("alice", "b1"), owner_of(None, "b1")
+    assert alice == "user:alice" and bob == "browser:b1"
+    first = store.save(alice, None, turns)
+    assert store.save(alice, first, turns * 2) == first
+    again = ConversationStore(path)  # a restarted server
+    assert [c.title for c in again.list(alice)] == ["贺州市败诉率？"] and again.load(alice, first) == turns * 2
+    assert again.list(bob) == [] and again.load(bob, first) is None
+    assert not again.rename(bob, first, "偷看") and not again.delete(bob, first)
+    assert again.rename(alice, first, "败诉率") and again.list(alice)[0].title == "败诉率"
+    assert again.secret() == store.secret()
+    assert again.delete(alice, first) and again.list(alice) == []
+
+
+def test_reload_keeps_the_conversation_and_the_sidebar_reopens_renames_and_deletes(page) -> None:
+    ask(page, HEZHOU_Q)
+    page.locator("#history-list label", has_text=HEZHOU_Q[:10]).first.wait_for(timeout=10_000)
+    page.reload()
+    page.wait_for_selector("#chat .answer", timeout=30_000)
+    assert "1.26%" in page.locator("#chat .answer").last.inner_text()
+    assert page.locator("#chat .thought-group .title", has_text="来源 [1]").count() == 1
+    ask(page, "那湛江呢？")  # the reopened conversation still carries its topic
+    assert "沿用上文话题" in page.locator("#chat .searched").last.inner_text()
+
+    page.click("#new-chat")
+    page.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
+    ask(page, MULTI_Q)
+    page.locator("#history-list label", has_text=MULTI_Q[:10]).wait_for(timeout=10_000)
+    page.locator("#history-list label", has_text=HEZHOU_Q[:10]).first.click()  # reopen the first one
+    page.wait_for_function("() => document.querySelectorAll('#chat .answer').length === 2", timeout=10_000)
+    page.fill("#history-title textarea, #history-title input", "败诉率对比")
+    page.click("#history-rename")
+    page.locator("#history-list label", has_text="败诉率对比").wait_for(timeout=10_000)
+    page.click("#history-delete")
+    page.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
+    page.wait_for_timeout(500)
+    assert page.locator("#history-list label", has_text="败诉率对比").count() == 0
+    assert page.locator("#history-list label", has_text=MULTI_Q[:10]).count() == 1
+
+
+# ------------------------------------------------------------------------------ stopping an LLM answer
+
+class SlowModel:
+    """An OpenAI-compatible endpoint that streams one supported sentence, then a piece every 0.3 s for a
+    minute."""
+
+    def __init__(self) -> None:
+        import http.server
+
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                pieces = ["全市一审行政案件败诉率为1.26%。[1]"] + ["较2023年"] * 200  # a true sentence, then slowly
+                for piece in pieces:
+                    delta = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    self.wfile.write(f"data: {json.dumps(delta, ensure_ascii=False)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(0.3)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_stop_button_ends_a_streaming_llm_answer(browser, tmp_path: Path) -> None:
+    model = SlowModel()
+    env = {"ASSISTANT_MODE": "llm", "ASSISTANT_LLM_BASE_URL": model.url, "ASSISTANT_LLM_MODEL": "slow",
+           "ASSISTANT_LLM_API_KEY": "x"}
+    try:
+        with served(tmp_path, env) as srv:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+            pg = context.new_page()
+            pg.goto(srv.url)
+            pg.wait_for_selector("#question textarea", timeout=30_000)
+            pg.fill("#question textarea", HEZHOU_Q)
+            pg.keyboard.press("Enter")
+            pg.wait_for_function("() => (document.querySelector('#chat .answer.streaming')?.textContent || '')"
+                                 ".includes('1.26%')", timeout=ANSWER_TIMEOUT_MS)
+            started = time.monotonic()
+            pg.click("#stop-answer")
+            pg.wait_for_function("() => !document.querySelector('#chat .answer.streaming')", timeout=10_000)
+            assert time.monotonic() - started < 10
+            assert "已停止回答" in pg.locator("#chat .answer").last.inner_text()
+            pg.wait_for_timeout(2000)  # nothing more arrives after the stop
+            assert pg.locator("#chat .answer.streaming").count() == 0
+            assert pg.locator("#chat .answer").count() == 1
+            context.close()
+    finally:
+        model.server.shutdown()
