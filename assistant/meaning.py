@@ -49,7 +49,15 @@ class Meanings:
         self._known: frozenset[str] = frozenset()
         self._load()
 
+    def _stamp(self) -> int:
+        try:
+            return self.path.stat().st_mtime_ns
+        except OSError:
+            return 0
+
     def _load(self) -> None:
+        """Read the kept vocabulary (again when another process, an ingest, has rewritten it)."""
+        self._loaded = self._stamp()
         try:
             data = np.load(self.path, allow_pickle=False)
             if str(data["model"]) == self.embedder.model_name:
@@ -82,6 +90,7 @@ class Meanings:
             tmp = self.path.with_suffix(".tmp.npz")
             np.savez(tmp, words=np.array(words), vectors=raw.astype(np.float16), model=self.embedder.model_name)
             tmp.replace(self.path)
+            self._loaded = self._stamp()
             return len(new)
 
     def near(self, words: list[str], floor: float = NEAR, top: int = _TOP) -> dict[str, list[tuple[str, float]]]:
@@ -89,6 +98,9 @@ class Meanings:
 
         Genre equivalences come first (similarity 0.9) when the collection uses them.
         """
+        if self._stamp() != self._loaded:
+            with self._lock:
+                self._load()
         found: dict[str, list[tuple[str, float]]] = {}
         asked = [fold(w) for w in words if w]
         for word in asked:

@@ -4,6 +4,8 @@ The reports here are made up (甲市, 乙县) so that no rule can lean on a bund
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -234,7 +236,13 @@ def test_meaning_map_learns_from_the_collection_and_never_swaps_a_count(tmp_path
     near = meanings.near(["罚款", "十无", "天气"])
     assert near["罚款"][0][0] in ("行政处罚", "处罚") and "十无" not in near and "天气" not in near
     assert _counts_differ("十无", "八无") and not _counts_differ("出庭", "应诉")
-    assert Meanings(tmp_path, FakeEmbedder(), lambda: []).near(["天气"]) == {}  # reloaded from the store
+    reader = Meanings(tmp_path, FakeEmbedder(), lambda: [])  # another process: reads the kept vocabulary
+    assert reader.near(["天气"]) == {}
+    writer = Meanings(tmp_path, FakeEmbedder(), lambda: ["处罚", "八无", "出庭", "天数"])
+    FakeEmbedder.axes["天数"] = 2
+    assert writer.refresh() == 1
+    os.utime(tmp_path / "meanings.npz", ns=(1, 1))  # a distinct stamp, whatever the file system's resolution
+    assert "天数" in dict(reader.near(["天气"])["天气"])  # an ingest elsewhere is seen without a restart
 
 
 def test_a_second_part_without_a_place_stays_about_the_unknown_place() -> None:
