@@ -17,7 +17,7 @@ def _filters(args: argparse.Namespace) -> dict | None:
 
 
 def _add_filter_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--region", help="只在该地区的报告中查找，如 贺州市")
+    p.add_argument("--region", help="只在该地区的报告中查找，如 桂林市")
     p.add_argument("--year", type=int, help="只在该年度的报告中查找")
     p.add_argument("--source", help="只在该文件中查找（文件名）")
 

@@ -239,7 +239,7 @@ def topic_of(query: str, metas: Sequence[ReportMeta] = ()) -> str:
 
 
 def named_scope(query: str, metas: Sequence[ReportMeta]) -> tuple[list[str], list[int]]:
-    """Regions (by any alias) and years a question names: 湛江和富源…2023年 -> (["湛江市", "富源县"], [2023])."""
+    """Regions (by any alias) and years a question names: 茂名和石林…2023年 -> (["茂名市", "石林县"], [2023])."""
     text = fold(query)
     regions = sorted({m.region for m in metas if any(fold(a) in text for a in [m.region, *m.aliases] if a)})
     known = {m.year for m in metas}

@@ -112,7 +112,7 @@ def satisfies(text: str, must: Sequence[Sequence[str]]) -> bool:
 def ungrounded_numbers(text: str, citations: Sequence[Citation]) -> list[str]:
     """Numbers (and percentages) of the answer that occur in none of its cited passages.
 
-    The citation's title and year count as cited: answers name the report ("据贺州市2024年报告") they quote.
+    The citation's title and year count as cited: answers name the report ("据桂林市2024年报告") they quote.
     """
     cited = squash("".join(f"{c.title}{c.year or ''}{c.passage}" for c in citations))
     found = _NUMBER.findall(squash(_MARKER.sub("", text)))

@@ -7,7 +7,7 @@ A number is matched whole: 50 is not found in 150, 1.26 not in 11.26, and 50 is 
 A sentence must also share enough of its wording with that passage. A sentence that cites nothing,
 or cites a passage that lacks its facts, is attached to the passage that has them ([n] inserted or
 corrected); a sentence no passage supports is removed. The report's own title and year count as
-part of each of its passages (an answer may say "贺州市2024年"). A sentence that names a region is
+part of each of its passages (an answer may say "桂林市2024年"). A sentence that names a region is
 checked against that region's passages only: a figure is never attributed to another report.
 """
 from __future__ import annotations
@@ -232,7 +232,7 @@ def check_sentence(text: str, cited: list[int], sources: Sequence[Source], min_s
     said = squash(text)
     named = {s.region for s in sources if s.region and any(squash(a) in said for a in s.aliases or (s.region,))}
     if named and result.facts:
-        # "延庆区…761宗" with 761 from another region's passage is a figure attributed to the wrong report.
+        # "密云区…761宗" with 761 from another region's passage is a figure attributed to the wrong report.
         own = [s for s in sources if s.region in named]
         if not any(all(fact_in(f, s) for f in result.facts) for s in own) and any(
                 all(fact_in(f, s) for f in result.facts) for s in sources):

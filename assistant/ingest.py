@@ -3,7 +3,7 @@
 Idempotent by content hash: an unchanged file is skipped, a changed one replaces its chunks, the
 same content under another name is reported as a duplicate. A report is identified by the path it
 was read from, not by its bare file name: another file of the same name (another folder, another
-region) is added beside it under a name that tells them apart, e.g. 2024年报告（延庆区2024年）.txt,
+region) is added beside it under a name that tells them apart, e.g. 2024年报告（密云区2024年）.txt,
 while the same path with new content is an update. A bad file gives a clear per-file error and never
 stops the others; a file over the size or chunk limits is refused before any embedding.
 

@@ -164,7 +164,7 @@ def _lines_of(raw: str, pattern: re.Pattern[str]) -> str:
 
 
 def aliases_for(region: str) -> list[str]:
-    """Short names users type: 贺州 for 贺州市, 延庆 for 延庆区; generic names like 高新区 keep only themselves."""
+    """Short names users type: 桂林 for 桂林市, 密云 for 密云区; generic names like 高新区 keep only themselves."""
     if not region:
         return []
     names = [region]

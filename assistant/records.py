@@ -13,7 +13,7 @@ class ReportMeta:
     region: str
     year: int | None
     level: str  # coarse, by suffix: 省 / 市 / 县 / 区 / 开发区 / 未知
-    aliases: list[str] = field(default_factory=list)  # short forms users type: 贺州, 延庆
+    aliases: list[str] = field(default_factory=list)  # short forms users type: 桂林, 密云
     # Where the unit sits (gazetteer, GB/T 2260); empty for a name the gazetteer does not know.
     path: list[str] = field(default_factory=list)  # 省 > 市 > 县/区: ["广东省", "广州市", "越秀区"]
     code: str = ""  # GB/T 2260 code; "" for functional zones
@@ -88,7 +88,7 @@ class Answer:
     refused: bool = False
     question: str = ""
     standalone_question: str = ""
-    searched: str = ""  # what was searched, as shown under the answer: 按「湛江市 2023年 行政复议」检索
+    searched: str = ""  # what was searched, as shown under the answer: 按「茂名市 2023年 行政复议」检索
     carried: list[str] = field(default_factory=list)  # what a follow-up took from earlier turns, for the user
     table: str = ""  # compare / rank answers: the figures table (Markdown), a citation per reported cell
     mode: str = "extractive"  # "llm" when the text was generated; "extractive" also when LLM mode fell back

@@ -1,7 +1,7 @@
 """Which of the collection's regions a question names: by full or short name, through the hierarchy, or misspelt.
 
 Questions name places the way people speak: 静海 or 天津市静海区, 越秀区 for a report filed as
-广州市越秀区, "广州各区" for the districts of 广州市, or 付源县 for 富源县. Matching is conservative: a
+广州市越秀区, "广州各区" for the districts of 广州市, or 时林县 for 石林县. Matching is conservative: a
 real division the collection lacks (海淀区) is never taken for a typo of one it has; it is unknown,
 and the caller says what the collection has instead.
 """
@@ -126,7 +126,7 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
 
 
 def _without_written_parents(hits: list[RegionHit], metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
-    """曲靖富源县 names one report: a place written right before a unit under it only locates that unit."""
+    """昆明石林县 names one report: a place written right before a unit under it only locates that unit."""
     paths = {m.region: m.path for m in metas.values()}
     return [h for h in hits if not any(
         o.start == h.start + len(h.typed) and o.how != "child"
@@ -196,7 +196,7 @@ def _sound(text: str) -> tuple[str, ...]:
 
 def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], taken: list[tuple[int, int]]
               ) -> list[tuple[int, str, str]]:
-    """(start, typed, region) for collection names typed with homophones or near-homophones (付源县 for 富源县).
+    """(start, typed, region) for collection names typed with homophones or near-homophones (时林县 for 石林县).
 
     A window counts only when it is no real division name (海淀区 stays unknown) nor an everyday
     word, sounds like the name, keeps its suffix, and differs in at most half its characters.

@@ -1,7 +1,7 @@
 """Hybrid retrieval: jieba BM25 + dense vectors fused by reciprocal rank, routed by region and year.
 
 Routing matters more than any ranking trick on this corpus: reports are near-identical in wording,
-so a question that names 延庆区 or 2023 must search that report, and a question that names a place
+so a question that names 密云区 or 2023 must search that report, and a question that names a place
 or year the collection does not hold must be told so rather than answered from a neighbour.
 """
 from __future__ import annotations
@@ -29,8 +29,8 @@ class Route:
     years: list[int] = field(default_factory=list)
     unknown_places: list[str] = field(default_factory=list)  # places named that the collection has no report on
     missing: str = ""  # why no report matches, for the refusal text
-    notes: list[str] = field(default_factory=list)  # said to the user: how a name was read (付源县 -> 富源县)
-    available: str = ""  # what the collection has instead: "现有：2024年", "现有其下级富源县的报告"
+    notes: list[str] = field(default_factory=list)  # said to the user: how a name was read (时林县 -> 石林县)
+    available: str = ""  # what the collection has instead: "现有：2024年", "现有其下级石林县的报告"
 
 
 class Retriever:
@@ -43,8 +43,8 @@ class Retriever:
     def route(self, question: str, metas: dict[str, ReportMeta], filters: Filters | None = None) -> Route:
         """Restrict to the reports the question (and the caller's filters) name.
 
-        A place named below or above a report's region (越秀区 when only 广州市 is loaded, 曲靖市 when
-        only 富源县 is) is not answered from that report: its figures would be another unit's. It is
+        A place named below or above a report's region (越秀区 when only 广州市 is loaded, 昆明市 when
+        only 石林县 is) is not answered from that report: its figures would be another unit's. It is
         declined with what the collection has, which the user can then ask about.
         """
         q = fold(question)
@@ -54,7 +54,7 @@ class Retriever:
         for hit in regions.find(question, pool):
             singular = hit.how in ("parent", "child") and not regions.asks_below(q, hit)
             (near if singular else chosen_hits).append(hit)
-        # "湛江霞山区": a unit the collection lacks, qualified by its parent's name, is about that unit.
+        # "茂名茂南区": a unit the collection lacks, qualified by its parent's name, is about that unit.
         qualifiers = {c.region for h in near if h.how == "parent" for c in chosen_hits
                       if c.region == h.region and c.start + len(c.typed) == h.start}
         chosen_hits = [c for c in chosen_hits if c.region not in qualifiers]

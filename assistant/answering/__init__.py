@@ -53,7 +53,7 @@ def answer_plan(plan: QuestionPlan, tools: Tools) -> Answer:
     else:
         answer.refused = True
         answer.text = "\n".join(dict.fromkeys(refusal_text(p, f.reason) for f, p in found))
-    # What the plan decided for the user (a misspelt region read as 富源县, a missing year answered from
+    # What the plan decided for the user (a misspelt region read as 石林县, a missing year answered from
     # another): shown with the answer as notices, outside the cited text.
     answer.warnings[:0] = plan.notes
     return answer

@@ -55,7 +55,7 @@ class QuestionPlan:
     unknown_places: list[str] = field(default_factory=list)
     missing: str = ""  # why no report matches
     parts: list["QuestionPlan"] = field(default_factory=list)
-    segments: dict[str, str] = field(default_factory=dict)  # "贺州的X和湛江的Y分别…": each region's own ask
+    segments: dict[str, str] = field(default_factory=dict)  # "桂林的X和茂名的Y分别…": each region's own ask
 
     @property
     def text(self) -> str:
@@ -185,7 +185,7 @@ class Planner:
             elif own.regions:
                 self._years_for_switch(plan, previous, metas, source_turn)
         if not own_topic:
-            # "那湛江呢？" / "2023年呢？": the previous question about the new region or year.
+            # "那茂名呢？" / "2023年呢？": the previous question about the new region or year.
             plan.ask = _strip_place(previous.ask, values, previous.regions)
             plan.topic = previous.topic
             plan.intent, plan.cross, plan.descending = previous.intent, previous.cross or cross, previous.descending
@@ -234,9 +234,9 @@ def _with_years(plan: QuestionPlan, metas: Mapping[str, ReportMeta]) -> Question
 
 
 def region_segments(question: str, regions: list[str], metas: Sequence[ReportMeta]) -> dict[str, str]:
-    """For "贺州的X和高新区的Y分别…", the part of the question about each region (X, Y) plus the shared ending.
+    """For "桂林的X和柳州的Y分别…", the part of the question about each region (X, Y) plus the shared ending.
 
-    Only when every part has words of its own; "富源和湛江都…" keeps the whole question for both.
+    Only when every part has words of its own; "石林和茂名都…" keeps the whole question for both.
     """
     q = fold(question)
     where = []
