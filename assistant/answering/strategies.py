@@ -316,13 +316,7 @@ def _asked(plan: QuestionPlan) -> str:
 
 def _stated(evidence: str, terms: list[str], unit: str) -> float | None:
     """The figure the evidence gives for the question's terms: the first of that unit after a term."""
-    for term in terms:
-        at = evidence.find(term)
-        if at >= 0:
-            near = [f for f in figures(evidence[at + len(term):at + len(term) + _WINDOW]) if f[1] == unit or not unit]
-            if near:
-                return _value(near[0][0])
-    return None
+    return next((_value(f[0]) for f in _near_terms(evidence, terms) if f[1] == unit or not unit), None)
 
 
 def _after(evidence: str, words: tuple[str, ...]) -> float | None:
