@@ -247,11 +247,6 @@ def named_scope(query: str, metas: Sequence[ReportMeta]) -> tuple[list[str], lis
     return regions, years
 
 
-def is_compare_question(question: str) -> bool:
-    """Compare / rank / which-reported / 分别是多少 questions, which a table answers."""
-    return bool(CROSS_Q.search(question) or RANK_Q.search(question) or WHICH_NOT_Q.search(question))
-
-
 def _unit_kind(unit: str) -> str:
     return _SAME_COUNT.get(unit, unit)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from assistant.compare import is_compare_question, topic_of
+from assistant.answering.plan import classify
+from assistant.compare import topic_of
 from assistant.figures import extract, parse_number
 from assistant.records import Document, ReportMeta
 
@@ -79,8 +80,10 @@ def test_compare_questions_and_their_topic() -> None:
     metas = [ReportMeta("湛江市报告", "湛江市", 2023, "地级市", ["湛江市", "湛江"])]
     assert topic_of("各地行政复议申请分别有多少件？", metas) == "行政复议申请"
     assert topic_of("湛江2023年的败诉率是多少", metas) == "败诉率"
-    assert is_compare_question("哪个地方的行政复议案件最多？") and is_compare_question("哪些报告没有写法律顾问？")
-    assert not is_compare_question("贺州市2024年一审行政案件败诉率是多少？")
+    # the plan sends these to the report-by-report strategy, which answers from the table
+    assert classify("哪个地方的行政复议案件最多？", 0)[:2] == ("rank", True)
+    assert classify("哪些报告没有写法律顾问？", 0)[:2] == ("which_not", True)
+    assert not classify("贺州市2024年一审行政案件败诉率是多少？", 1)[1]
 
 
 # ------------------------------------------------------------------- the real store from seeds/
