@@ -20,7 +20,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # imported for real only with --ablation: it pulls in LangCha
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT / "eval" / "qa.jsonl"
 STAFF_DATASET = ROOT / "eval" / "qa_staff.jsonl"  # written the way staff ask; its test split is frozen
+UNSEEN_DATASET = ROOT / "eval" / "qa_unseen.jsonl"  # about reports of other governments, in their own store
 TYPE_LABELS = {"numeric": "数值", "fact": "事实", "list": "列举", "cross": "跨报告", "trad_query": "繁体提问",
                "unanswerable": "无法回答", "followup": "追问", "paraphrase": "换说法", "yes_no": "是非题",
                "false_premise": "错误前提", "conversation": "多轮对话", "trap": "陷阱（报告无此数字）",
@@ -67,6 +68,33 @@ def load_items(path: str | Path = DATASET) -> list[Item]:
                 continue
             items.append(Item(**{k: raw.get(k) for k in Item.__dataclass_fields__ if k in raw}))
     return items
+
+
+def header_of(path: str | Path) -> dict:
+    """A dataset's description line (`{"_header": ...}`), {} when it has none."""
+    with Path(path).open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                raw = json.loads(line)
+                return raw if "_header" in raw else {}
+    return {}
+
+
+def corpus_assistant(base: Assistant, dataset: str | Path) -> Assistant:
+    """The assistant a dataset is asked of: `base`, or one over the dataset's own `corpus` folder.
+
+    A set about reports the seeds do not hold names its folder in its header; its store lives beside
+    the main one (`<store>-<folder>`), is built on first use and kept (ingest skips unchanged files).
+    """
+    corpus = header_of(dataset).get("corpus")
+    if not corpus:
+        return base
+    folder = ROOT / corpus
+    store = base.settings.store_dir.with_name(f"{base.settings.store_dir.name}-{folder.name}")
+    settings = replace(base.settings, store_dir=store, seeds_dir=folder)
+    other = Assistant(settings, build=False)
+    other.ingest([folder])
+    return other
 
 
 def select(items: Sequence[Item], split: str = "all", limit: int = 0) -> list[Item]:
@@ -547,8 +575,9 @@ LLM_UNAVAILABLE = "LLM 模式暂不可用：当前助手没有配置大语言模
 def main(assistant: Assistant, args: argparse.Namespace) -> int:
     """`assistant eval`: run, write eval.json / eval.md / accuracy_by_type.png, gate on the floors.
 
-    Without --dataset both sets run: eval/qa.jsonl (eval.*) and the staff-style eval/qa_staff.jsonl
-    (staff.*, gated by --min-staff-accuracy / --min-staff-refusal).
+    Without --dataset every set runs: eval/qa.jsonl (eval.*), the staff-style eval/qa_staff.jsonl
+    (staff.*) and eval/qa_unseen.jsonl about other governments' reports (unseen.*, in a store of its
+    own), the last two gated by --min-staff-accuracy / --min-staff-refusal.
     Exit codes: 0 ok, 1 below a floor, 2 nothing to evaluate or mode unavailable.
     """
     if args.mode == "llm" and getattr(assistant, "llm", None) is None:
@@ -560,6 +589,9 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
     if STAFF_DATASET.exists():
         codes.append(run_dataset(assistant, args, STAFF_DATASET, "staff", args.min_staff_accuracy,
                                  args.min_staff_refusal))
+    if UNSEEN_DATASET.exists():
+        codes.append(run_dataset(assistant, args, UNSEEN_DATASET, "unseen", args.min_staff_accuracy,
+                                 args.min_staff_refusal))
     return max(codes)
 
 
@@ -570,6 +602,7 @@ def run_dataset(assistant: Assistant, args: argparse.Namespace, dataset: Path, s
     if not items:
         print(f"问答集 {dataset} 中没有符合条件的题目", file=sys.stderr)
         return 2
+    assistant = corpus_assistant(assistant, dataset)
     systems = [strategy_system(assistant, "hybrid+route", args.k, args.mode)]
     # LLM mode: the extractive answers to the same items, for the side-by-side table.
     compare = strategy_system(assistant, "hybrid+route", args.k, "extractive") if args.mode == "llm" else None

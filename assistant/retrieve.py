@@ -50,6 +50,10 @@ class Retriever:
         q = fold(question)
         pool = {s: m for s, m in metas.items() if _matches(m, s, filters)}
         route = Route(years=_years(q))
+        conflict = _filter_conflict(question, route.years, metas, pool, filters)
+        if conflict:
+            route.sources, route.missing = [], conflict
+            return route
         chosen_hits, near = [], []
         for hit in regions.find(question, pool):
             singular = hit.how in ("parent", "child") and not regions.asks_below(q, hit)
@@ -141,6 +145,27 @@ def _nearby(places: list[str], near: list[regions.RegionHit], metas: dict[str, R
         return f"现有其下级{'、'.join(below)}的报告"
     around = list(dict.fromkeys(n for p in places for n in regions.nearby(p, metas)))
     return f"现有附近地区的{'、'.join(around[:8])}的报告" if around else ""
+
+
+def _filter_conflict(question: str, years: list[int], metas: dict[str, ReportMeta],
+                     pool: dict[str, ReportMeta], filters: Filters | None) -> str:
+    """A question naming a region or year that the caller's filters exclude: said, never answered from the filter's reports."""
+    if not filters or len(pool) == len(metas):
+        return ""
+    kept = {m.region for m in pool.values()}
+    excluded = [h.region for h in regions.find(question, metas) if h.how not in ("parent", "child")
+                and h.region not in kept]
+    kept_years = {m.year for m in pool.values()}
+    excluded += [f"{y}年" for y in years if y not in kept_years and any(m.year == y for m in metas.values())]
+    if not excluded:
+        return ""
+    shown = "；".join(f"{_FILTER_NAMES.get(k, k)}：" + "、".join(
+        f"{x}年" if k == "year" else str(x) for x in (v if isinstance(v, (list, tuple, set)) else [v]))
+        for k, v in filters.items() if v not in (None, "", []))
+    return f"问题问的是{'、'.join(dict.fromkeys(excluded))}，当前筛选条件（{shown}）不包含它的报告，请清除或修改筛选条件后再问"
+
+
+_FILTER_NAMES = {"region": "地区", "year": "年份", "level": "层级", "source": "报告"}
 
 
 def _matches(meta: ReportMeta, source: str, filters: Filters | None) -> bool:

@@ -111,6 +111,16 @@ def test_filters_restrict_search(assistant: Assistant) -> None:
     assert {p.chunk.source for p in assistant.search("行政复议", k=5, filters={"region": "高新区"})} == {GAOXIN}
 
 
+def test_question_contradicting_the_filter_says_so(assistant: Assistant) -> None:
+    """A region or year the filter excludes is named in the refusal, never answered from the filter's reports."""
+    answer = assistant.ask("贺州市行政复议案件多少件？", filters={"region": ["延庆区"]})
+    assert answer.refused and not answer.citations
+    assert "问题问的是贺州市" in answer.text and "地区：延庆区" in answer.text and "筛选条件" in answer.text
+    answer = assistant.ask("延庆区行政复议情况", filters={"year": [2023]})
+    assert answer.refused and "问题问的是延庆区" in answer.text and "年份：2023年" in answer.text
+    assert not assistant.ask("富源县行政复议收到多少件申请？", filters={"year": [2023]}).refused
+
+
 def test_langchain_retriever(assistant: Assistant) -> None:
     docs = assistant.as_retriever(k=2).invoke("贺州市一审行政案件败诉率")
     assert len(docs) == 2 and docs[0].metadata["source"] == HEZHOU
