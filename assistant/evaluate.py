@@ -59,6 +59,10 @@ class Item:
     verdict: str | None = None  # yes / no / unknown: what a yes/no answer must open with
 
 
+# Spellings of "the report does not say" that writers of question sets use.
+_VERDICTS = {"unstated": "unknown", "not_stated": "unknown", "未说明": "unknown", "是": "yes", "否": "no"}
+
+
 def load_items(path: str | Path = DATASET) -> list[Item]:
     items = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
@@ -66,7 +70,9 @@ def load_items(path: str | Path = DATASET) -> list[Item]:
             raw = json.loads(line)
             if "_header" in raw:  # a dataset's description line
                 continue
-            items.append(Item(**{k: raw.get(k) for k in Item.__dataclass_fields__ if k in raw}))
+            item = Item(**{k: raw.get(k) for k in Item.__dataclass_fields__ if k in raw})
+            item.verdict = _VERDICTS.get(item.verdict, item.verdict)
+            items.append(item)
     return items
 
 

@@ -135,3 +135,11 @@ QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
     "received": tuple(w for w, stage in FIGURE_STAGES.items() if stage in ("收到", "受理")),
     "concluded": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "审结"),
 }
+# A level reached (达到593个, 现有), not what was added: no answer to a 新增 question unless it says new.
+FIGURE_STOCK = ("达到", "现有", "共有", "总数", "总量", "拥有", "覆盖")
+# What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).
+COUNTED_NOUNS: dict[str, re.Pattern] = {
+    "people": re.compile(r"(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{0,3}(?:人员|人数|群众|观众|干部|律师|农民工|职工|学生|教师|老师|居民|村民|"
+                         r"市民|志愿者|党员|法官|代表|委员|专家))"),
+    "money": re.compile(r"(?:多少|几)(?:钱|金额|资金|经费|费用|工资|工钱|薪水|罚款|赔偿金)|(?:钱|金额|资金|经费|罚款)(?:是|有|为)?(?:多少|几)"),
+}

@@ -67,9 +67,11 @@ class Retriever:
         typed = {h.typed for h in chosen_hits}
         related = list(dict.fromkeys(_canonical(h.typed) for h in near if h.typed not in typed))
         known_names = {a for m in metas.values() for a in m.aliases if a} | typed
-        others = [p for p in [*regions.unknown(question, metas), *self.lexicon.places(q)]
-                  if not any(p in a or a in p for a in known_names) and p not in related
-                  and not p.endswith("省") and not self.index.knows(p)]
+        # A division of the official list is a place even where a report mentions it (肇庆市 in its
+        # neighbour's report); a word only the tagger calls a place counts when the reports never use it.
+        divisions = regions.unknown(question, metas)
+        others = [p for p in [*divisions, *(p for p in self.lexicon.places(q) if not self.index.knows(p))]
+                  if not any(p in a or a in p for a in known_names) and p not in related and not p.endswith("省")]
         route.unknown_places = list(dict.fromkeys(related + others))
         if route.unknown_places:
             route.available = _nearby(route.unknown_places, near, metas)

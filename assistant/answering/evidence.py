@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import QUALIFIER_GROUPS
+from ..genre import COUNTED_NOUNS, FIGURE_STOCK, QUALIFIER_GROUPS
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
@@ -37,7 +37,7 @@ _LIST_CONTINUE = 3
 MEASURES: dict[str, str] = {
     **dict.fromkeys("人名位", "people"), "人次": "people",
     **dict.fromkeys(["件", "宗", "起", "件次", "宗次"], "cases"),
-    **dict.fromkeys(["次", "场", "期", "轮", "场次", "批次"], "events"),
+    **dict.fromkeys(["次", "场", "期", "轮", "场次", "批次", "回", "趟"], "events"),
     **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
 }
@@ -85,10 +85,12 @@ def qualifiers_in(text: str) -> frozenset[str]:
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
-    if re.search(r"率|比例|占比|百分", q):
+    if re.search(r"率|比例|占比|百分|几成", q):
         return "share"
-    m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元])", q)
-    return MEASURES.get(m.group(1)) if m else None
+    m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟])", q)
+    if m:
+        return MEASURES.get(m.group(1))
+    return next((kind for kind, pattern in COUNTED_NOUNS.items() if pattern.search(q)), None)
 
 
 def figure_fits(query: Query, sentence: str) -> bool:
@@ -111,6 +113,8 @@ def figure_fits(query: Query, sentence: str) -> bool:
     if not query.qualifiers:
         return True
     have = qualifiers_in(sentence)
+    if "new" in query.qualifiers and "new" not in have and any(w in folded for w in FIGURE_STOCK):
+        return False  # 达到593个 is a level, not what was added this year
     exclusive = (("cumulative", "new"), ("received", "concluded"))
     for a, b in exclusive:
         for asked, other in ((a, b), (b, a)):

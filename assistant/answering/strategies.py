@@ -115,7 +115,7 @@ def single(plan: QuestionPlan, tools: Tools) -> Found:
     picked = tools.extractor.pick(_fitting(query, scored), query.listing)
     if picked:
         head = report_head(picked[0].passage.chunk.meta, False)
-        return Found([(premise(plan.ask, picked) + head, picked)], passages=passages)
+        return Found([(premise(plan.ask, picked, query.terms) + head, picked)], passages=passages)
     if query.numeric and tools.extractor.pick(scored, False):
         return Found(refused=True, passages=passages, reason=f"报告未给出{_asked(plan)}的具体数字。")
     return Found(refused=True, passages=passages)
@@ -337,9 +337,7 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     figure stated for the question's terms; "没有X / 零X / 未发生X" in the evidence for "有没有X".
     """
     q = fold(question)
-    if _UP.search(q) and _DOWN.search(evidence) and not _UP.search(evidence):
-        return "否。"
-    if _DOWN.search(q) and _UP.search(evidence) and not _DOWN.search(evidence):
+    if _opposite(q, evidence, terms):
         return "否。"
     tenths = _TENTHS.search(q)
     if tenths:
@@ -370,12 +368,37 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     return "是。"
 
 
-def premise(question: str, picked: list[Scored]) -> str:
+def _direction(q: str, evidence: str, terms: list[str]) -> tuple[str, str]:
+    """(direction asked, direction stated): "up" / "down" / "".
+
+    The stated one is read right after the asked term where the evidence names it (检查量下降50.23%、
+    处罚量增长1.6%: 处罚量 rose), else from the whole evidence when it goes one way only.
+    """
+    asked = "up" if _UP.search(q) else "down" if _DOWN.search(q) else ""
+    for term in sorted(terms, key=len, reverse=True):
+        for piece in dict.fromkeys([term] + ([term[-3:], term[-2:]] if len(term) >= 4 else [])):
+            at = evidence.find(piece)
+            if at < 0 or len(piece) < 2:
+                continue
+            window = re.split(r"[、，,；;。]", evidence[at + len(piece):at + len(piece) + _WINDOW])[0]
+            if _UP.search(window) or _DOWN.search(window):
+                return asked, "up" if _UP.search(window) else "down"
+    up, down = bool(_UP.search(evidence)), bool(_DOWN.search(evidence))
+    return asked, ("up" if up and not down else "down" if down and not up else "")
+
+
+def _opposite(q: str, evidence: str, terms: list[str]) -> str:
+    """The direction the evidence states when the question assumes the other one, else ""."""
+    asked, stated = _direction(q, evidence, terms)
+    return stated if asked and stated and asked != stated else ""
+
+
+def premise(question: str, picked: list[Scored], terms: list[str]) -> str:
     """A note when the question assumes the opposite direction of what the report says (false premise)."""
-    q, evidence = fold(question), fold("".join(s.text for s in picked))
-    if _UP.search(q) and _DOWN.search(evidence) and not _UP.search(evidence):
+    stated = _opposite(fold(question), fold("".join(s.text for s in picked)), terms)
+    if stated == "down":
         return "需要更正：报告写的是下降/减少，而非上升/增加。"
-    if _DOWN.search(q) and _UP.search(evidence) and not _DOWN.search(evidence):
+    if stated == "up":
         return "需要更正：报告写的是上升/增加，而非下降/减少。"
     return ""
 
