@@ -96,7 +96,8 @@ def corpus_assistant(base: Assistant, dataset: str | Path) -> Assistant:
     if not corpus:
         return base
     folder = ROOT / corpus
-    store = base.settings.store_dir.with_name(f"{base.settings.store_dir.name}-{folder.name}")
+    main = Path(base.settings.store_dir)
+    store = main.with_name(f"{main.name}-{folder.name}")
     settings = replace(base.settings, store_dir=store, seeds_dir=folder)
     other = Assistant(settings, build=False)
     other.ingest([folder])

@@ -218,8 +218,8 @@ def _zones() -> tuple[list[Division], dict[str, Division]]:
     for line in ZONES_FILE.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        name, kind, parent, others = (line.split("\t") + ["", ""])[:4]
-        zone = Division(name, kind, "", tuple(p for p in parent.split(">") if p) + (name,))
+        name, kind, parent, others, code = (line.split("\t") + ["", "", ""])[:5]
+        zone = Division(name, kind, code, tuple(p for p in parent.split(">") if p) + (name,))
         zones.append(zone)
         for alias in filter(None, others.split(",")):
             aliases[alias] = zone

@@ -46,6 +46,8 @@ SELF_REFERENCES = ("我市", "我区", "我县", "我州", "我旗", "我省", "
 
 # -- years -----------------------------------------------------------------------------------
 YEAR = re.compile(r"(20\d{2})\s*年?度?")
+# "浦江22年", "23年败诉率": a year typed with two digits (not 近10年, 连续12年, 15年来).
+SHORT_YEAR = re.compile(r"(?<![\d.近连续第多余满每历经过用这那前后共约达超了])([12]\d)(?=年(?!来|以来|间|内|多|余|左右|之久|前|后))")
 # A year right after these is a comparison or a plan, not the year a report covers.
 SOFT_YEAR_BEFORE = re.compile(r"(较|比|相比|同比|与|和|对比|截至|截止|到|至|计划|将在|下一步)\s*$")
 
@@ -65,10 +67,18 @@ FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).
 FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 干 整 按 一起 现在 目前 已经 以前 之前 当时 建了 做了 办了 有啥 "
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "
-                         "看看 一下 具体 到底 究竟 总体 整体上 大概 大约 左右 上面 里面 里头 当中".split())
+                         "看看 一下 具体 到底 究竟 总体 整体上 大概 大约 左右 上面 里面 里头 当中 那边 这边 时候 的时候 当 "
+                         "一共 总共 来着 麻烦 帮忙 帮我 查查 查一下 请问一下 那种 那次 这次 之后 以后 最后 真正 基本".split())
 # Filler a follow-up wraps its topic in: 那执法方面呢 -> 执法.
 FOLLOWUP_FILLER = re.compile(r"方面|情况|工作|这块|这一块|那块|领域|的|了|呢|呀|啊|吧|又|再|也|还|咋样|怎么样|如何|咋|一下|看看|"
                              r"说说|讲讲")
+# A level a cross question keeps to: "地级市的报告里…", "各开发区…" (values of ReportMeta.level).
+LEVEL_Q = re.compile(r"(地级市|设区的市|市级|县级|区县|县区|省级|开发区|园区)(?:的|里|中|当中|之中|报告)|各(县|区|市|省|开发区|园区)")
+LEVEL_WORDS = {"地级市": "市", "设区的市": "市", "市级": "市", "市": "市", "县级": "县", "区县": "县", "县区": "县", "县": "县",
+               "区": "区", "省级": "省", "省": "省", "开发区": "开发区", "园区": "开发区"}
+# A question over one region's reports of several years (浦江两年比…, 历年…), or a follow-up reaching the year before.
+YEARS_SPAN_Q = re.compile(r"两年|几年|历年|逐年|各年|每年|这几年|这两年|近两年|两份报告|各年度")
+PREVIOUS_YEAR_Q = re.compile(r"(?:跟|和|与|同)(?:前一年|上一年|去年|上年|前年)(?:比|相比|对比)")
 # Words that only split a question over the regions it names (分别/各自): no cross question on their own.
 SPLIT_Q = re.compile(r"分别|各自|对比|比较")
 CROSS_Q = re.compile(r"其他地方|其它地方|别的地方|其他地区|别的报告|其他报告|哪些地方|哪些地区|哪些报告|哪些市|哪些县|哪些区|哪几个地方|哪几个地区|哪几份|哪个地方|哪个地区|哪份报告|"
@@ -131,15 +141,20 @@ FIGURE_CUMULATIVE = ("累计", "新增")
 # agree (累计 vs 新增, 收到/受理 vs 审结/办结). Stages come from FIGURE_STAGES, so both readings agree.
 QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
     "cumulative": ("累计", "总计", "共计", "合计", "历年", "截至", "截止"),
-    "new": ("新增", "新建", "新设", "新聘", "新招", "新开", "新成立", "新培育", "新创建", "当年", "本年度新"),
-    "received": tuple(w for w, stage in FIGURE_STAGES.items() if stage in ("收到", "受理")),
+    "new": ("新增", "新建", "新设", "新聘", "新招", "新开", "新成立", "新培育", "新培养", "新发展", "新认定", "新录用",
+            "新组建", "新创建", "当年", "本年度新"),
+    "received": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "收到"),
+    "accepted": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "受理"),
     "concluded": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "审结"),
 }
+# Qualifiers that exclude each other: a figure qualified by one never answers a question asking another
+# (a 受理 question is not answered by 收到 136件 when the report gives no 受理 figure).
+EXCLUSIVE_QUALIFIERS = (("cumulative", "new"), ("received", "accepted", "concluded"))
 # A level reached (达到593个, 现有), not what was added: no answer to a 新增 question unless it says new.
 FIGURE_STOCK = ("达到", "现有", "共有", "总数", "总量", "拥有", "覆盖")
 # What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).
 COUNTED_NOUNS: dict[str, re.Pattern] = {
     "people": re.compile(r"(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{0,3}(?:人员|人数|群众|观众|干部|律师|农民工|职工|学生|教师|老师|居民|村民|"
-                         r"市民|志愿者|党员|法官|代表|委员|专家))"),
+                         r"市民|志愿者|党员|法官|代表|委员|专家))(?=$|[^\u4e00-\u9fff]|呢|吗|啊|呀|吧|有|是|参加|参与|受益)"),
     "money": re.compile(r"(?:多少|几)(?:钱|金额|资金|经费|费用|工资|工钱|薪水|罚款|赔偿金)|(?:钱|金额|资金|经费|罚款)(?:是|有|为)?(?:多少|几)"),
 }

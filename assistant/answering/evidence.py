@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import COUNTED_NOUNS, FIGURE_STOCK, QUALIFIER_GROUPS
+from ..genre import COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, QUALIFIER_GROUPS
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
@@ -115,10 +115,9 @@ def figure_fits(query: Query, sentence: str) -> bool:
     have = qualifiers_in(sentence)
     if "new" in query.qualifiers and "new" not in have and any(w in folded for w in FIGURE_STOCK):
         return False  # 达到593个 is a level, not what was added this year
-    exclusive = (("cumulative", "new"), ("received", "concluded"))
-    for a, b in exclusive:
-        for asked, other in ((a, b), (b, a)):
-            if asked in query.qualifiers and other in have and asked not in have:
+    for group in EXCLUSIVE_QUALIFIERS:
+        for asked in query.qualifiers & set(group):
+            if asked not in have and have & set(group):
                 return False
     return True
 

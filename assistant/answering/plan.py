@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (ASCENDING_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
-                     RANK_Q, REFERS_BACK, WHICH_NOT_Q, YEAR, YES_NO_Q)
+from ..genre import (ASCENDING_Q, CROSS_Q, LEVEL_Q, LEVEL_WORDS, PREVIOUS_YEAR_Q, YEARS_SPAN_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
+                     RANK_Q, REFERS_BACK, SHORT_YEAR, WHICH_NOT_Q, YEAR, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
 from ..retrieve import Route
@@ -150,6 +150,7 @@ class Planner:
 
     def _single(self, question: str, previous: QuestionPlan | None, metas: Mapping[str, ReportMeta],
                 filters: Filters | None, turn: int, same_turn: bool = False) -> QuestionPlan:
+        question = SHORT_YEAR.sub(r"20\1", question)  # "浦江22年" is 2022
         own = self.route(question, metas, filters)
         intent, cross, descending = classify(question, len(own.regions))
         plan = QuestionPlan(question=question, ask=question, intent=intent, regions=list(own.regions),
@@ -160,7 +161,7 @@ class Planner:
         if len(own.regions) > 1:
             plan.segments = region_segments(question, own.regions, list(metas.values()))
         if previous is None or previous.intent == "parts":
-            return _with_years(plan, metas)
+            return _with_years(self._scoped(plan, metas, filters), metas)
         source_turn = turn if same_turn else turn - 1
         plan.earlier = previous.earlier + [previous.topic]
         values = list(metas.values())
@@ -203,7 +204,34 @@ class Planner:
                 plan.intent = "figure"
         if (plan.carried or plan.years != own.years) and not plan.missing:
             self._reroute(plan, metas, filters)
-        return _with_years(plan, metas)
+        return _with_years(self._scoped(plan, metas, filters), metas)
+
+    def _scoped(self, plan: QuestionPlan, metas: Mapping[str, ReportMeta], filters: Filters | None) -> QuestionPlan:
+        """Scope words of the question: a level ("地级市的报告里…"), or several years of one region."""
+        q = fold(plan.question)
+        level = LEVEL_Q.search(q)
+        if level and plan.cross and not plan.regions and not (filters or {}).get("level"):
+            wanted = LEVEL_WORDS.get(level.group(1) or level.group(2))
+            if wanted and any(m.level == wanted for m in metas.values()):
+                self._reroute(plan, metas, {**(filters or {}), "level": wanted})
+                plan.notes.append(f"只比较层级为“{wanted}”的报告")
+            return plan
+        if len(plan.regions) != 1 or plan.cross or plan.missing:
+            return plan
+        have = sorted({m.year for m in metas.values() if m.region == plan.regions[0] and m.year})
+        if len(have) < 2:
+            return plan
+        if YEARS_SPAN_Q.search(q):
+            years = have
+        elif PREVIOUS_YEAR_Q.search(q) and len(plan.years) == 1 and plan.years[0] - 1 in have:
+            years = [plan.years[0] - 1, plan.years[0]]
+        else:
+            return plan
+        plan.years, plan.cross = years, True
+        if plan.intent in ("figure", "fact", "list"):
+            plan.intent = "compare" if plan.figure else "which"
+        self._reroute(plan, metas, filters)
+        return plan
 
     def _years_for_switch(self, plan: QuestionPlan, previous: QuestionPlan, metas: Mapping[str, ReportMeta],
                           turn: int) -> None:

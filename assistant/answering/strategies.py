@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..genre import CROSS_Q, FILLER_WORDS, FRAME_WORDS, QUALIFIER_GROUPS, RANK_Q, WHICH_NOT_Q
+from ..figures import parse_number
 from ..normalize import fold
 from ..records import Chunk, Passage, ReportMeta
 from .evidence import (LIGHT_WORDS, Extractor, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
@@ -33,6 +34,7 @@ _NONE_OF = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
 _ALL = re.compile(r"都|全部|全都|均已|是否全")
 _SEARCH_NEAR = 0.7  # a term by meaning joins the search only this near (looser ones only score sentences)
 _WINDOW = 10  # characters after a term in which its figure stands: 案结事了率82.5%
+_WHOLE = re.compile(r"全覆盖|全部覆盖")
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
 _LESS = re.compile(r"低于|不到|少于|以下|不足|未达")
@@ -87,13 +89,18 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     strange = [t for t in terms + context if t not in LIGHT_WORDS and (tools.extractor.idf(t) is None
                                                                       or not any(t in x for x in texts))]
     expansions = tools.near(strange) if strange else {}
-    rates = tuple(r for t in terms if t.endswith("率") and len(t) >= 3
-                  for r in [t] + [alt for alt, _ in expansions.get(t, [])])
+    rates = tuple(dict.fromkeys(r for t in terms if t.endswith("率") and len(t) >= 3
+                                for r in [t] + _shorter_rates(t, tools) + [alt for alt, _ in expansions.get(t, [])]))
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=plan.figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if plan.figure else (),
                  measure=measure_asked(plan.ask) if plan.figure else None,
                  qualifiers=qualifiers_in(plan.ask) if plan.figure else frozenset())
+
+
+def _shorter_rates(rate: str, tools: Tools) -> list[str]:
+    """复议综合纠错率 -> 综合纠错率, 纠错率: the same rate as a report may name it, when the collection uses it."""
+    return [rate[i:] for i in range(1, len(rate) - 2) if tools.extractor.idf(rate[i:]) is not None]
 
 
 def search_text(plan: QuestionPlan, query: Query) -> str:
@@ -107,15 +114,20 @@ def _fitting(query: Query, scored: list[Scored]) -> list[Scored]:
 
 
 # -- strategies -------------------------------------------------------------------------------
-def single(plan: QuestionPlan, tools: Tools) -> Found:
-    """Figure, fact and list questions about the reports in scope: the best sentences of the best report."""
+def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Found:
+    """Figure, fact and list questions about the reports in scope: the best sentences of the best report.
+
+    A question assuming the opposite direction of what the report says gets a correction first
+    (a yes/no question says 否 instead: `correct_premise=False`).
+    """
     query = make_query(plan, tools, plan.sources)
     passages = tools.search(search_text(plan, query), plan.sources, tools.top_k)
     scored = tools.extractor.score(query, passages)
     picked = tools.extractor.pick(_fitting(query, scored), query.listing)
     if picked:
         head = report_head(picked[0].passage.chunk.meta, False)
-        return Found([(premise(plan.ask, picked, query.terms) + head, picked)], passages=passages)
+        note = premise(plan.ask, picked, query.terms) if correct_premise else ""
+        return Found([(note + head, picked)], passages=passages)
     if query.numeric and tools.extractor.pick(scored, False):
         return Found(refused=True, passages=passages, reason=f"报告未给出{_asked(plan)}的具体数字。")
     return Found(refused=True, passages=passages)
@@ -135,7 +147,7 @@ def sections(plan: QuestionPlan, tools: Tools) -> Found:
 
 def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
     """是 / 否 / 报告未说明 first, then the evidence."""
-    found = single(plan, tools)
+    found = single(plan, tools, correct_premise=False)
     if found.refused:
         if plan.sources is not None and not plan.sources:
             return found
@@ -264,8 +276,7 @@ def _near_terms(sentence: str, terms: list[str]) -> list[tuple[str, str, int]]:
     folded = fold(sentence)
     found = []
     for term in terms:
-        at = folded.find(term)
-        if at >= 0:
+        for at in (m.start() for m in re.finditer(re.escape(term), folded)) if term else ():
             found += figures(folded[at + len(term):at + len(term) + _WINDOW])
     return found
 
@@ -295,11 +306,9 @@ def _ordinal(n: int) -> str:
 
 
 def _value(figure: str) -> float | None:
-    m = _NUMBER.search(figure)
-    if not m:
-        return None
-    scale = {"万": 1e4, "亿": 1e8}.get(m.group(2) or "", 1.0)
-    return float(m.group(1)) * scale
+    """A figure's value: 3.41亿 -> 341000000, 三件 -> 3 (figures.parse_number reads both scripts)."""
+    number = re.match(r"[\d.万亿千百十一二两三四五六七八九零〇]+", figure)
+    return parse_number(number.group(0)) if number else None
 
 
 def _closing(source: str, intent: str, tools: Tools) -> list[Scored]:
@@ -339,13 +348,19 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     q = fold(question)
     if _opposite(q, evidence, terms):
         return "否。"
+    q = _WHOLE.sub("覆盖率达到100%", q)  # 全覆盖了吗: is the rate 100%?
     tenths = _TENTHS.search(q)
     if tenths:
         q = _TENTHS.sub(f"{'一二三四五六七八九'.index(tenths.group(1)) * 10 + 10}%", q)
-    asked = next((f for f in figures(re.sub(r"20\d{2}年", "", q))), None)
+    plain_q = re.sub(r"20\d{2}年", "", q)
+    asked = next((f for f in figures(plain_q)), None)
     if asked:
         wanted = _value(asked[0])
-        stated = _stated(evidence, terms, asked[1])
+        # The term the asked figure is about is the nearest one before it (纠正的超过5件: 纠正).
+        before = sorted((t for t in terms if 0 <= plain_q.find(t) < asked[2]), key=plain_q.find, reverse=True)
+        stated = next((v for t in before for v in [_stated(evidence, [t], asked[1])] if v is not None), None)
+        if stated is None:
+            stated = _stated(evidence, terms, asked[1])
         if stated is None:
             values = [_value(f[0]) for f in figures(evidence) if f[1] == asked[1]]
             stated = values[0] if len(values) == 1 else None
@@ -356,7 +371,7 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
                 return "是。" if stated < wanted else "否。"
             return "否。"
     if _ALL.search(q):  # "都审结了吗": every case received concluded?
-        received = _after(evidence, QUALIFIER_GROUPS["received"])
+        received = _after(evidence, QUALIFIER_GROUPS["received"] + QUALIFIER_GROUPS["accepted"])
         concluded = _after(evidence, QUALIFIER_GROUPS["concluded"])
         if received is not None and concluded is not None and concluded < received:
             return "否。"
