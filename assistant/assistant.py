@@ -44,7 +44,8 @@ class Assistant:
             self.ingest([self.settings.seeds_dir])
         self.retriever = Retriever(self.index, self.lexicon, self.embedder, self.settings)
         self.extractor = Extractor(self.index.idf, self.index.folded_text, self.lexicon.tokens,
-                                   self.settings.refuse_threshold, self.settings.answer_sentences)
+                                   self.settings.refuse_threshold, self.settings.answer_sentences,
+                                   self.settings.fact_threshold)
         self.meanings = Meanings(self.settings.store_dir, self.embedder, self.index.vocabulary)
         self.meanings.refresh()
         self.planner = Planner(self.retriever.route)

@@ -63,7 +63,8 @@ PLAN_WORDS = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|�
 # Questions over several reports.
 # Words that frame a question over several reports or a ranking, never its topic.
 FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别 各自 排 排名 排序 排列 从高到低 从低到高 从多到少 从少到多 "
-                        "由高到低 由低到高 最高 最低 最多 最少 哪个 哪家 谁 高 低 一下 其他 其它 别的 都 几个".split())
+                        "由高到低 由低到高 最高 最低 最多 最少 哪个 哪家 谁 高 低 一下 其他 其它 别的 都 几个 "
+                        "数 数量 人数 次数 件数 个数 总数 数目".split())
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).
 FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 干 整 按 一起 现在 目前 已经 以前 之前 当时 建了 做了 办了 有啥 "
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "
@@ -154,7 +155,7 @@ EXCLUSIVE_QUALIFIERS = (("cumulative", "new"), ("received", "accepted", "conclud
 FIGURE_STOCK = ("达到", "现有", "共有", "总数", "总量", "拥有", "覆盖")
 # What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).
 COUNTED_NOUNS: dict[str, re.Pattern] = {
-    "people": re.compile(r"(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{0,3}(?:人员|人数|群众|观众|干部|律师|农民工|职工|学生|教师|老师|居民|村民|"
+    "people": re.compile(r"人数|(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{0,3}(?:人员|人数|群众|观众|干部|律师|农民工|职工|学生|教师|老师|居民|村民|"
                          r"市民|志愿者|党员|法官|代表|委员|专家))(?=$|[^\u4e00-\u9fff]|呢|吗|啊|呀|吧|有|是|参加|参与|受益)"),
     "money": re.compile(r"(?:多少|几)(?:钱|金额|资金|经费|费用|工资|工钱|薪水|罚款|赔偿金)|(?:钱|金额|资金|经费|罚款)(?:是|有|为)?(?:多少|几)"),
 }

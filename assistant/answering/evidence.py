@@ -126,11 +126,15 @@ class Extractor:
     """Answers from retrieved passages without any language model."""
 
     def __init__(self, idf: Callable[[str], float | None], report_text: Callable[[str], str],
-                 subwords: Callable[[str], list[str]], threshold: float, max_sentences: int) -> None:
+                 subwords: Callable[[str], list[str]], threshold: float, max_sentences: int,
+                 fact_threshold: float | None = None) -> None:
         self.idf = idf
         self.subwords = subwords  # search-mode pieces of a compound word: 联动机制 -> 联动, 机制
         self.report_text = report_text  # folded text of a whole report, to tell absent terms
         self.threshold = threshold
+        # A question asking no figure has no figure check behind the coverage: its words are all the
+        # evidence, and staff phrase them their own way, so it needs less of them.
+        self.fact_threshold = threshold if fact_threshold is None else fact_threshold
         self.max_sentences = max_sentences
 
     def pieces(self, terms: list[str]) -> dict[str, list[str]]:

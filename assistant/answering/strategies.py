@@ -34,6 +34,7 @@ _NONE_OF = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
 _ALL = re.compile(r"都|全部|全都|均已|是否全")
 _SEARCH_NEAR = 0.7  # a term by meaning joins the search only this near (looser ones only score sentences)
 _WINDOW = 10  # characters after a term in which its figure stands: 案结事了率82.5%
+_MEASURE_NOUN = re.compile(r"(.{2,}?)(数量|总数|总量|数|量)")
 _WHOLE = re.compile(r"全覆盖|全部覆盖")
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
@@ -78,8 +79,16 @@ def key_terms(text: str, tools: Tools) -> list[str]:
         if (word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) or word in terms
                 or word in FRAME_WORDS or word in FILLER_WORDS):
             continue
-        terms.append(word)
-    return terms
+        terms.append(_counted(word, tools))
+    return list(dict.fromkeys(terms))
+
+
+def _counted(word: str, tools: Tools) -> str:
+    """案件数 / 收案量 / 办案数量 -> 案件 / 收案 / 办案: "the number of X" asks about X (the figure is asked anyway)."""
+    m = _MEASURE_NOUN.fullmatch(word)
+    if m and tools.extractor.idf(word) is None and tools.extractor.idf(m.group(1)) is not None:
+        return m.group(1)
+    return word
 
 
 def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Query:
@@ -123,7 +132,8 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     query = make_query(plan, tools, plan.sources)
     passages = tools.search(search_text(plan, query), plan.sources, tools.top_k)
     scored = tools.extractor.score(query, passages)
-    picked = tools.extractor.pick(_fitting(query, scored), query.listing)
+    floor = None if query.numeric else tools.extractor.fact_threshold
+    picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
     if picked:
         head = report_head(picked[0].passage.chunk.meta, False)
         note = premise(plan.ask, picked, query.terms) if correct_premise else ""
