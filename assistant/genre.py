@@ -92,6 +92,8 @@ RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到�
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|谁低|谁少|(?:更|最)(?:低|少)")
 YES_NO_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到|达到了吗|(?:了|过|有|是|吗)吗?[?？]?$|"
                       r"吗[?？。!！]*$|没有[?？]$|了没[?？]?$|没[?？]$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$")
+# Asking why or how: never a yes/no question, whatever its ending (为什么下降了？).
+WHY_Q = re.compile(r"为什么|为何|什么原因|原因|怎么做到|如何做到|怎么回事")
 COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(?:高|低|多|少)|差多少|相差|差距")
 # After a place name: the question is about the units under it (广州各区, 北京市下辖各区).
 UNITS_BELOW = ("各区县", "各县区", "各区", "各县", "各市", "下辖", "所辖", "辖区内", "区县", "县区", "哪些区", "哪些县", "哪些市",

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..genre import (ASCENDING_Q, CROSS_Q, LEVEL_Q, LEVEL_WORDS, PREVIOUS_YEAR_Q, YEARS_SPAN_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
-                     RANK_Q, REFERS_BACK, SHORT_YEAR, WHICH_NOT_Q, YEAR, YES_NO_Q)
+                     RANK_Q, REFERS_BACK, SHORT_YEAR, WHICH_NOT_Q, WHY_Q, YEAR, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
 from ..retrieve import Route
@@ -94,7 +94,7 @@ def classify(ask: str, named_regions: int) -> tuple[str, bool, bool]:
             return "plans", False, descending
         if PROBLEM_Q.search(q):
             return "problems", False, descending
-    if YES_NO_Q.search(q) and not cross:
+    if YES_NO_Q.search(q) and not WHY_Q.search(q) and not cross:
         return "yes_no", False, descending
     if FIGURE_Q.search(q):
         return ("compare" if cross else "figure"), cross, descending
