@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import CROSS_Q, FILLER_WORDS, FRAME_WORDS, QUALIFIER_GROUPS, RANK_Q, WHICH_NOT_Q
+from ..genre import CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, QUALIFIER_GROUPS, RANK_Q, WHICH_NOT_Q
 from ..figures import parse_number
 from ..normalize import fold
 from ..records import Chunk, Passage, ReportMeta
@@ -34,6 +34,7 @@ _NONE_OF = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
 _ALL = re.compile(r"都|全部|全都|均已|是否全")
 _SEARCH_NEAR = 0.7  # a term by meaning joins the search only this near (looser ones only score sentences)
 _WINDOW = 10  # characters after a term in which its figure stands: 案结事了率82.5%
+_PHRASES = sorted((k for k in EQUIVALENTS if len(k) >= 3), key=len, reverse=True)
 _MEASURE_NOUN = re.compile(r"(.{2,}?)(数量|总数|总量|数|量)")
 _WHOLE = re.compile(r"全覆盖|全部覆盖")
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
@@ -75,6 +76,13 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     """Content words, without the region names and years that routing already used."""
     names = {a for m in tools.metas().values() for a in m.aliases}
     terms: list[str] = []
+    text = HOW_MANY.sub(" ", text)
+    # Everyday phrases the genre's equivalences know (省下来, 请不起律师) stay whole: the tokenizer would
+    # cut them into pieces that mean nothing on their own (省 / 下来).
+    for phrase in _PHRASES:
+        if phrase in text:
+            terms.append(phrase)
+            text = text.replace(phrase, " ")
     for word in tools.words(text):
         if (word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) or word in terms
                 or word in FRAME_WORDS or word in FILLER_WORDS):
@@ -132,7 +140,7 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     query = make_query(plan, tools, plan.sources)
     passages = tools.search(search_text(plan, query), plan.sources, tools.top_k)
     scored = tools.extractor.score(query, passages)
-    floor = None if query.numeric else tools.extractor.fact_threshold
+    floor = tools.extractor.fact_threshold if plan.intent in ("fact", "list") and not query.numeric else None
     picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
     if picked:
         head = report_head(picked[0].passage.chunk.meta, False)
