@@ -161,6 +161,8 @@ QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
 # Qualifiers that exclude each other: a figure qualified by one never answers a question asking another
 # (a 受理 question is not answered by 收到 136件 when the report gives no 受理 figure).
 EXCLUSIVE_QUALIFIERS = (("cumulative", "new"), ("received", "accepted", "concluded"))
+# Every qualifier word: which figure is asked (the figure check reads them), not what it is about.
+QUALIFIER_WORDS = frozenset(w for words in QUALIFIER_GROUPS.values() for w in words)
 # A level reached (达到593个, 现有), not what was added: no answer to a 新增 question unless it says new.
 FIGURE_STOCK = ("达到", "现有", "共有", "总数", "总量", "拥有", "覆盖")
 # What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).

@@ -31,6 +31,8 @@ class Route:
     missing: str = ""  # why no report matches, for the refusal text
     notes: list[str] = field(default_factory=list)  # said to the user: how a name was read (时林县 -> 石林县)
     available: str = ""  # what the collection has instead: "现有：2024年", "现有其下级石林县的报告"
+    within: list[str] = field(default_factory=list)  # places below a report's region that its report speaks of
+    corrections: dict[str, str] = field(default_factory=dict)  # a misspelt name as typed -> the region read
 
 
 class Retriever:
@@ -62,8 +64,18 @@ class Retriever:
         qualifiers = {c.region for h in near if h.how == "parent" for c in chosen_hits
                       if c.region == h.region and c.start + len(c.typed) == h.start}
         chosen_hits = [c for c in chosen_hits if c.region not in qualifiers]
+        # 卧龙区 when only 南阳市 is loaded: answered from the city's report where that report speaks of it
+        # (the answer must then name it); otherwise declined below, the city's figures being another unit's.
+        spoken = [h for h in near if h.how == "parent" and any(
+            h.typed in self.index.folded_text(s) for s, m in pool.items() if m.region == h.region)]
+        chosen_hits += spoken
+        near = [h for h in near if h not in spoken]
+        route.within = list(dict.fromkeys(h.typed for h in spoken))
+        route.corrections = {h.typed: h.region for h in chosen_hits if h.how == "pinyin"}
         route.regions = list(dict.fromkeys(h.region for h in chosen_hits))
         route.notes = [f"按{h.region}的报告回答（问题中写作“{h.typed}”）" for h in chosen_hits if h.how == "pinyin"]
+        route.notes += [f"资料库中没有{p}自己的报告，按{r}报告中写到{p}的内容回答"
+                        for p, r in ((h.typed, h.region) for h in spoken)]
         typed = {h.typed for h in chosen_hits}
         related = list(dict.fromkeys(_canonical(h.typed) for h in near if h.typed not in typed))
         known_names = {a for m in metas.values() for a in m.aliases if a} | typed

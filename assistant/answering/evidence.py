@@ -69,6 +69,7 @@ class Query:
     measure: str | None = None  # what a figure question counts (MEASURES' values)
     qualifiers: frozenset[str] = frozenset()  # QUALIFIER_GROUPS keys the question names
     rates: tuple[str, ...] = ()  # the X率 a rate question names (with its equivalents by meaning)
+    required: tuple[str, ...] = ()  # one of these must be in the sentence: a district asked of its city's report
 
 
 def figures(sentence: str) -> list[tuple[str, str, int]]:
@@ -152,6 +153,8 @@ class Extractor:
         if not query.terms:
             return 0.0
         s, h = fold(sentence).lower(), fold(section).lower()
+        if query.required and not any(r in s for r in query.required):
+            return 0.0
         total = got = 0.0
         for term in query.terms:
             idf = self.idf(term)

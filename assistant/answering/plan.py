@@ -53,6 +53,7 @@ class QuestionPlan:
     carried: list[Carry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # told to the user with the answer
     unknown_places: list[str] = field(default_factory=list)
+    within: list[str] = field(default_factory=list)  # places below a region that its report speaks of: named by the answer
     missing: str = ""  # why no report matches
     parts: list["QuestionPlan"] = field(default_factory=list)
     segments: dict[str, str] = field(default_factory=dict)  # "桂林的X和茂名的Y分别…": each region's own ask
@@ -153,11 +154,14 @@ class Planner:
         question = SHORT_YEAR.sub(r"20\1", question)  # "浦江22年" is 2022
         own = self.route(question, metas, filters)
         intent, cross, descending = classify(question, len(own.regions))
-        plan = QuestionPlan(question=question, ask=question, intent=intent, regions=list(own.regions),
+        ask = question
+        for typed, region in own.corrections.items():  # 普江县 read as 浦江县: judged by the name it meant
+            ask = ask.replace(typed, region)
+        plan = QuestionPlan(question=question, ask=ask, intent=intent, regions=list(own.regions), within=list(own.within),
                             years=list(own.years), sources=own.sources, cross=cross, descending=descending,
                             unknown_places=list(own.unknown_places), missing=own.missing,
                             notes=list(getattr(own, "notes", []) or []))
-        plan.topic = topic_of(question, list(metas.values()))
+        plan.topic = topic_of(ask, list(metas.values()))
         if len(own.regions) > 1:
             plan.segments = region_segments(question, own.regions, list(metas.values()))
         if previous is None or previous.intent == "parts":
@@ -166,12 +170,12 @@ class Planner:
         plan.earlier = previous.earlier + [previous.topic]
         values = list(metas.values())
         named_place = bool(own.regions or own.unknown_places)
-        own_topic = topic_of(question, values)
+        own_topic = topic_of(ask, values)
         carried_region = False
         split_only = cross and not CROSS_Q.search(SPLIT_Q.sub("", fold(question)))
         if not named_place and (not cross or split_only) and previous.regions:
-            plan.regions = list(previous.regions)
-            plan.carried.append(Carry("地区", "、".join(previous.regions), source_turn))
+            plan.regions, plan.within = list(previous.regions), list(previous.within)
+            plan.carried.append(Carry("地区", "、".join(previous.within or previous.regions), source_turn))
             carried_region = True
             plan.intent, plan.cross, plan.descending = classify(question, len(plan.regions))
             cross = plan.cross

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, QUALIFIER_GROUPS, RANK_Q, WHICH_NOT_Q
+from ..genre import CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, WHICH_NOT_Q
 from ..figures import parse_number
 from ..normalize import fold
 from ..records import Chunk, Passage, ReportMeta
@@ -111,7 +111,7 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=plan.figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if plan.figure else (),
-                 measure=measure_asked(plan.ask) if plan.figure else None,
+                 measure=measure_asked(plan.ask) if plan.figure else None, required=tuple(plan.within),
                  qualifiers=qualifiers_in(plan.ask) if plan.figure else frozenset())
 
 
@@ -146,7 +146,9 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         head = report_head(picked[0].passage.chunk.meta, False)
         note = premise(plan.ask, picked, query.terms) if correct_premise else ""
         return Found([(note + head, picked)], passages=passages)
-    if query.numeric and tools.extractor.pick(scored, False):
+    # The topic is there (its words, without the qualifier that no sentence matched), the figure is not.
+    topic = replace(query, terms=[t for t in query.terms if t not in QUALIFIER_WORDS] or query.terms)
+    if query.numeric and tools.extractor.pick(tools.extractor.score(topic, passages), False):
         return Found(refused=True, passages=passages, reason=f"报告未给出{_asked(plan)}的具体数字。")
     return Found(refused=True, passages=passages)
 
