@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, WHICH_NOT_Q
+from ..genre import CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, WHICH_NOT_Q
 from ..figures import parse_number
 from ..normalize import fold
 from ..records import Chunk, Passage, ReportMeta
@@ -27,6 +27,7 @@ _MAX_REPORTS = 8  # a cross-report answer looks at this many reports at most (th
 _NAMED_RELIEF = 0.8  # threshold factor for a report the question names
 _CROSS_RELATIVE = 0.6  # an unnamed report must reach this share of the best report's coverage
 _PER_REPORT_SENTENCES = 2
+_PER_REPORT_PASSAGES = 5  # a report's figure is often not in its best-matching passage
 _UP = re.compile(r"增加|增长|上升|提高|提升|增多|多了|涨|升高|攀升|长了|变长|延长|高了")
 _DOWN = re.compile(r"下降|减少|降低|下滑|少了|回落|降幅|缩短|短了|低了")
 _ASKING = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
@@ -92,15 +93,17 @@ def key_terms(text: str, tools: Tools) -> list[str]:
 
 
 def _counted(word: str, tools: Tools) -> str:
-    """案件数 / 收案量 / 办案数量 -> 案件 / 收案 / 办案: "the number of X" asks about X (the figure is asked anyway)."""
+    """案件数 / 收案量 / 办案数量 -> 案件 / 收案 / 办案: "the number of X" asks about X (the figure is asked anyway).
+
+    Only for a word the collection never uses: 数量 in 案件数量 is the report's own wording then."""
     m = _MEASURE_NOUN.fullmatch(word)
-    if m and tools.extractor.idf(word) is None and tools.extractor.idf(m.group(1)) is not None:
+    if m and tools.extractor.idf(word) is None:
         return m.group(1)
     return word
 
 
 def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Query:
-    terms = key_terms(RANK_Q.sub(" ", CROSS_Q.sub(" ", WHICH_NOT_Q.sub(" ", fold(plan.ask)))), tools)
+    terms = key_terms(LEVEL_Q.sub(" ", RANK_Q.sub(" ", CROSS_Q.sub(" ", WHICH_NOT_Q.sub(" ", fold(plan.ask))))), tools)
     context = [t for t in key_terms(plan.context, tools) if t not in terms] if plan.context else []
     texts = [tools.folded_text(s) for s in (sources if sources is not None else list(tools.metas()))[:_MAX_REPORTS]]
     strange = [t for t in terms + context if t not in LIGHT_WORDS and (tools.extractor.idf(t) is None
@@ -203,7 +206,7 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
             own_plan = replace(plan, ask=segment, regions=[metas[source].region], segments={})
             own_query = make_query(own_plan, tools, [source])
             own_text = search_text(own_plan, own_query)
-        found = tools.search(own_text, [source], 3)
+        found = tools.search(own_text, [source], _PER_REPORT_PASSAGES)
         looked.extend(found)
         group = tools.extractor.pick(_fitting(own_query, tools.extractor.score(own_query, found)), query.listing, floor)
         if group:
@@ -212,17 +215,18 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
         best = max(g[0].coverage for g in groups.values())
         groups = {s: g for s, g in groups.items() if g[0].coverage >= _CROSS_RELATIVE * best}
     silent = [metas[s] for s in candidates if s not in groups]
+    scope = [metas[s] for s in candidates]
     if not groups and plan.intent != "which_not":
         return Found(refused=True, passages=looked)
     if plan.intent == "rank":
-        return Found(_ranked(plan, query, groups, metas) + _silent_line(silent), passages=looked)
+        return Found(_ranked(plan, query, groups, metas) + _silent_line(silent, scope), passages=looked)
     ordered = sorted(groups.items(), key=lambda kv: -kv[1][0].coverage)
     lines = [(report_head(metas[s], True), g) for s, g in ordered]
     if plan.intent == "which_not":
-        names = _names(silent) or "无（各报告都写到了）"
+        names = _names(silent, scope) or "无（各报告都写到了）"
         return Found([(f"没有写到的报告：{names}。", [])] + ([("写到的报告：", [])] + lines if lines else []),
                      passages=looked)
-    return Found(lines + _silent_line(silent), passages=looked)
+    return Found(lines + _silent_line(silent, scope), passages=looked)
 
 
 def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float) -> Found | None:
@@ -301,15 +305,17 @@ def _near_terms(sentence: str, terms: list[str]) -> list[tuple[str, str, int]]:
     return found
 
 
-def _silent_line(silent: list[ReportMeta]) -> list[tuple[str, list[Scored]]]:
-    return [(f"未找到相关内容的报告：{_names(silent)}。", [])] if silent else []
+def _silent_line(silent: list[ReportMeta], among: list[ReportMeta]) -> list[tuple[str, list[Scored]]]:
+    return [(f"未找到相关内容的报告：{_names(silent, among)}。", [])] if silent else []
 
 
-def _names(metas: list[ReportMeta]) -> str:
-    """Reports named without a citation: by region, the year only where a region has several reports
-    (a year in an uncited line would read as a figure the answer cannot source)."""
-    regions = [m.region for m in metas]
-    return "、".join(_name(m) if regions.count(m.region) > 1 else m.region for m in metas)
+def _names(metas: list[ReportMeta], among: list[ReportMeta]) -> str:
+    """Reports named without a citation, by region; a region with other reports in scope that did answer
+    is named as "（另一份报告）" (a year in an uncited line would read as a figure it cannot source)."""
+    silent_per_region = {r: sum(m.region == r for m in metas) for r in {m.region for m in metas}}
+    in_scope = {r: sum(m.region == r for m in among) for r in {m.region for m in among}}
+    return "、".join(dict.fromkeys(
+        m.region + ("（另一份报告）" if in_scope.get(m.region, 0) > silent_per_region[m.region] else "") for m in metas))
 
 
 def _name(meta: ReportMeta) -> str:
