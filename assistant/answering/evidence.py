@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, QUALIFIER_GROUPS
+from ..genre import COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, QUALIFIER_GROUPS, QUALIFIER_WORDS
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
@@ -156,7 +156,11 @@ class Extractor:
         if query.required and not any(r in s for r in query.required):
             return 0.0
         total = got = 0.0
+        subject = matched = False  # a sentence matching only how the figure is qualified (受理) is no answer
         for term in query.terms:
+            about = term not in LIGHT_WORDS and term not in QUALIFIER_WORDS
+            subject |= about
+            before = got
             idf = self.idf(term)
             weight = (UNKNOWN_WEIGHT_LONG if len(term) >= 3 else UNKNOWN_WEIGHT) if idf is None else idf
             if term in LIGHT_WORDS:
@@ -174,6 +178,9 @@ class Extractor:
                 got += weight * max(sim for alt, sim in query.expansions[term] if alt in s)
             elif pieces and term in pieces:
                 got += 0.6 * weight * sum(p in s for p in pieces[term]) / len(pieces[term])
+            matched |= about and got > before
+        if subject and not matched:
+            return 0.0
         score = got / total if total else 0.0
         if query.numeric and not _DIGIT.search(sentence):
             score *= 0.5
