@@ -171,6 +171,12 @@ def sections(plan: QuestionPlan, tools: Tools) -> Found:
 def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
     """是 / 否 / 报告未说明 first, then the evidence."""
     found = single(plan, tools, correct_premise=False)
+    q = fold(plan.ask)
+    if not found.refused and not plan.figure and (_UP.search(q) or _DOWN.search(q) or _MORE.search(q) or _LESS.search(q)) \
+            and not any(figures(s.text) for _, g in found.lines for s in g):
+        # "有没有比上年低？": the sentence with the figures beats one that only says 双下降, when there is one.
+        stated = single(replace(plan, intent="figure"), tools, correct_premise=False)
+        found = found if stated.refused else stated
     if found.refused:
         if plan.sources is not None and not plan.sources:
             return found
