@@ -45,11 +45,12 @@ import bm25s
 import numpy as np
 
 from . import corrections
-from .config import Settings
-from .embed import Embedder
+from .config import Settings, default_embedding_model
+from .embed import Embedder, portable_id
 from .normalize import fold
 from .records import Chunk, Document, ReportMeta
 from .tokens import Lexicon
+from .chunk import model_tag
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -63,6 +64,7 @@ CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
 CREATE TABLE IF NOT EXISTS store_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_vectors (id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO store_state VALUES ('generation', 0);
 """
 _INSERT_DOCUMENT = ("INSERT INTO documents(source, sha256, meta, text, encoding, format, path) "
@@ -93,13 +95,30 @@ def _meta_from_json(raw: str) -> ReportMeta:
     return ReportMeta(**json.loads(raw))
 
 
-class Index:
-    """One store directory. Thread-safe for readers; writes are serialized across threads and processes."""
+class StoreModelError(RuntimeError):
+    """The store's vectors were made by another embedding model than the configured one; str(e) is for the user."""
 
-    def __init__(self, settings: Settings, lexicon: Lexicon, embedder: Embedder) -> None:
+    def __init__(self, recorded: str, configured: str) -> None:
+        self.recorded, self.configured = recorded, configured
+        super().__init__(f"资料库的向量是用向量模型「{recorded}」生成的，当前设置的向量模型是「{configured}」，"
+                         f"两者的向量不能混用。请运行 assistant reindex 用当前模型重建全部向量（可中断，再次运行即继续），"
+                         f"或把 ASSISTANT_EMBEDDING_MODEL 改回「{recorded}」。")
+
+
+class Index:
+    """One store directory. Thread-safe for readers; writes are serialized across threads and processes.
+
+    The store records the embedding model its vectors come from (`store_info`: model, collection, dimension).
+    Opening it with another configured model raises StoreModelError, except with `reindexing`: then new
+    vectors go to the configured model's own collection until `adopt_model` makes it the store's.
+    """
+
+    def __init__(self, settings: Settings, lexicon: Lexicon, embedder: Embedder, reindexing: bool = False) -> None:
         self.settings = settings
         self.lexicon = lexicon
         self.embedder = embedder
+        self.model = embedder.store_id  # the id this process's vectors are made and keyed with
+        self._reindexing = reindexing
         self.dir = Path(settings.store_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
@@ -124,6 +143,11 @@ class Index:
             if "path" not in {r[1] for r in db.execute("PRAGMA table_info(documents)")}:
                 db.execute("ALTER TABLE documents ADD COLUMN path TEXT")  # stores made before paths were kept
             db.execute("CREATE INDEX IF NOT EXISTS documents_path ON documents(path)")
+        record = self.model_record()
+        if record["model"] != self.model and not reindexing:
+            raise StoreModelError(record["model"], self.model)
+        self._stored_model = record["model"]
+        self._collection_name = record["collection"] if record["model"] == self.model else self._collection_for(self.model)
         self._chroma_generation = self._read_generation()
         self._collection = self._open_chroma()
         self._sync()
@@ -139,6 +163,46 @@ class Index:
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
         return conn
+
+    def model_record(self) -> dict[str, str]:
+        """{"model", "collection"[, "dimension"]} of the store's vectors. A store from before models were recorded
+        was built by the default model (m3e-small) in the configured collection; an empty one takes the
+        configured model."""
+        record = dict(self._db().execute("SELECT key, value FROM store_info").fetchall())
+        if "model" not in record:
+            built = self._db().execute("SELECT 1 FROM chunks LIMIT 1").fetchone()
+            model = portable_id(default_embedding_model()) if built else self.model
+            record.update(model=model, collection=self._collection_for(model))
+        return record
+
+    def _collection_for(self, model: str) -> str:
+        """The Chroma collection of a model's vectors: the configured name for the default model (as before
+        models were recorded), that name with the model's tag for any other."""
+        if model == portable_id(default_embedding_model()):
+            return self.settings.collection
+        return f"{self.settings.collection}-{model_tag(model)}"
+
+    def adopt_model(self) -> None:
+        """The end of a reindex: the configured model becomes the store's (its id, collection and dimension are
+        recorded, the generation bumped) and the previous model's collection is dropped. Refused while a
+        catalog chunk still lacks a vector of this model (a reindex cut short: run it again)."""
+        with self.writing():
+            previous = self.model_record()
+            missing = set(self.chunk_ids()) - self._vector_ids()
+            if missing:
+                raise RuntimeError(f"重建未完成：还有 {len(missing)} 段没有当前模型的向量，请再次运行 assistant reindex")
+            info = {"model": self.model, "collection": self._collection_name, "dimension": str(self.embedder.dimension)}
+            db = self._db()
+            with db:
+                db.executemany("INSERT OR REPLACE INTO store_info VALUES (?, ?)", list(info.items()))
+                db.execute("UPDATE store_state SET value=value+1 WHERE key='generation'")
+            self._chroma_generation = self._read_generation()
+            self._stored_model = self.model
+            if previous["collection"] != self._collection_name:
+                try:
+                    self._client.delete_collection(previous["collection"])
+                except Exception:  # never created (an empty store) or already gone: nothing to drop
+                    log.info("no collection %s to drop", previous["collection"])
 
     def _read_generation(self) -> int:
         row = self._db().execute("SELECT value FROM store_state WHERE key='generation'").fetchone()
@@ -157,6 +221,7 @@ class Index:
             if generation == self._generation and pointer == self._bm25_stamp:
                 return
             if generation != self._generation:
+                self._stored_model = self.model_record()["model"]
                 self._refresh_chroma(generation)
                 rows = self._db().execute("SELECT source, meta FROM documents ORDER BY source").fetchall()
                 self._metas = corrections.apply(self._db(), {source: _meta_from_json(meta) for source, meta in rows})
@@ -337,6 +402,7 @@ class Index:
             fresh = [c for _, chunks in items for c in chunks if c.id not in old_ids]
             ready = self._pending_among([c.id for c in fresh])
             new = sorted((c for c in fresh if c.id not in ready), key=lambda c: len(c.search_text), reverse=True)
+            dimension = 0
             for start in range(0, len(new), _UPSERT_BATCH):
                 part = new[start:start + _UPSERT_BATCH]
                 vectors = []
@@ -344,7 +410,9 @@ class Index:
                     vectors.append(self.embedder.encode([c.search_text for c in part[i:i + _ENCODE_SLICE]]))
                     if encoded:
                         encoded(len(ready) + start + min(i + _ENCODE_SLICE, len(part)), len(fresh))
-                self._upsert_vectors(part, np.concatenate(vectors))
+                block = np.concatenate(vectors)
+                self._upsert_vectors(part, block)
+                dimension = block.shape[1]
                 with db:
                     db.executemany("INSERT OR IGNORE INTO pending_vectors VALUES (?)", [(c.id,) for c in part])
             rows = [(c.id, c.source, c.start, c.end, c.section, c.text, c.search_text,
@@ -361,6 +429,11 @@ class Index:
                                                   path))
                 db.executemany(_INSERT_CHUNK, rows)
                 db.executemany("DELETE FROM pending_vectors WHERE id=?", [(c.id,) for c in fresh])
+                if self._stored_model == self.model:  # during a reindex to another model, adopt_model records it
+                    info = {"model": self.model, "collection": self._collection_name}
+                    if dimension:
+                        info["dimension"] = str(dimension)
+                    db.executemany("INSERT OR IGNORE INTO store_info VALUES (?, ?)", list(info.items()))
                 db.execute("UPDATE store_state SET value=value+1 WHERE key='generation'")
             self._chroma_generation = self._read_generation()  # this process's Chroma view holds the new vectors
             stale = old_ids - {r[0] for r in rows}
@@ -421,8 +494,9 @@ class Index:
                 SharedSystemClient._identifier_to_system.pop(path, None)
                 SharedSystemClient._identifier_to_refcount.pop(path, None)
             client = chromadb.PersistentClient(path=path, settings=chroma_settings)
+        self._client = client
         return client.get_or_create_collection(
-            self.settings.collection, metadata={"embedding_model": self.embedder.model_name},
+            self._collection_name, metadata={"embedding_model": self.model},
             configuration={"hnsw": _HNSW}, embedding_function=None)
 
     def _refresh_chroma(self, generation: int, force: bool = False) -> None:
@@ -467,6 +541,10 @@ class Index:
         retry; if that fails too the dense ranking is left out and BM25 answers alone.
         """
         self._sync()
+        if self._stored_model != self.model and not self._reindexing:
+            log.warning("the store now holds vectors of %s, this process embeds with %s: dense search is off "
+                        "until it restarts with that model", self._stored_model, self.model)
+            return []
         for attempt in (1, 2):
             try:
                 return self._dense_search(vector, k, filters)
