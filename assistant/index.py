@@ -44,11 +44,12 @@ from .records import Chunk, Document, ReportMeta
 from .store.bm25 import Bm25Store
 from .store.catalog import INSERT_CHUNK, INSERT_DOCUMENT, Catalog, meta_from_json
 from .store.lock import Waiting, WriteLock
-from .store.vectors import UPSERT_BATCH, Filters, VectorStore
+from .store.vectors import Filters, VectorStore
 from .tokens import Lexicon
 
 log = logging.getLogger(__name__)
 Encoded = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed) during a write
+_UPSERT_BATCH = 512  # vectors stored and recorded as pending at a time: what an interruption can lose
 _ENCODE_SLICE = 128  # texts per encode call, for progress; a write's chunks are sorted by length first, so
 # slices pad no more than one call would (doc-order slices of 128 padded 22% more tokens than one sorted pass)
 __all__ = ["Encoded", "Filters", "Index", "StoreModelError", "Waiting"]
@@ -244,8 +245,8 @@ class Index:
             ready = self.catalog.pending_among([c.id for c in fresh])
             new = sorted((c for c in fresh if c.id not in ready), key=lambda c: len(c.search_text), reverse=True)
             dimension = 0
-            for start in range(0, len(new), UPSERT_BATCH):
-                part = new[start:start + UPSERT_BATCH]
+            for start in range(0, len(new), _UPSERT_BATCH):
+                part = new[start:start + _UPSERT_BATCH]
                 vectors = []
                 for i in range(0, len(part), _ENCODE_SLICE):
                     vectors.append(self.embedder.encode([c.search_text for c in part[i:i + _ENCODE_SLICE]]))
@@ -297,9 +298,10 @@ class Index:
         recorded, the generation bumped) and the previous model's collection is dropped. Refused while a
         catalog chunk still lacks a vector of this model (a reindex cut short: run it again)."""
         with self.writing():
-            missing = set(self.chunk_ids()) - self.vectors.ids()
-            if missing:
-                raise RuntimeError(f"重建未完成：还有 {len(missing)} 段没有当前模型的向量，请再次运行 assistant reindex")
+            if self.vectors.stored_model != self.model:
+                missing = set(self.chunk_ids()) - self.vectors.ids()
+                if missing:
+                    raise RuntimeError(f"重建未完成：还有 {len(missing)} 段没有当前模型的向量，请再次运行 assistant reindex")
             self.vectors.adopt(self.embedder.dimension)
 
     # -- search ------------------------------------------------------------------------------

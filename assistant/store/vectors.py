@@ -29,7 +29,7 @@ from .catalog import Catalog
 
 log = logging.getLogger(__name__)
 Filters = dict[str, object]
-UPSERT_BATCH = 512  # vectors stored and recorded as pending at a time: what an interruption can lose
+_REQUEST_BATCH = 512  # ids per Chroma upsert or delete: bounds one request
 _GET_PAGE = 20000
 # Dense search restricted to some reports, by how many (measured on 210k chunks, docs/performance.md):
 _EXACT_SOURCES = 64  # few reports: fetch their vectors and score exactly (~30 µs a chunk) ...
@@ -143,19 +143,19 @@ class VectorStore:
         self._count = None
 
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        for i in range(0, len(chunks), UPSERT_BATCH):
-            part = chunks[i:i + UPSERT_BATCH]
+        for i in range(0, len(chunks), _REQUEST_BATCH):
+            part = chunks[i:i + _REQUEST_BATCH]
             self.collection.upsert(
                 ids=[c.id for c in part],
-                embeddings=vectors[i:i + UPSERT_BATCH],
+                embeddings=vectors[i:i + _REQUEST_BATCH],
                 metadatas=[{"source": c.source, "region": c.meta.region, "year": c.meta.year or 0,
                             "level": c.meta.level} for c in part],
             )
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = sorted(ids)
-        for i in range(0, len(ids), UPSERT_BATCH):
-            self.collection.delete(ids=ids[i:i + UPSERT_BATCH])
+        for i in range(0, len(ids), _REQUEST_BATCH):
+            self.collection.delete(ids=ids[i:i + _REQUEST_BATCH])
         self._count = None
 
     def ids(self) -> set[str]:
