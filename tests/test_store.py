@@ -215,3 +215,16 @@ def test_a_store_from_before_models_were_recorded_counts_as_built_by_the_default
     assert "1.26%" in old.ask(QUESTION).text
     with pytest.raises(StoreModelError, match="m3e-small"):
         Assistant(replace(settings, embedding_model=MODEL_A))
+
+
+def test_doctor_names_both_models_and_the_reindex_command(tmp_path: Path) -> None:
+    from assistant.doctor import ERROR, check_index
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(ROOT / "seeds" / "000_77c2a37c907cdb1a.txt", folder)
+    settings = Settings.from_env(store_dir=tmp_path / "store", seeds_dir=tmp_path / "no-seeds", embedding_model=MODEL_A)
+    assert Assistant(settings).ingest([folder])[0].status == "added"
+    found = check_index(replace(settings, embedding_model=MODEL_B))
+    assert found.level == ERROR and MODEL_A in found.detail and MODEL_B in found.detail
+    assert found.fix == "运行 assistant reindex"
