@@ -22,11 +22,11 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="只在该文件中查找（文件名）")
 
 
-def _open(args: argparse.Namespace):
+def _open(args: argparse.Namespace, reindexing: bool = False):
     from .assistant import Assistant
 
     overrides = {"store_dir": args.store} if args.store else {}
-    return Assistant(Settings.from_env(**overrides))
+    return Assistant(Settings.from_env(**overrides), reindexing=reindexing)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -73,14 +73,11 @@ def _print_results(results) -> int:
     return 1 if failed else 0
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    """Progress bar with ETA on stderr; Ctrl-C keeps finished batches, and the same command resumes."""
+def _with_bar(desc: str, run, interrupted: str) -> int:
+    """Run an ingest-like job with a progress bar and ETA on stderr; Ctrl-C keeps finished batches."""
     from tqdm import tqdm
 
-    from .ingest import ingest_paths
-
-    assistant = _open(args)
-    with tqdm(total=0, unit="份", desc="导入", file=sys.stderr, smoothing=0.05) as bar:
+    with tqdm(total=0, unit="份", desc=desc, file=sys.stderr, smoothing=0.05) as bar:
         def progress(n: int, total: int, name: str) -> None:
             bar.total = total
             bar.set_postfix_str(one_line(name)[-30:], refresh=False)
@@ -93,17 +90,46 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 bar.set_postfix_str(line)
 
         try:
-            results = ingest_paths(args.paths, assistant.index, assistant.lexicon, assistant.settings, progress,
-                                   notify=notify)
+            results = run(progress, notify)
         except KeyboardInterrupt:
             bar.close()
-            print("已中断：已完成的文件已保存，再次运行同一命令即可继续导入。", file=sys.stderr)
+            print(interrupted, file=sys.stderr)
             return 130
     return _print_results(results)
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Progress bar with ETA on stderr; Ctrl-C keeps finished batches, and the same command resumes."""
+    from .ingest import ingest_paths
+
+    assistant = _open(args)
+    return _with_bar("导入", lambda progress, notify: ingest_paths(
+        args.paths, assistant.index, assistant.lexicon, assistant.settings, progress, notify=notify),
+        "已中断：已完成的文件已保存，再次运行同一命令即可继续导入。")
+
+
 def cmd_reindex(args: argparse.Namespace) -> int:
-    return _print_results(_open(args).reindex())
+    """Every report from its stored text (re-embedded with the configured model, which becomes the store's),
+    or the named ones re-read from their files."""
+    assistant = _open(args, reindexing=not args.names)
+    if args.names:
+        return _print_results([assistant.reindex_one(name) for name in args.names])
+    return _with_bar("重建索引", assistant.reindex, "已中断：已完成的部分已保存，再次运行 assistant reindex 即可继续。")
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Remove reports by name without asking; an unknown name is an error that leaves the others done."""
+    from .ingest import unknown_report
+
+    assistant = _open(args)
+    unknown = 0
+    for name in args.names:
+        if assistant.remove(name):
+            print(f"已删除\t{one_line(name)}")
+        else:
+            print(f"错误：{one_line(unknown_report(name))}", file=sys.stderr)
+            unknown += 1
+    return 2 if unknown else 0
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
@@ -197,7 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=cmd_ingest)
 
-    sub.add_parser("reindex", help="按当前设置重新分段并重建索引").set_defaults(func=cmd_reindex)
+    p = sub.add_parser("reindex", help="按当前设置重新分段并重建索引（给出文件名则只从原文件重新读取这几份）")
+    p.add_argument("names", nargs="*", help="文件名（见 assistant documents）；不给则全部重建")
+    p.set_defaults(func=cmd_reindex)
+    p = sub.add_parser("remove", help="从资料库删除报告（文件名见 assistant documents），不再询问")
+    p.add_argument("names", nargs="+", help="文件名")
+    p.set_defaults(func=cmd_remove)
     sub.add_parser("documents", help="列出已入库的报告：地区路径、层级、年度、标题").set_defaults(func=cmd_documents)
 
     p = sub.add_parser("meta", help="查看或更正一份报告的元数据（地区、年度、标题、层级），重新导入后仍保留")
@@ -244,8 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .index import StoreModelError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except StoreModelError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
