@@ -25,7 +25,7 @@ from assistant.normalize import fold
 from assistant.assistant import text_pieces
 from assistant.ui import highlight, may_upload, parse_auth, render_answer, safe_filename
 
-from conftest import served
+from conftest import SlowModel, served
 
 ANSWER_TIMEOUT_MS = 30_000
 HEZHOU_Q = "贺州市2024年一审行政案件败诉率是多少？"
@@ -467,58 +467,29 @@ def test_reload_keeps_the_conversation_and_the_sidebar_reopens_renames_and_delet
 
 # ------------------------------------------------------------------------------ stopping an LLM answer
 
-class SlowModel:
-    """An OpenAI-compatible endpoint that streams one supported sentence, then a piece every 0.3 s for a
-    minute."""
-
-    def __init__(self) -> None:
-        import http.server
-
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.end_headers()
-                pieces = ["全市一审行政案件败诉率为1.26%。[1]"] + ["较2023年"] * 200  # a true sentence, then slowly
-                for piece in pieces:
-                    delta = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-                    self.wfile.write(f"data: {json.dumps(delta, ensure_ascii=False)}\n\n".encode())
-                    self.wfile.flush()
-                    time.sleep(0.3)
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-def test_stop_button_ends_a_streaming_llm_answer(browser, tmp_path: Path) -> None:
-    model = SlowModel()
-    env = {"ASSISTANT_MODE": "llm", "ASSISTANT_LLM_BASE_URL": model.url, "ASSISTANT_LLM_MODEL": "slow",
-           "ASSISTANT_LLM_API_KEY": "x"}
-    try:
-        with served(tmp_path, env) as srv:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-            pg = context.new_page()
-            pg.goto(srv.url)
-            pg.wait_for_selector("#question textarea", timeout=30_000)
-            pg.fill("#question textarea", HEZHOU_Q)
-            pg.keyboard.press("Enter")
-            pg.wait_for_function("() => (document.querySelector('#chat .answer.streaming')?.textContent || '')"
-                                 ".includes('1.26%')", timeout=ANSWER_TIMEOUT_MS)
-            started = time.monotonic()
-            pg.click("#stop-answer")
-            pg.wait_for_function("() => !document.querySelector('#chat .answer.streaming')", timeout=10_000)
-            assert time.monotonic() - started < 10
-            assert "已停止回答" in pg.locator("#chat .answer").last.inner_text()
-            pg.wait_for_timeout(2000)  # nothing more arrives after the stop
-            assert pg.locator("#chat .answer.streaming").count() == 0
-            assert pg.locator("#chat .answer").count() == 1
-            context.close()
-    finally:
-        model.server.shutdown()
+def test_stop_button_ends_a_streaming_llm_answer_and_the_model_stream(browser, tmp_path: Path) -> None:
+    env = {"ASSISTANT_MODE": "llm", "ASSISTANT_LLM_MODEL": "slow", "ASSISTANT_LLM_API_KEY": "x"}
+    with SlowModel("全市一审行政案件败诉率为1.26%。[1]") as model, \
+            served(tmp_path, {**env, "ASSISTANT_LLM_BASE_URL": model.url}) as srv:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        pg = context.new_page()
+        pg.goto(srv.url)
+        pg.wait_for_selector("#question textarea", timeout=30_000)
+        pg.fill("#question textarea", HEZHOU_Q)
+        pg.keyboard.press("Enter")
+        pg.wait_for_function("() => (document.querySelector('#chat .answer.streaming')?.textContent || '')"
+                             ".includes('1.26%')", timeout=ANSWER_TIMEOUT_MS)
+        started = time.monotonic()
+        pg.click("#stop-answer")
+        pg.wait_for_function("() => !document.querySelector('#chat .answer.streaming')", timeout=10_000)
+        assert time.monotonic() - started < 10
+        assert "已停止回答" in pg.locator("#chat .answer").last.inner_text()
+        deadline = time.monotonic() + 5
+        while model.closed_at is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # The server saw the connection closed soon after the stop, long before its minute of pieces.
+        assert model.closed_at is not None and model.closed_at - started < 3, model.sent
+        pg.wait_for_timeout(1000)  # nothing more arrives after the stop
+        assert pg.locator("#chat .answer.streaming").count() == 0
+        assert pg.locator("#chat .answer").count() == 1
+        context.close()
