@@ -15,13 +15,13 @@ from .embed import Embedder
 from .figures import FigureStore
 from .index import Filters, Index
 from .normalize import strip_invisible
-from .ingest import IngestResult, Progress, ingest_paths
+from .ingest import IngestResult, Progress, ingest_paths, reindex_sources
 from .llm import collect, fallback, generate, load_prompts, make_llm
 from .meaning import Meanings
 from .records import Answer, Passage
 from .retrieve import Retriever, Route
 from .tokens import Lexicon
-from . import validate
+from . import corrections, validate
 
 Search = Callable[[str, "list[str] | None", int], list[Passage]]
 # Fusion weights (BM25, dense) per retrieval strategy; only hybrid+route also routes by region/year.
@@ -41,7 +41,8 @@ class Assistant:
         self.lexicon = Lexicon()
         self.embedder = Embedder(self.settings.embedding_model)
         self.index = Index(self.settings, self.lexicon, self.embedder)
-        if build and not self.index.metas() and Path(self.settings.seeds_dir).is_dir():
+        # Only a store never written gets the seeds: one whose reports were all removed stays empty.
+        if build and not self.index.generation() and not self.index.metas() and Path(self.settings.seeds_dir).is_dir():
             self.ingest([self.settings.seeds_dir])
         self.retriever = Retriever(self.index, self.lexicon, self.embedder, self.settings)
         self.extractor = Extractor(self.index.idf, self.index.folded_text, self.lexicon.tokens,
@@ -61,18 +62,32 @@ class Assistant:
             self.meanings.refresh()
         return results
 
-    def reindex(self) -> list[IngestResult]:
+    def reindex(self, progress: Progress | None = None) -> list[IngestResult]:
         """Re-chunk and re-embed every document from the stored text (after changing chunking or model)."""
-        from .chunk import chunk_document
-        results = []
-        for doc, _ in self.index.documents():
-            doc.text = self.index.document_text(doc.source)
-            chunks = chunk_document(doc, self.settings.chunk_size, self.settings.chunk_max)
-            self.index.add(doc, chunks)
-            self.figures.replace([(doc, chunks)])
-            results.append(IngestResult(doc.source, "updated", len(chunks)))
-        self.index.rebuild_bm25()
+        results = reindex_sources([d.source for d, _ in self.index.documents()], self.index, self.lexicon,
+                                  self.settings, progress=progress)
+        self.meanings.refresh()
         return results
+
+    def reindex_one(self, source: str) -> IngestResult:
+        """Re-read one report from the file it came from (its stored text when the file is gone) and index it
+        again through the ingest path; status "updated", or "error"/"duplicate" with a Chinese message."""
+        result = reindex_sources([source], self.index, self.lexicon, self.settings, reread=True)[0]
+        self.meanings.refresh()
+        return result
+
+    def remove(self, source: str) -> bool:
+        """Forget one report: its catalog rows, vectors, figures and corrections; BM25 and the meanings
+        vocabulary are rebuilt without it, and other processes reload on their next request. False when
+        no report has that name."""
+        with self.index.writing():
+            if not self.index.remove(source):
+                return False
+            self.figures.prune()
+            corrections.forget(self.index.dir, source)
+            self.index.rebuild_bm25()
+        self.meanings.refresh()
+        return True
 
     def documents(self) -> list[dict]:
         return [{"source": d.source, "title": d.meta.title, "region": d.meta.region, "year": d.meta.year,

@@ -103,7 +103,26 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    return _print_results(_open(args).reindex())
+    """Every report from its stored text, or the named ones re-read from their files."""
+    assistant = _open(args)
+    if args.names:
+        return _print_results([assistant.reindex_one(name) for name in args.names])
+    return _print_results(assistant.reindex())
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Remove reports by name without asking; an unknown name is an error that leaves the others done."""
+    from .ingest import unknown_report
+
+    assistant = _open(args)
+    unknown = 0
+    for name in args.names:
+        if assistant.remove(name):
+            print(f"已删除\t{one_line(name)}")
+        else:
+            print(f"错误：{one_line(unknown_report(name))}", file=sys.stderr)
+            unknown += 1
+    return 2 if unknown else 0
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
@@ -197,7 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=cmd_ingest)
 
-    sub.add_parser("reindex", help="按当前设置重新分段并重建索引").set_defaults(func=cmd_reindex)
+    p = sub.add_parser("reindex", help="按当前设置重新分段并重建索引（给出文件名则只从原文件重新读取这几份）")
+    p.add_argument("names", nargs="*", help="文件名（见 assistant documents）；不给则全部重建")
+    p.set_defaults(func=cmd_reindex)
+    p = sub.add_parser("remove", help="从资料库删除报告（文件名见 assistant documents），不再询问")
+    p.add_argument("names", nargs="+", help="文件名")
+    p.set_defaults(func=cmd_remove)
     sub.add_parser("documents", help="列出已入库的报告：地区路径、层级、年度、标题").set_defaults(func=cmd_documents)
 
     p = sub.add_parser("meta", help="查看或更正一份报告的元数据（地区、年度、标题、层级），重新导入后仍保留")

@@ -79,6 +79,13 @@ def save(store_dir: str | Path, source: str, fields: Mapping[str, object]) -> Re
     return correct(ReportMeta(**json.loads(row[0])), merged)
 
 
+def forget(store_dir: str | Path, source: str) -> None:
+    """Drop the corrections of a removed report, so another report later stored under its name starts clean."""
+    with sqlite3.connect(Path(store_dir) / CATALOG, timeout=60) as db:
+        db.execute(_SCHEMA)
+        db.execute("DELETE FROM meta_corrections WHERE source=?", (source,))
+
+
 def read(store_dir: str | Path, source: str) -> ReportMeta:
     """A report's metadata as users see it (corrections applied)."""
     with sqlite3.connect(Path(store_dir) / CATALOG, timeout=60) as db:

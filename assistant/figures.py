@@ -321,6 +321,12 @@ class FigureStore:
     def count(self) -> int:
         return self._db().execute("SELECT COUNT(*) FROM figures").fetchone()[0]
 
+    def prune(self) -> int:
+        """Delete the figures of reports no longer in the catalog (removed ones); returns how many."""
+        db = self._db()
+        with db:
+            return db.execute("DELETE FROM figures WHERE source NOT IN (SELECT source FROM documents)").rowcount
+
 
 def store_figures(store_dir: str | Path, items: Iterable[tuple[Document, Sequence[Chunk]]]) -> int:
     """The ingest hook: figures of freshly written documents go into the catalog."""

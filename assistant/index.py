@@ -193,6 +193,15 @@ class Index:
                or db.execute("SELECT source, sha256 FROM documents WHERE source=? AND path IS NULL", (name,)).fetchone())
         return (row[0], row[1]) if row else None
 
+    def document_path(self, source: str) -> str | None:
+        """The file a report was read from, as resolved at ingest (None for reports stored before paths were kept)."""
+        row = self._db().execute("SELECT path FROM documents WHERE source=?", (source,)).fetchone()
+        return row[0] if row else None
+
+    def generation(self) -> int:
+        """How many times the catalog changed; 0 for a store never written to."""
+        return self._read_generation()
+
     def taken(self, source: str) -> bool:
         return self.document_sha(source) is not None
 

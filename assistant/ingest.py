@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,8 +95,10 @@ def free_source(name: str, folder: str, meta: ReportMeta, taken: Callable[[str],
     return candidate
 
 
-def prepare_file(path: Path, index: Index, lexicon: Lexicon, settings: Settings, batch: "_Batch") -> IngestResult | Prepared:
-    """Read and chunk one file, or say why it needs no writing; `batch` holds files read but not yet written."""
+def prepare_file(path: Path, index: Index, lexicon: Lexicon, settings: Settings, batch: "_Batch",
+                 again: bool = False) -> IngestResult | Prepared:
+    """Read and chunk one file, or say why it needs no writing; `batch` holds files read but not yet written.
+    `again` re-indexes a file whose content is unchanged instead of skipping it."""
     name = path.name
     try:
         if not path.is_file():
@@ -108,7 +110,7 @@ def prepare_file(path: Path, index: Index, lexicon: Lexicon, settings: Settings,
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         known = index.document_at(where, name)
-        if known and known[1] == sha:
+        if known and known[1] == sha and not again:
             return IngestResult(known[0], "unchanged", message="内容未变化，已跳过")
         twin = batch.shas.get(sha) or index.source_with_sha(sha)
         if twin and (not known or twin != known[0]):
@@ -214,18 +216,64 @@ def ingest_paths(paths: Iterable[str | Path], index: Index, lexicon: Lexicon, se
     while another ingest holds it, `notify` hears who holds it and how long this one has waited.
     """
     files = report_files(paths)
+
+    def prepare(slot: int, batch: _Batch) -> IngestResult | Prepared:
+        if _resolved(files[slot]) in batch.paths:  # the same file named twice: write the first first
+            batch.flush()
+        return prepare_file(files[slot], index, lexicon, settings, batch)
+    return _write_all(len(files), prepare, index, settings, progress, batch_chunks, notify)
+
+
+def reindex_sources(sources: Sequence[str], index: Index, lexicon: Lexicon, settings: Settings,
+                    reread: bool = False, progress: Progress | None = None,
+                    notify: Notify | None = None) -> list[IngestResult]:
+    """Re-chunk and re-embed stored reports through the same batched, resumable writes as an ingest.
+
+    With `reread` a report whose file is still where it was read from is read again (new content,
+    sidecar and metadata rules apply); otherwise, or when the file is gone, its stored text is used.
+    Chunks whose id the store already holds keep their vectors, so a reindex cut short resumes where
+    it stopped when run again.
+    """
+    documents: dict[str, Document] = {}
+
+    def prepare(slot: int, batch: _Batch) -> IngestResult | Prepared:
+        source = sources[slot]
+        if not documents:
+            documents.update((d.source, d) for d, _ in index.documents())
+        doc = documents.get(source)
+        if doc is None:
+            return IngestResult(source, "error", message=unknown_report(source))
+        path = index.document_path(source)
+        if reread and path and Path(path).is_file():
+            outcome = prepare_file(Path(path), index, lexicon, settings, batch, again=True)
+            if isinstance(outcome, Prepared):
+                outcome.status = "updated"
+            return outcome
+        doc.text = index.document_text(source)
+        message = "原文件已不在，按库中保存的正文重新索引" if reread else ""
+        return Prepared(doc, chunk_document(doc, settings.chunk_size, settings.chunk_max), "updated", path or "",
+                        message)
+    return _write_all(len(sources), prepare, index, settings, progress, None, notify)
+
+
+def unknown_report(source: str) -> str:
+    return f"资料库中没有名为“{source}”的报告（用 assistant documents 查看文件名）"
+
+
+def _write_all(count: int, prepare: Callable[[int, _Batch], IngestResult | Prepared], index: Index,
+               settings: Settings, progress: Progress | None, batch_chunks: int | None,
+               notify: Notify | None) -> list[IngestResult]:
+    """Prepare items one by one under the write lock, writing them in batches; BM25 once at the end."""
     limit = batch_chunks or getattr(settings, "ingest_batch_chunks", BATCH_CHUNKS)
-    batch = _Batch(index, [None] * len(files), progress, notify)
+    batch = _Batch(index, [None] * count, progress, notify)
 
     def waiting(seconds: float, holder: dict) -> None:
         if notify:
             notify("waiting", waiting_message(seconds, holder))
 
     with index.writing(waiting if notify else None):
-        for slot, path in enumerate(files):
-            if _resolved(path) in batch.paths:  # the same file named twice: write the first first
-                batch.flush()
-            outcome = prepare_file(path, index, lexicon, settings, batch)
+        for slot in range(count):
+            outcome = prepare(slot, batch)
             if isinstance(outcome, IngestResult):
                 batch.finish(slot, outcome)
                 continue

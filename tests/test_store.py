@@ -1,0 +1,124 @@
+"""Library management on a real store (Chroma + bm25s + m3e-small + jieba in a temp dir): removing a report takes
+it out of everything that reads the store, and re-indexing one report goes through the ingest path."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.cli import main as cli_main
+from assistant.index import Index
+from assistant.meaning import FILE as MEANINGS_FILE
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "贺州市2024年一审行政案件败诉率是多少？"
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Assistant, Path]:
+    """The seeds copied to a folder of their own and ingested from there (so files can be edited or deleted)."""
+    tmp = tmp_path_factory.mktemp("library")
+    folder = tmp / "reports"
+    shutil.copytree(ROOT / "seeds", folder)
+    assistant = Assistant(Settings.from_env(store_dir=tmp / "store", seeds_dir=tmp / "no-seeds", data_dir=tmp / "data"))
+    results = assistant.ingest([folder])
+    assert {r.status for r in results} == {"added"} and len(results) == 5
+    return assistant, folder
+
+
+def _source_of(assistant: Assistant, region: str) -> str:
+    found = [s for s, m in assistant.index.metas().items() if region in m.region]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _figure_sources(assistant: Assistant) -> set[str]:
+    with sqlite3.connect(assistant.index.dir / "catalog.sqlite3") as db:
+        return {r[0] for r in db.execute("SELECT DISTINCT source FROM figures")}
+
+
+def test_removing_a_report_takes_it_out_of_answers_compare_check_and_other_processes(library) -> None:
+    assistant, _ = library
+    source = _source_of(assistant, "贺州")
+    before = assistant.ask(QUESTION)
+    assert "1.26%" in before.text and source in {c.source for c in before.citations}
+    assert source in {r.source for r in assistant.compare("一审行政案件败诉率").rows}
+    assert source in _figure_sources(assistant)
+    checked = assistant.index.check()
+    chunks_of_it = len(assistant.index.chunk_ids(source))
+    assert chunks_of_it > 0
+    other = Index(assistant.settings, assistant.lexicon, assistant.embedder)  # another reader of the same store
+    assert source in other.metas()
+    generation = assistant.index.generation()
+
+    assert assistant.remove(source) is True
+
+    assert assistant.index.generation() > generation
+    after = assistant.ask(QUESTION)
+    assert source not in {c.source for c in after.citations} and "1.26%" not in after.text
+    assert source not in {p.chunk.source for p in assistant.search("一审行政案件败诉率", k=30, route=False)}
+    assert source not in {r.source for r in assistant.compare("一审行政案件败诉率").rows}
+    assert source not in {d["source"] for d in assistant.documents()}
+    assert source not in _figure_sources(assistant) and _figure_sources(assistant)
+    now = assistant.index.check()
+    assert now["chunks"] == checked["chunks"] - chunks_of_it
+    assert now["vectors"] == checked["vectors"] - chunks_of_it
+    assert now["bm25_rows"] == checked["bm25_rows"] - chunks_of_it
+    assert now["missing_vectors"] == now["orphan_vectors"] == now["bm25_stale"] == 0
+    kept = set(np.load(assistant.index.dir / MEANINGS_FILE)["words"])
+    assert kept == set(assistant.meanings._words) and kept <= set(assistant.index.vocabulary())
+    # The other reader sees the removal on its next request: metadata, BM25 and vectors.
+    assert source not in other.metas()
+    tokens = assistant.lexicon.tokens("一审行政案件败诉率")
+    known = other.chunks([i for i, _ in other.bm25_search(tokens, 50)])
+    assert known and source not in {c.source for c in known.values()}
+    vector = assistant.embedder.encode(["一审行政案件败诉率"], kind="query")[0]
+    hits = other.dense_search(vector, 50)
+    assert hits and source not in {c.source for c in other.chunks([i for i, _ in hits]).values()}
+
+    assert assistant.remove(source) is False  # already gone: nothing else touched
+    assert assistant.index.check()["chunks"] == now["chunks"]
+
+
+def test_reindex_one_rereads_the_file_and_falls_back_to_the_stored_text(library) -> None:
+    assistant, folder = library
+    source = _source_of(assistant, "富源")
+    path = Path(assistant.index.document_path(source))
+    assert path.parent == folder.resolve()
+    path.write_text(path.read_text(encoding="utf-8") + "\n全县共办理行政复议补正案件987件。\n", encoding="utf-8")
+    result = assistant.reindex_one(source)
+    assert (result.source, result.status) == (source, "updated") and result.chunks == len(assistant.index.chunk_ids(source))
+    assert "987件" in "".join(c.text for c in assistant.index.chunks_of(source))
+    assert "987件" in assistant.ask("富源县办理行政复议补正案件多少件？").text
+    assert assistant.index.check() == {**assistant.index.check(), "missing_vectors": 0, "orphan_vectors": 0,
+                                       "bm25_stale": 0}
+
+    path.unlink()
+    result = assistant.reindex_one(source)
+    assert result.status == "updated" and "原文件已不在" in result.message
+    assert "987件" in "".join(c.text for c in assistant.index.chunks_of(source))
+
+    unknown = assistant.reindex_one("没有这份报告.txt")
+    assert unknown.status == "error" and "没有这份报告.txt" in unknown.message
+
+
+def test_cli_remove_names_an_unknown_report_and_removes_a_known_one(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(ROOT / "seeds" / "000_77c2a37c907cdb1a.txt", folder / "甲.txt")
+    store = tmp_path / "store"
+    assistant = Assistant(Settings.from_env(store_dir=store, seeds_dir=tmp_path / "no-seeds"))
+    assert [r.status for r in assistant.ingest([folder])] == ["added"]
+
+    assert cli_main(["--store", str(store), "remove", "乙.txt"]) == 2
+    err = capsys.readouterr().err
+    assert "乙.txt" in err and "assistant documents" in err
+    assert cli_main(["--store", str(store), "remove", "甲.txt"]) == 0
+    assert "已删除" in capsys.readouterr().out
+    # A store whose every report was removed stays empty: the seeds are only for a store never written.
+    reopened = Assistant(Settings.from_env(store_dir=store, seeds_dir=ROOT / "seeds"))
+    assert reopened.documents() == [] and reopened.index.check()["vectors"] == 0
