@@ -133,12 +133,20 @@ PAGE_SCRIPT = """<script>
 })();
 // Screen readers: Gradio labels each message with its raw HTML ("bot's message: <div ..."); label it
 // with its text instead.
+const plainLabel = (m) => {
+  const text = m.textContent.replace(/\\s+/g, ' ').trim().slice(0, 2000);
+  const label = m.getAttribute('aria-label');
+  if (m.dataset.plain === text && !label.includes('s message: ')) return;
+  if (!m.dataset.who) m.dataset.who = label.startsWith('user') ? '提问：' : '回答：';
+  m.dataset.plain = text;
+  m.setAttribute('aria-label', m.dataset.who + text);
+};
 new MutationObserver(() => {
-  document.querySelectorAll('#chat [aria-label*="\'s message"]').forEach((m) => {
-    const who = m.getAttribute('aria-label').startsWith("user's") ? '提问：' : '回答：';
-    m.setAttribute('aria-label', who + m.innerText.replace(/\\s+/g, ' ').trim().slice(0, 2000));
-  });
-}).observe(document.documentElement, {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});
+  document.querySelectorAll('#chat [aria-label*="s message: "], #chat [data-plain]').forEach(plainLabel);
+  const search = document.querySelector('#library .search-input');  // a string Gradio has no translation for
+  if (search && search.placeholder !== '搜索报告（标题、地区、文件名…）') search.placeholder = '搜索报告（标题、地区、文件名…）';
+}).observe(document.documentElement,
+  {subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label']});
 document.addEventListener('click', (e) => {
   const copy = e.target.closest && e.target.closest('#chat .copy-answer');
   if (copy) {
