@@ -245,6 +245,7 @@ def test_upload_reports_each_file_and_adds_the_good_one(uploaded, server) -> Non
     assert by_name["安吉县2024年法治政府建设情况报告.txt"][1] == "新增"
     bad = by_name["损坏的报告.pdf"]
     assert bad[1] == "失败" and "PDF" in bad[3]
+    assert not (server.data / "uploads" / "损坏的报告.pdf").exists()  # a failed upload is not kept
     assert "安吉县" in uploaded.library
     assert (server.data / "uploads" / "安吉县2024年法治政府建设情况报告.txt").read_text(encoding="utf-8") == GOOD_REPORT
 
@@ -416,6 +417,115 @@ def test_clicking_a_marker_opens_its_source_and_shows_the_report_in_the_reader(p
     assert marked and any(marked in p for p in passage.all_inner_texts())
     assert page.locator("#reader .reader-nav a").count() > 1
     assert page.locator("#reader .reader-text").inner_text().count("\n") > 10  # the whole report
+
+
+TABLE_Q = "各地行政复议案件分别是多少？"
+
+
+def test_answer_table_renders_its_cells_open_their_sources_and_exports_to_xlsx_docx_and_text(
+        page, tmp_path: Path) -> None:
+    import docx
+    from openpyxl import load_workbook
+
+    bubble = ask(page, TABLE_Q)
+    table = bubble.locator(".answer-table table")
+    assert "761宗" in table.inner_text() and "未报告" in table.inner_text()
+    row = table.locator("tr", has_text="湛江市")
+    n = row.locator("sup.cite").inner_text().strip("[]")
+    row.locator("sup.cite").click()  # the cell's [n] opens source n of this answer, like any marker
+    page.wait_for_selector("#reader .reader-text mark", timeout=10_000)
+    assert page.locator("#reader .reader-head").inner_text().startswith(f"来源 [{n}]")
+    assert "湛江" in page.locator("#reader .reader-head").inner_text()
+    assert "761宗" in page.locator("#chat .src-passage").last.inner_text()
+    label = page.locator("#chat [aria-label^='回答：']").first.get_attribute("aria-label")
+    assert "761宗" in label and "<" not in label  # screen readers get the text, not the HTML
+    assert "湛江市\t2023\t761宗" in bubble.locator(".copy-answer").get_attribute("value")  # pastes as a table
+
+    page.wait_for_function("() => !document.querySelector('#export-table-xlsx').disabled", timeout=10_000)
+    with page.expect_download() as info:
+        page.click("#export-table-xlsx")
+    info.value.save_as(tmp_path / "table.xlsx")
+    rows = list(load_workbook(tmp_path / "table.xlsx").active.iter_rows(values_only=True))
+    head = rows[1]
+    zhanjiang = next(r for r in rows if r[0] == "湛江市")
+    assert zhanjiang[head.index("数字")] == 761 and "761宗" in zhanjiang[head.index("出处原文")]
+    with page.expect_download() as info:
+        page.click("#export-docx")
+    info.value.save_as(tmp_path / "answer.docx")
+    cells = [c.text for t in docx.Document(str(tmp_path / "answer.docx")).tables for r in t.rows for c in r.cells]
+    assert "761宗" in cells and "未报告" in cells
+
+
+def test_ask_only_this_report_sets_the_filter_and_the_chips_say_so(page) -> None:
+    title = "贺州市2024年法治政府建设情况报告"
+    page.get_by_role("tab", name="文档库").click()
+    page.locator("#manage-source input").click()
+    page.get_by_role("option", name=re.compile(f"^{title}（")).click()
+    page.click("#ask-only")
+    page.locator("#question textarea").wait_for(state="visible", timeout=10_000)  # back on the 问答 tab
+    assert page.locator("#filter-report input").input_value() == title
+    ask(page, "一审行政案件败诉率是多少？")
+    assert f"只问《{title}》" in page.locator("#chat .searched").last.inner_text()
+    assert all("贺州市" in t for t in source_titles(page))
+
+
+def test_gradio_strings_are_chinese_in_an_english_browser(browser, server) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    pg = context.new_page()
+    try:
+        pg.goto(server.url)
+        pg.wait_for_selector("#question textarea", timeout=30_000)
+        ask(pg, HEZHOU_Q)
+        assert pg.locator("#chat button[aria-label='踩']").count() >= 1
+        pg.get_by_role("tab", name="文档库").click()
+        assert "点击上传" in pg.locator("#upload").inner_text()
+        assert pg.locator("#library .search-input").get_attribute("placeholder").startswith("搜索报告")
+    finally:
+        context.close()
+
+
+def test_deleting_a_report_asks_first_then_removes_it_from_library_uploads_and_answers(browser, server) -> None:
+    name = "德清县2024年法治政府建设情况报告.txt"
+    folder = server.tmp / "to-delete"
+    folder.mkdir()
+    (folder / name).write_text(GOOD_REPORT.replace("安吉县", "德清县"), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    pg = context.new_page()
+    try:
+        pg.goto(server.url)
+        pg.wait_for_selector("#question textarea", timeout=30_000)
+        pg.get_by_role("tab", name="文档库").click()
+        pg.locator("#upload input[type=file]").set_input_files([str(folder / name)])
+        pg.wait_for_function("() => document.querySelectorAll('#upload tr, #upload .file').length >= 1",
+                             timeout=20_000)
+        pg.click("#ingest")
+        pg.wait_for_selector("#ingest-results tbody tr", timeout=60_000)
+        assert "德清县" in pg.locator("#library").inner_text()
+        assert (server.data / "uploads" / name).exists()
+        ask_about = "德清县培训执法人员多少人次？"
+        pg.get_by_role("tab", name="问答").click()
+        assert "86" in ask(pg, ask_about).inner_text()
+
+        pg.get_by_role("tab", name="文档库").click()
+        pg.locator("#manage-source input").click()
+        pg.get_by_role("option", name=re.compile(f"（{name}）$")).click()
+        pg.click("#delete-report")
+        pg.locator("#delete-yes").wait_for(state="visible", timeout=10_000)
+        pg.click("#delete-no")  # the first click only asks
+        pg.locator("#delete-yes").wait_for(state="hidden", timeout=10_000)
+        assert "德清县" in pg.locator("#library").inner_text()
+        pg.click("#delete-report")
+        pg.click("#delete-yes")
+        pg.wait_for_function("() => !document.querySelector('#library').innerText.includes('德清县')", timeout=30_000)
+        assert "已删除" in pg.locator("#manage-result").inner_text()
+        assert not (server.data / "uploads" / name).exists()
+        pg.get_by_role("tab", name="问答").click()
+        pg.click("#new-chat")
+        answer = ask(pg, ask_about)
+        assert "86" not in answer.inner_text()
+        assert not any("德清县" in t and t.startswith("来源") for t in source_titles(pg))
+    finally:
+        context.close()
 
 
 # ------------------------------------------------------------------------------ saved conversations
