@@ -361,6 +361,36 @@ def test_plain_text_and_markdown_write_every_citation_out() -> None:
     assert md.count("## 问：") == 2 and "1. 《某县2024年报告》" in md and "<" not in md
 
 
+def test_answer_tables_point_their_markers_at_the_answers_own_sources(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from assistant.takeaway import answer_tables, markdown, plain_text, write_tables_xlsx
+
+    def cite(title: str, quote: str) -> dict:
+        return {"source": f"{title}.txt", "title": title, "region": title[:3], "year": 2024, "section": "一、",
+                "quote": quote}
+
+    table = "\n".join([
+        "**行政复议申请（收到、件）**", "", "| 地区 | 年度 | 数值 | 口径 | 报告原文指标 | 出处 |", "|---|---|---|---|---|---|",
+        "| 甲县 | 2024 | 17件 | 收到 | 行政复议申请 | [1] |", "| 乙区 | 2024 | 319件（口径不同） | 办理 | 行政复议案件 | [2] |",
+        "| 丙市 | 2024 | 761宗 | 收到 | 行政复议申请 | [3] |", "| 丁县 | 2024 | 未报告 |  |  |  |", "",
+        "按行政复议申请从高到低：丙市（761宗） > 甲县（17件）。", "", "来源：",
+        "[1] 甲县报告 · 一、：收到行政复议申请17件。", "[2] 乙区报告 · 二、：办理行政复议案件319件。",
+        "[3] 丙市报告 · 三、：收到行政复议申请761宗。"])
+    # A ranking answer cites 丙市 first and leaves 乙区 (another stage) out.
+    turn = {"question": "哪里最多？", "text": "丙市761宗。[1]甲县17件。[2]",
+            "citations": [cite("丙市报告", "收到行政复议申请761宗。"), cite("甲县报告", "收到行政复议申请17件。")],
+            "table": table}
+    [t] = answer_tables(turn)
+    assert [r[-1] for r in t.rows] == ["[2]", "〔表2〕", "[1]", ""]
+    assert any(n.startswith("〔表2〕乙区报告") for n in t.notes) and "按行政复议申请" in t.notes[0]
+    assert "丙市\t2024\t761宗\t收到\t行政复议申请\t[1]" in plain_text(turn)
+    assert "| 丙市 | 2024 | 761宗 | 收到 | 行政复议申请 | [1] |" in markdown([turn])
+    rows = list(load_workbook(write_tables_xlsx([turn], tmp_path / "t.xlsx")).active.iter_rows(values_only=True))
+    assert rows[0][0] == "行政复议申请（收到、件）" and rows[1][-2:] == ("数字", "出处原文")
+    assert rows[4][-2] == 761 and rows[4][-1].startswith("[1] 《丙市报告》") and not rows[5][-2]
+
+
 MULTI_Q = "富源县法治政府建设存在哪些问题和不足？"
 
 
