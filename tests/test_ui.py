@@ -469,7 +469,7 @@ def test_answer_table_renders_its_cells_open_their_sources_and_exports_to_xlsx_d
     assert "761宗" in page.locator("#chat .src-passage").last.inner_text()
     label = page.locator("#chat [aria-label^='回答：']").first.get_attribute("aria-label")
     assert "761宗" in label and "<" not in label  # screen readers get the text, not the HTML
-    assert "湛江市\t2023\t761宗" in bubble.locator(".copy-answer").get_attribute("value")  # pastes as a table
+    assert "湛江市\t2023\t761宗" in page.locator("#chat .copy-answer").last.get_attribute("value")  # pastes as a table
 
     page.wait_for_function("() => !document.querySelector('#export-table-xlsx').disabled", timeout=10_000)
     with page.expect_download() as info:
@@ -551,6 +551,7 @@ def test_deleting_a_report_asks_first_then_removes_it_from_library_uploads_and_a
         assert not (server.data / "uploads" / name).exists()
         pg.get_by_role("tab", name="问答").click()
         pg.click("#new-chat")
+        pg.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
         answer = ask(pg, ask_about)
         assert "86" not in answer.inner_text()
         assert not any("德清县" in t and t.startswith("来源") for t in source_titles(pg))
