@@ -240,7 +240,7 @@ def render_answer(text: str, refused: bool = False, warnings: Sequence[str] = ()
     chips_html = ('<div class="searched">' + "".join(f'<span class="chip">{esc(c)}</span>' for c in chips) + "</div>"
                   if chips else "")
     classes = "answer" + " refused" * refused + " streaming" * streaming
-    copy = (f'<button class="copy-answer" title="复制回答和来源（纯文本）" value="{esc(plain).replace(chr(10), "&#10;")}">'
+    copy = (f'<button class="copy-answer" title="复制回答和来源（纯文本）" value="{esc(plain).replace(chr(10), "&#10;").replace(chr(9), "&#9;")}">'
             "复制</button>" if plain else "")
     return f'<div class="{classes}">{body}</div>{chips_html}{notes_html}{copy}'
 
