@@ -1073,7 +1073,10 @@ def register_api(assistant: Assistant) -> None:
 class Running:
     """Answers being written, per browser session: 停止回答 and 新对话 set their cancel events, which
     close the model's stream (llm.LLM.stream), so the endpoint stops generating and its slot frees
-    at once instead of when the reply or the deadline ends."""
+    at once instead of when the reply or the deadline ends.
+
+    Each cancel carries the chat the button leaves (`view`), and the cut-short answer ends by showing
+    it too: the button's output and the answer's last one may reach the page in either order."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -1093,9 +1096,10 @@ class Running:
                 if not left:
                     self._cancels.pop(session, None)
 
-    def stop(self, session: str) -> None:
+    def stop(self, session: str, view: list[dict[str, Any]]) -> None:
         with self._lock:
             for cancel in self._cancels.get(session, ()):
+                cancel.view = view  # type: ignore[attr-defined]
                 cancel.set()
 
 
@@ -1188,6 +1192,7 @@ def wire_chat(demo: gr.Blocks, assistant: Assistant, chat: ChatPanel, turns: gr.
             with running.answering(request.session_hash or "") as cancel:
                 for event in answer_events(assistant, text, history_of(state), make_filters(r, y, s), m, cancel):
                     if cancel.is_set():
+                        yield keep, cancel.view, keep, keep
                         return
                     if isinstance(event, str):
                         yield keep, pending(event), keep, keep
@@ -1211,13 +1216,14 @@ def wire_chat(demo: gr.Blocks, assistant: Assistant, chat: ChatPanel, turns: gr.
 
     def reset(request: gr.Request) -> tuple:
         """A new conversation starts unfiltered too: a filter left set silently would narrow its answers."""
-        running.stop(request.session_hash or "")
+        running.stop(request.session_hash or "", [])
         return [], [], None, "", "", "", ""
 
     def stopped(state: list[Turn], request: gr.Request) -> list[dict[str, Any]]:
         """The chat as it was before the stopped question, with a line saying it was stopped."""
-        running.stop(request.session_hash or "")
-        return chat_messages(state) + [{"role": "assistant", "content": render_answer(STOPPED, refused=True)}]
+        view = chat_messages(state) + [{"role": "assistant", "content": render_answer(STOPPED, refused=True)}]
+        running.stop(request.session_hash or "", view)
+        return view
 
     chat.stop.click(stopped, [turns], [chat.chatbot], cancels=asked, **private)
     reset_outputs = [chat.chatbot, turns, target, chat.comment, *chat.filters]
