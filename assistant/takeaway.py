@@ -35,6 +35,7 @@ def citation_line(n: int, c: Mapping[str, Any]) -> str:
 _MARKER = re.compile(r"\[(\d+)\]")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _SOURCE_LINE = re.compile(r"^\[(\d+)\] (.+)$")
+_TABLE_ONLY = re.compile(r"〔表(\d+)〕")  # a table source the answer does not cite
 VALUE_HEADER, NUMBER_HEADER, WHERE_HEADER = "数值", "数字", "出处原文"
 
 
@@ -105,9 +106,11 @@ def table_records(table: AnswerTable, citations: Sequence[Mapping[str, Any]]) ->
     out: list[list[Any]] = [head]
     for row in table.rows:
         cited = [int(n) for cell in row for n in _MARKER.findall(cell) if 0 < int(n) <= len(citations)]
+        uncited = [note for cell in row for n in _TABLE_ONLY.findall(cell) for note in table.notes
+                   if note.startswith(f"〔表{n}〕")]
         value = row[value_at] if value_at is not None and value_at < len(row) else ""
         number = [parse_number(value) if re.search(r"\d", value) else ""] if value_at is not None else []
-        out.append(list(row) + number + ["；".join(citation_line(n, citations[n - 1]) for n in cited)])
+        out.append(list(row) + number + ["；".join([citation_line(n, citations[n - 1]) for n in cited] + uncited)])
     return out
 
 

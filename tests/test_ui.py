@@ -389,6 +389,7 @@ def test_answer_tables_point_their_markers_at_the_answers_own_sources(tmp_path: 
     rows = list(load_workbook(write_tables_xlsx([turn], tmp_path / "t.xlsx")).active.iter_rows(values_only=True))
     assert rows[0][0] == "行政复议申请（收到、件）" and rows[1][-2:] == ("数字", "出处原文")
     assert rows[4][-2] == 761 and rows[4][-1].startswith("[1] 《丙市报告》") and not rows[5][-2]
+    assert rows[3][-1].startswith("〔表2〕乙区报告")  # written out even where the answer does not cite it
 
 
 MULTI_Q = "富源县法治政府建设存在哪些问题和不足？"
