@@ -144,7 +144,7 @@ const plainLabel = (m) => {
 new MutationObserver(() => {
   document.querySelectorAll('#chat [aria-label*="s message: "], #chat [data-plain]').forEach(plainLabel);
   const search = document.querySelector('#library .search-input');  // a string Gradio has no translation for
-  if (search && search.placeholder !== '搜索报告（标题、地区、文件名…）') search.placeholder = '搜索报告（标题、地区、文件名…）';
+  if (search && search.placeholder !== '搜索标题、地区、文件名') search.placeholder = '搜索标题、地区、文件名';
 }).observe(document.documentElement,
   {subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label']});
 document.addEventListener('click', (e) => {
