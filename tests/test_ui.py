@@ -12,6 +12,8 @@ import itertools
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +27,7 @@ from assistant.normalize import fold
 from assistant.assistant import text_pieces
 from assistant.ui import highlight, may_upload, parse_auth, render_answer, safe_filename
 
-from conftest import SlowModel, served
+from conftest import ROOT, SlowModel, served
 
 ANSWER_TIMEOUT_MS = 30_000
 HEZHOU_Q = "贺州市2024年一审行政案件败诉率是多少？"
@@ -515,6 +517,14 @@ def test_gradio_strings_are_chinese_in_an_english_browser(browser, server) -> No
         context.close()
 
 
+def store_check(server) -> dict:
+    """`assistant check` on the server's store, as a separate process would run it."""
+    env = {**os.environ, "ASSISTANT_STORE_DIR": str(server.tmp / "store"), "ASSISTANT_DATA_DIR": str(server.data)}
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "check"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=180)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def test_deleting_a_report_asks_first_then_removes_it_from_library_uploads_and_answers(browser, server) -> None:
     name = "德清县2024年法治政府建设情况报告.txt"
     folder = server.tmp / "to-delete"
@@ -540,6 +550,10 @@ def test_deleting_a_report_asks_first_then_removes_it_from_library_uploads_and_a
         pg.get_by_role("tab", name="文档库").click()
         pg.locator("#manage-source input").click()
         pg.get_by_role("option", name=re.compile(f"（{name}）$")).click()
+        pg.click("#reindex-one")  # one report indexed again from its file
+        pg.wait_for_selector("#manage-result .status-updated", timeout=60_000)
+        assert name in pg.locator("#manage-result").inner_text()
+        before = store_check(server)
         pg.click("#delete-report")
         pg.locator("#delete-yes").wait_for(state="visible", timeout=10_000)
         pg.click("#delete-no")  # the first click only asks
@@ -550,6 +564,9 @@ def test_deleting_a_report_asks_first_then_removes_it_from_library_uploads_and_a
         pg.wait_for_function("() => !document.querySelector('#library').innerText.includes('德清县')", timeout=30_000)
         assert "已删除" in pg.locator("#manage-result").inner_text()
         assert not (server.data / "uploads" / name).exists()
+        after = store_check(server)  # `assistant check`: fewer chunks, vectors and BM25 rows agree
+        assert after["chunks"] < before["chunks"] and after["vectors"] == after["bm25_rows"] == after["chunks"]
+        assert not (after["missing_vectors"] or after["orphan_vectors"] or after["bm25_stale"])
         pg.get_by_role("tab", name="问答").click()
         pg.click("#new-chat")
         pg.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
