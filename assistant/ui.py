@@ -383,7 +383,8 @@ def library_rows(docs: Sequence[dict[str, Any]], dates: dict[str, str] | None = 
     """One row per report, newest upload first; the region shown with its path (广东省 > 广州市 > 越秀区) when known."""
     dates = dates or {}
     rows = [[d["title"], d.get("path") or d["region"], d["year"] or "", d["level"], d["chunks"],
-             dates.get(d["source"], ""), d["source"], d["format"], d["encoding"]] for d in docs]
+             dates.get(d["source"], ""), d["source"], d["format"],
+             "不适用" if d["encoding"] == "binary" else d["encoding"]] for d in docs]  # .docx / .pdf have none
     return sorted(rows, key=lambda r: r[5] if r[5] != BUNDLED else "", reverse=True)
 
 
@@ -1168,6 +1169,41 @@ def chat_tab(assistant: Assistant, docs: Sequence[dict[str, Any]], turns: gr.Sta
     return ChatPanel(chatbot, question, send, clear, stop, mode, exports, filters, answer_mode, comment, send_comment)
 
 
+def reply(assistant: Assistant, running: Running, text: str, state: list[Turn], scope: tuple[str, str, str],
+          mode: str, session: str) -> Iterator[tuple]:
+    """Stream one answer into the chat; yields (question box, chatbot, turns, mode badge).
+
+    `scope` is the (region, year, report) filters; a stop or a new conversation (Running) ends it with the
+    chat the button left. A failure is said in the chat and the question is given back to resend.
+    """
+    keep = gr.skip()
+    text = (text or "").strip()
+    if not text:
+        yield keep, keep, keep, keep
+        return
+    shown = chat_messages(state) + [{"role": "user", "content": esc(text)}]
+
+    def pending(partial: str) -> list[dict[str, Any]]:
+        return shown + [{"role": "assistant", "content": render_answer(partial, streaming=True)}]
+
+    yield "", pending(""), keep, keep
+    chips = scope_chips(assistant.documents(), *scope) if any(scope) else []
+    try:
+        with running.answering(session) as cancel:
+            for event in answer_events(assistant, text, history_of(state), make_filters(*scope), mode, cancel):
+                if cancel.is_set():
+                    yield keep, cancel.view, keep, keep
+                    return
+                if isinstance(event, str):
+                    yield keep, pending(event), keep, keep
+                else:
+                    state = [*state, new_turn(text, event, chips)]
+                    yield keep, chat_messages(state), state, mode_badge(event.mode, event.timings.get("total"))
+    except Exception:  # the UI boundary
+        log.exception("answering failed")
+        yield text, shown + [{"role": "assistant", "content": render_answer(ANSWER_FAILED, refused=True)}], keep, keep
+
+
 def wire_chat(demo: gr.Blocks, assistant: Assistant, chat: ChatPanel, turns: gr.State, target: gr.State,
               saved: SavedConversations) -> None:
     """Asking (typed, sent or an example card), stopping, starting anew, exporting and saving."""
@@ -1175,34 +1211,7 @@ def wire_chat(demo: gr.Blocks, assistant: Assistant, chat: ChatPanel, turns: gr.
     private = {"api_visibility": "private"}
 
     def respond(text: str, state: list[Turn], r: str, y: str, s: str, m: str, request: gr.Request) -> Iterator[tuple]:
-        """Stream one answer; yields (question box, chatbot, turns, mode badge)."""
-        keep = gr.skip()
-        text = (text or "").strip()
-        if not text:
-            yield keep, keep, keep, keep
-            return
-        shown = chat_messages(state) + [{"role": "user", "content": esc(text)}]
-
-        def pending(partial: str) -> list[dict[str, Any]]:
-            return shown + [{"role": "assistant", "content": render_answer(partial, streaming=True)}]
-
-        yield "", pending(""), keep, keep
-        scope = scope_chips(assistant.documents(), r, y, s) if r or y or s else []
-        try:
-            with running.answering(request.session_hash or "") as cancel:
-                for event in answer_events(assistant, text, history_of(state), make_filters(r, y, s), m, cancel):
-                    if cancel.is_set():
-                        yield keep, cancel.view, keep, keep
-                        return
-                    if isinstance(event, str):
-                        yield keep, pending(event), keep, keep
-                    else:
-                        state = [*state, new_turn(text, event, scope)]
-                        yield keep, chat_messages(state), state, mode_badge(event.mode, event.timings.get("total"))
-        except Exception:  # the UI boundary: say so in the chat and give the question back to resend
-            log.exception("answering failed")
-            failed = {"role": "assistant", "content": render_answer(ANSWER_FAILED, refused=True)}
-            yield text, shown + [failed], keep, keep
+        yield from reply(assistant, running, text, state, (r, y, s), m, request.session_hash or "")
 
     def respond_example(state: list[Turn], r: str, y: str, s: str, m: str, evt: gr.SelectData,
                         request: gr.Request) -> Iterator[tuple]:
