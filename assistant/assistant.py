@@ -15,7 +15,7 @@ from .embed import Embedder
 from .figures import FigureStore
 from .index import Filters, Index
 from .normalize import strip_invisible
-from .ingest import IngestResult, Progress, ingest_paths, reindex_sources
+from .ingest import IngestResult, Notify, Progress, ingest_paths, reindex_sources
 from .llm import collect, fallback, generate, load_prompts, make_llm
 from .meaning import Meanings
 from .records import Answer, Passage
@@ -36,11 +36,13 @@ log = logging.getLogger(__name__)
 class Assistant:
     """Opens (or first builds from seeds/) the store and answers questions about the reports."""
 
-    def __init__(self, settings: Settings | None = None, build: bool = True) -> None:
+    def __init__(self, settings: Settings | None = None, build: bool = True, reindexing: bool = False) -> None:
+        """Raises StoreModelError when the store was built with another embedding model than the configured
+        one, unless `reindexing`: then call `reindex()` before anything else, to re-embed it with this one."""
         self.settings = settings or Settings.from_env()
         self.lexicon = Lexicon()
         self.embedder = Embedder(self.settings.embedding_model)
-        self.index = Index(self.settings, self.lexicon, self.embedder)
+        self.index = Index(self.settings, self.lexicon, self.embedder, reindexing)
         # Only a store never written gets the seeds: one whose reports were all removed stays empty.
         if build and not self.index.generation() and not self.index.metas() and Path(self.settings.seeds_dir).is_dir():
             self.ingest([self.settings.seeds_dir])
@@ -62,10 +64,13 @@ class Assistant:
             self.meanings.refresh()
         return results
 
-    def reindex(self, progress: Progress | None = None) -> list[IngestResult]:
-        """Re-chunk and re-embed every document from the stored text (after changing chunking or model)."""
+    def reindex(self, progress: Progress | None = None, notify: Notify | None = None) -> list[IngestResult]:
+        """Re-chunk every document from the stored text and embed, with the configured model, each chunk whose
+        id (model and content) the store lacks; after a model change that is all of them, and the model
+        becomes the store's. Resumable: run again after an interruption, finished batches are kept."""
         results = reindex_sources([d.source for d, _ in self.index.documents()], self.index, self.lexicon,
-                                  self.settings, progress=progress)
+                                  self.settings, progress=progress, notify=notify)
+        self.index.adopt_model()
         self.meanings.refresh()
         return results
 

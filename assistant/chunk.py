@@ -83,8 +83,11 @@ def _units(doc: Document, limit: int) -> list[_Unit]:
     return units
 
 
-def chunk_document(doc: Document, size: int, limit: int) -> list[Chunk]:
-    """Pack sentences into chunks of about `size` characters (never over `limit` unless one sentence is)."""
+def chunk_document(doc: Document, size: int, limit: int, model: str = "") -> list[Chunk]:
+    """Pack sentences into chunks of about `size` characters (never over `limit` unless one sentence is).
+
+    A chunk's id is also the id of its vector, so it is keyed by the embedding model (`model`, the store's
+    model id) and the content: another model or another text is another id, embedded anew."""
     groups: list[list[_Unit]] = []
     for unit in _units(doc, limit):
         current = groups[-1] if groups else None
@@ -98,7 +101,7 @@ def chunk_document(doc: Document, size: int, limit: int) -> list[Chunk]:
         else:
             current.append(unit)
     groups = _merge_small(groups, size, limit)
-    return [_make_chunk(doc, group, n) for n, group in enumerate(groups)]
+    return [_make_chunk(doc, group, n, model) for n, group in enumerate(groups)]
 
 
 def _merge_small(groups: list[list[_Unit]], size: int, limit: int) -> list[list[_Unit]]:
@@ -115,7 +118,12 @@ def _merge_small(groups: list[list[_Unit]], size: int, limit: int) -> list[list[
     return merged
 
 
-def _make_chunk(doc: Document, group: list[_Unit], n: int) -> Chunk:
+def model_tag(model: str) -> str:
+    """The short form of a model id that every chunk id of that model carries (second field of the id)."""
+    return hashlib.sha1(model.encode()).hexdigest()[:8]
+
+
+def _make_chunk(doc: Document, group: list[_Unit], n: int, model: str) -> Chunk:
     start, end = group[0].start, group[-1].end
     body = doc.text[start:end]
     # A chunk spanning items 一是 and 二是 is labelled with the heading they share.
@@ -123,12 +131,13 @@ def _make_chunk(doc: Document, group: list[_Unit], n: int) -> Chunk:
     section = " > ".join(os.path.commonprefix(paths))
     meta = doc.meta
     header = f"{meta.region} {meta.year or ''}年 {meta.title}\n{section}\n"
-    digest = hashlib.sha1(f"{doc.sha256}:{start}:{end}".encode()).hexdigest()[:16]
+    search_text = fold(header + body)
+    digest = hashlib.sha1(f"{model}\n{doc.sha256}:{start}:{end}\n{search_text}".encode()).hexdigest()[:16]
     return Chunk(
-        id=f"{doc.sha256[:12]}-{n:04d}-{digest}",
+        id=f"{doc.sha256[:12]}-{model_tag(model)}-{n:04d}-{digest}",
         source=doc.source,
         text=body,
-        search_text=fold(header + body),
+        search_text=search_text,
         section=section,
         start=start,
         end=end,

@@ -22,11 +22,11 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="只在该文件中查找（文件名）")
 
 
-def _open(args: argparse.Namespace):
+def _open(args: argparse.Namespace, reindexing: bool = False):
     from .assistant import Assistant
 
     overrides = {"store_dir": args.store} if args.store else {}
-    return Assistant(Settings.from_env(**overrides))
+    return Assistant(Settings.from_env(**overrides), reindexing=reindexing)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -73,14 +73,11 @@ def _print_results(results) -> int:
     return 1 if failed else 0
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    """Progress bar with ETA on stderr; Ctrl-C keeps finished batches, and the same command resumes."""
+def _with_bar(desc: str, run, interrupted: str) -> int:
+    """Run an ingest-like job with a progress bar and ETA on stderr; Ctrl-C keeps finished batches."""
     from tqdm import tqdm
 
-    from .ingest import ingest_paths
-
-    assistant = _open(args)
-    with tqdm(total=0, unit="份", desc="导入", file=sys.stderr, smoothing=0.05) as bar:
+    with tqdm(total=0, unit="份", desc=desc, file=sys.stderr, smoothing=0.05) as bar:
         def progress(n: int, total: int, name: str) -> None:
             bar.total = total
             bar.set_postfix_str(one_line(name)[-30:], refresh=False)
@@ -93,21 +90,31 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 bar.set_postfix_str(line)
 
         try:
-            results = ingest_paths(args.paths, assistant.index, assistant.lexicon, assistant.settings, progress,
-                                   notify=notify)
+            results = run(progress, notify)
         except KeyboardInterrupt:
             bar.close()
-            print("已中断：已完成的文件已保存，再次运行同一命令即可继续导入。", file=sys.stderr)
+            print(interrupted, file=sys.stderr)
             return 130
     return _print_results(results)
 
 
-def cmd_reindex(args: argparse.Namespace) -> int:
-    """Every report from its stored text, or the named ones re-read from their files."""
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Progress bar with ETA on stderr; Ctrl-C keeps finished batches, and the same command resumes."""
+    from .ingest import ingest_paths
+
     assistant = _open(args)
+    return _with_bar("导入", lambda progress, notify: ingest_paths(
+        args.paths, assistant.index, assistant.lexicon, assistant.settings, progress, notify=notify),
+        "已中断：已完成的文件已保存，再次运行同一命令即可继续导入。")
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Every report from its stored text (re-embedded with the configured model, which becomes the store's),
+    or the named ones re-read from their files."""
+    assistant = _open(args, reindexing=not args.names)
     if args.names:
         return _print_results([assistant.reindex_one(name) for name in args.names])
-    return _print_results(assistant.reindex())
+    return _with_bar("重建索引", assistant.reindex, "已中断：已完成的部分已保存，再次运行 assistant reindex 即可继续。")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -268,8 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .index import StoreModelError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except StoreModelError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -103,13 +103,15 @@ def check_dir(label: str, directory: Path, env: str, when_missing: str) -> Check
 def check_index(settings: Settings) -> Check:
     """Catalog, Chroma and BM25 agree (Index.check); only run on a store folder that passed check_dir."""
     from .embed import Embedder
-    from .index import Index
+    from .index import Index, StoreModelError
     from .tokens import Lexicon
 
     try:
         index = Index(settings, Lexicon(), Embedder(settings.embedding_model))  # the model loads lazily
         report = index.check()
         reports = len(index.metas())
+    except StoreModelError as exc:
+        return Check("索引一致性", ERROR, str(exc), "运行 assistant reindex")
     except Exception as exc:  # sqlite, Chroma and bm25s each raise their own types on a damaged store
         return Check("索引一致性", ERROR, f"向量库无法打开：{type(exc).__name__}: {exc}",
                      "从备份恢复该目录；或移走它后运行 assistant ingest <报告目录> 重新建库")

@@ -329,6 +329,15 @@ def _installed(cls: type[EmbeddingModel], module: str, spec: str) -> EmbeddingMo
     return cls()
 
 
+def portable_id(model_id: str) -> str:
+    """A model id as a store records it: the bundled default folder by its name (m3e-small, onnx-int8:m3e-small),
+    so a store still opens when the environment moves; any other id as it is."""
+    from .config import default_embedding_model
+
+    default = default_embedding_model()
+    return model_id.replace(default, Path(default).name) if default in model_id else model_id
+
+
 class Embedder:
     """What the rest of the code calls: the model a setting names, plus the recent-question cache."""
 
@@ -342,6 +351,11 @@ class Embedder:
     @property
     def model_id(self) -> str:
         return self.backend.model_id
+
+    @property
+    def store_id(self) -> str:
+        """The id a store records for the vectors this model makes (`portable_id`)."""
+        return portable_id(self.backend.model_id)
 
     @property
     def dimension(self) -> int:

@@ -126,7 +126,7 @@ def prepare_file(path: Path, index: Index, lexicon: Lexicon, settings: Settings,
             if doc.source != name:
                 message = f"已有同名的另一份报告，本报告以 {doc.source} 入库"
         index.learn_aliases([doc.meta])
-        chunks = chunk_document(doc, settings.chunk_size, settings.chunk_max)
+        chunks = chunk_document(doc, settings.chunk_size, settings.chunk_max, index.model)
         _check_length(len(chunks), settings)
         return Prepared(doc, chunks, "updated" if known else "added", where, message)
     except LoadError as exc:
@@ -251,8 +251,8 @@ def reindex_sources(sources: Sequence[str], index: Index, lexicon: Lexicon, sett
             return outcome
         doc.text = index.document_text(source)
         message = "原文件已不在，按库中保存的正文重新索引" if reread else ""
-        return Prepared(doc, chunk_document(doc, settings.chunk_size, settings.chunk_max), "updated", path or "",
-                        message)
+        chunks = chunk_document(doc, settings.chunk_size, settings.chunk_max, index.model)
+        return Prepared(doc, chunks, "updated", path or "", message)
     return _write_all(len(sources), prepare, index, settings, progress, None, notify)
 
 

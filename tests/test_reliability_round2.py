@@ -331,7 +331,7 @@ def test_orphan_vectors_are_never_results_and_are_removed_at_open(assistant: Ass
     orphans = [f"orphan-{i}" for i in range(40)]
     a.index._collection.upsert(ids=orphans, embeddings=np.tile(query, (40, 1)),
                                metadatas=[{"source": "gone.txt", "region": "", "year": 0, "level": ""}] * 40)
-    a.index._vector_count = None
+    a.index.vectors.forget_count()
     hits = a.index.dense_search(query, 30)
     assert len(hits) == 30 and not {i for i, _ in hits} & set(orphans)
     assert a.index.check()["orphan_vectors"] == 40

