@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -128,15 +129,16 @@ class Assistant:
         return self.ask_with(question, history, filters, self._search_fn(strategy), strategy == "hybrid+route", mode)
 
     def stream(self, question: str, history: Sequence[Message] | None = None, filters: Filters | None = None,
-               mode: str | None = None) -> Iterator[str | Answer]:
+               mode: str | None = None, cancel: threading.Event | None = None) -> Iterator[str | Answer]:
         """The answer as it is written: the text so far (str, growing), then the final Answer.
 
-        In LLM mode only sentences that passed the grounding check are ever yielded.
+        In LLM mode only sentences that passed the grounding check are ever yielded; setting `cancel`
+        (the UI's 停止回答) closes the model's stream, so the endpoint stops generating too.
         """
         validate.ask_args(question, history, filters)
         search = self._search_fn("hybrid+route")
         if self._mode(mode) == "llm":
-            yield from self._generate(question, history, filters, search, True)
+            yield from self._generate(question, history, filters, search, True, cancel)
             return
         answer = self._extract(question, history, filters, search, True)
         yield from text_pieces(answer.text)
@@ -160,7 +162,7 @@ class Assistant:
         return self._extract(question, history, filters, search, routed)
 
     def _generate(self, question: str, history: Sequence[Message] | None, filters: Filters | None,
-                  search: Search, routed: bool) -> Iterator[str | Answer]:
+                  search: Search, routed: bool, cancel: threading.Event | None = None) -> Iterator[str | Answer]:
         """LLM mode: the extractive pipeline retrieves, routes and refuses; the model writes from its passages."""
         t0 = time.perf_counter()
         prompts = load_prompts(self.settings.prompts_dir)
@@ -181,7 +183,7 @@ class Assistant:
             return
         try:
             yield from generate(self.llm, extractive, extractive.standalone_question or question,
-                                self.index.chunks_of, t0)
+                                self.index.chunks_of, t0, cancel)
         except Exception:  # a bug in generation must not cost the user the answer
             log.exception("LLM answer failed")
             answer = fallback(extractive, prompts.notice("unavailable", "内部错误"))

@@ -65,7 +65,9 @@ class LLMError(Exception):
 
 FAILURE_TEXT = {"down": "无法连接模型服务", "timeout": "模型服务超时", "empty": "模型没有返回内容",
                 "error": "模型服务出错", "start": "本地模型无法启动", "busy": "模型正忙（同时生成的回答已达上限）",
-                "paused": "模型服务接连出错，暂停使用"}
+                "paused": "模型服务接连出错，暂停使用", "cancelled": "已停止回答"}
+# How often a reply waiting for the model looks at its cancel event (the UI's 停止回答).
+CANCEL_POLL_S = 0.1
 
 
 # ------------------------------------------------------------------------------------- prompts
@@ -232,10 +234,12 @@ class LLM:
             pass
 
     def stream(self, system: str, user: str, deadline: float | None = None,
-               max_tokens: int | None = None) -> Iterator[str]:
+               max_tokens: int | None = None, cancel: threading.Event | None = None) -> Iterator[str]:
         """Text pieces of the reply; LLMError (never another exception) when there is no usable reply.
 
-        Kinds of its own: "paused" while the circuit is open, "busy" when every LLM slot is taken.
+        Kinds of its own: "paused" while the circuit is open, "busy" when every LLM slot is taken,
+        "cancelled" once `cancel` is set (the user pressed 停止回答): the HTTP stream is closed then, so
+        the endpoint stops generating and the slot is free for the next answer.
         """
         paused = self.breaker.remaining()
         if paused:
@@ -243,7 +247,7 @@ class LLM:
         if not self._slots.acquire(blocking=False):
             raise LLMError("busy")
         try:
-            yield from self._stream(system, user, deadline, max_tokens)
+            yield from self._stream(system, user, deadline, max_tokens, cancel)
         except LLMError as exc:
             if exc.kind in _ENDPOINT_FAILURES:
                 self.breaker.record(False)
@@ -253,8 +257,10 @@ class LLM:
         finally:
             self._slots.release()
 
-    def _stream(self, system: str, user: str, deadline: float | None, max_tokens: int | None) -> Iterator[str]:
-        """The reply read by a helper thread, so the deadline holds by the clock whatever the endpoint sends."""
+    def _stream(self, system: str, user: str, deadline: float | None, max_tokens: int | None,
+                cancel: threading.Event | None = None) -> Iterator[str]:
+        """The reply read by a helper thread, so the deadline (and a cancel) holds by the clock whatever
+        the endpoint sends; on leaving, the helper's stream ends with the next bytes and closes the connection."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
         limit = self.settings.llm_deadline
@@ -285,9 +291,14 @@ class LLM:
         got = False
         try:
             while True:
+                if cancel is not None and cancel.is_set():
+                    raise LLMError("cancelled")
+                left = deadline - time.monotonic()
                 try:
-                    kind, value = events.get(timeout=max(0.0, deadline - time.monotonic()))
+                    kind, value = events.get(timeout=max(0.0, min(left, CANCEL_POLL_S) if cancel else left))
                 except queue.Empty:
+                    if time.monotonic() < deadline:
+                        continue
                     raise LLMError("timeout", f"超过 {limit:g} 秒") from None
                 if kind == "end":
                     break
@@ -444,11 +455,12 @@ def fallback(extractive: Answer, notice: str, **extra) -> Answer:
 
 
 def generate(llm: LLM, extractive: Answer, question: str, chunks_of: Callable[[str], list[Chunk]],
-             started: float) -> Iterator[str | Answer]:
+             started: float, cancel: threading.Event | None = None) -> Iterator[str | Answer]:
     """Stream a grounded LLM answer built on an extractive one: text shown so far (str), then the Answer.
 
     Only sentences that passed the check are ever yielded, so nothing unverified reaches the screen.
-    `started` is the perf_counter() at which the question came in (for time-to-first-token).
+    `started` is the perf_counter() at which the question came in (for time-to-first-token); setting
+    `cancel` ends the model's stream (see LLM.stream) and the answer ends with what was kept so far.
     """
     prompts = llm.prompts
     timings = dict(extractive.timings)
@@ -464,7 +476,7 @@ def generate(llm: LLM, extractive: Answer, question: str, chunks_of: Callable[[s
     first_token: list[float] = []
 
     def pieces() -> Iterator[str]:
-        for piece in llm.stream(prompts.answer_system, prompt):
+        for piece in llm.stream(prompts.answer_system, prompt, cancel=cancel):
             if not first_token:
                 first_token.append(time.perf_counter())
             yield piece

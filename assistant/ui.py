@@ -7,6 +7,7 @@ All document text is HTML-escaped before it reaches the page: reports are untrus
 """
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import hashlib
 import itertools
@@ -20,7 +21,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,8 @@ from .feedback import FeedbackStore
 from .ingest import IngestResult, ingest_paths
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .records import Answer, Citation, Passage
-from .takeaway import export_files as export_turns, plain_text
+from .takeaway import (AnswerTable, answer_tables, export_files as export_turns, has_tables, plain_text,
+                        tables_csv, write_tables_xlsx)
 from .validate import InvalidArgument
 
 APP_TITLE = "法治政府建设情况报告问答助手"
@@ -45,6 +48,7 @@ NOTICE_TITLES = {"info": "提示", "warning": "注意", "error": "出错了"}
 MODE_LABELS = {"extractive": "抽取式", "llm": "LLM"}
 MODE_HINTS = {"extractive": "答案逐句摘自报告原文", "llm": "由大模型依据引用段落生成"}
 ALL_LABELS = {"region": "全部地区", "year": "全部年度", "source": "全部报告"}
+NOT_KEPT = frozenset({"error", "duplicate"})  # upload outcomes whose file is removed again
 STATUS_LABELS = {"added": "新增", "updated": "更新", "unchanged": "未变", "duplicate": "重复", "error": "失败"}
 ASK_FAILED = "抱歉，回答时出错了，请稍后重试。"
 ANSWER_FAILED = ASK_FAILED + "问题已放回输入框。"
@@ -96,6 +100,11 @@ CSS = """
 .copy-answer { margin-top: .4em; font-size: .8em; padding: .1em .7em; border-radius: 4px; cursor: pointer;
                border: 1px solid var(--border-color-primary); background: var(--background-fill-primary); }
 #chat sup.cite { cursor: pointer; }
+.answer .answer-table { margin: .6em 0 .2em; overflow-x: auto; }
+.answer .answer-table .table-title { font-weight: 600; margin-bottom: .2em; }
+.answer .answer-table table { border-collapse: collapse; font-size: .92em; }
+.answer .answer-table td, .answer .answer-table th { border: 1px solid var(--border-color-primary);
+                                                      padding: .2em .5em; text-align: left; }
 #reader .reader-head { margin-bottom: .5em; }
 #reader .reader-body { display: flex; gap: 1em; max-height: 560px; }
 #reader .reader-nav { flex: 0 0 13em; overflow-y: auto; font-size: .85em; }
@@ -116,6 +125,28 @@ CSS = """
 # 复制 puts the button's plain text on the clipboard; [n] opens and scrolls to source n of the same answer
 # and asks the server (hidden #reader-go, reading window.readerRequest) for the report in the reader.
 PAGE_SCRIPT = """<script>
+// Gradio's own strings (upload box, like buttons, notices) in Chinese whatever the browser's language:
+// Gradio picks its locale from the browser before this script runs, so switch it through its i18n module.
+(() => {
+  const core = performance.getEntriesByType('resource').map((r) => r.name).find((n) => /\\/core-[^/]*\\.js$/.test(n));
+  if (core) import(core).then((m) => m.changeLocale && m.changeLocale('zh-CN')).catch(() => {});
+})();
+// Screen readers: Gradio labels each message with its raw HTML ("bot's message: <div ..."); label it
+// with its text instead.
+const plainLabel = (m) => {
+  const text = m.textContent.replace(/\\s+/g, ' ').trim().slice(0, 2000);
+  const label = m.getAttribute('aria-label');
+  if (m.dataset.plain === text && !label.includes('s message: ')) return;
+  if (!m.dataset.who) m.dataset.who = label.startsWith('user') ? '提问：' : '回答：';
+  m.dataset.plain = text;
+  m.setAttribute('aria-label', m.dataset.who + text);
+};
+new MutationObserver(() => {
+  document.querySelectorAll('#chat [aria-label*="s message: "], #chat [data-plain]').forEach(plainLabel);
+  const search = document.querySelector('#library .search-input');  // a string Gradio has no translation for
+  if (search && search.placeholder !== '搜索标题、地区、文件名') search.placeholder = '搜索标题、地区、文件名';
+}).observe(document.documentElement,
+  {subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label']});
 document.addEventListener('click', (e) => {
   const copy = e.target.closest && e.target.closest('#chat .copy-answer');
   if (copy) {
@@ -171,26 +202,45 @@ def highlight(passage: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
+def cited(text: str) -> str:
+    """Escaped text with each [n] marker set off (the page script opens source n when one is clicked)."""
+    parts = _MARKER.split(text)  # text, marker number, text, ...
+    return "".join(f'<sup class="cite">[{p}]</sup>' if i % 2 else esc(p) for i, p in enumerate(parts))
+
+
+def render_tables(tables: Sequence[AnswerTable]) -> str:
+    """An answer's figures tables: every cell escaped, every [n] clickable like the answer's own markers."""
+    out = []
+    for t in tables:
+        head = "".join(f"<th>{esc(h)}</th>" for h in t.header)
+        rows = "".join("<tr>" + "".join(f"<td>{cited(c)}</td>" for c in row) + "</tr>" for row in t.rows)
+        notes = "".join(f'<div class="note">{esc(n)}</div>' for n in t.notes)
+        out.append(f'<div class="answer-table"><div class="table-title">{esc(t.title)}</div>'
+                   f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{notes}</div>")
+    return "".join(out)
+
+
 def render_answer(text: str, refused: bool = False, warnings: Sequence[str] = (), references: bool = False,
-                  streaming: bool = False, searched: str = "", carried: Sequence[str] = (), plain: str = "") -> str:
+                  streaming: bool = False, searched: str = "", carried: Sequence[str] = (), plain: str = "",
+                  tables: str = "", scope: Sequence[str] = ()) -> str:
     """Answer bubble: escaped text with [n] markers set off; a refusal is marked as such, never dressed up.
 
-    Under it, what was searched (按「…」检索) and what a follow-up took from earlier turns, as chips,
-    so a rewritten question or a carried region is never invisible. `plain` (the answer with its
-    sources written out) rides in the copy button, which the page script puts on the clipboard.
+    Under it, what was searched (按「…」检索), what a follow-up took from earlier turns and the filters
+    it was limited to, as chips, so a rewritten question, a carried region or a filter is never
+    invisible. `tables` (render_tables) sit inside the bubble, so their [n] belong to this answer.
+    `plain` (the answer with its sources written out) rides in the copy button, which the page
+    script puts on the clipboard.
     """
-    parts = _MARKER.split(text)  # text, marker number, text, ...
-    body = "".join(f'<sup class="cite">[{p}]</sup>' if i % 2 else esc(p) for i, p in enumerate(parts))
-    body = body.replace("\n", "<br>")
+    body = cited(text).replace("\n", "<br>") + tables
     notes = [f"提示：{esc(w)}" for w in warnings]
     if references:
         notes.append("下面是检索时最接近的段落，仅供参考，不是答案的出处。")
     notes_html = "".join(f'<div class="note">{n}</div>' for n in notes)
-    chips = [searched] + [f"沿用上文{c}" for c in carried] if searched else []
+    chips = ([searched] + [f"沿用上文{c}" for c in carried] if searched else []) + list(scope)
     chips_html = ('<div class="searched">' + "".join(f'<span class="chip">{esc(c)}</span>' for c in chips) + "</div>"
                   if chips else "")
     classes = "answer" + " refused" * refused + " streaming" * streaming
-    copy = (f'<button class="copy-answer" title="复制回答和来源（纯文本）" value="{esc(plain).replace(chr(10), "&#10;")}">'
+    copy = (f'<button class="copy-answer" title="复制回答和来源（纯文本）" value="{esc(plain).replace(chr(10), "&#10;").replace(chr(9), "&#9;")}">'
             "复制</button>" if plain else "")
     return f'<div class="{classes}">{body}</div>{chips_html}{notes_html}{copy}'
 
@@ -234,14 +284,14 @@ def reference_message(n: int, p: Passage) -> dict[str, Any]:
                                     esc(c.text).replace("\n", "<br>"), reference=True)}
 
 
-def answer_messages(answer: Answer) -> list[dict[str, Any]]:
-    """The answer bubble followed by its sources, or by the closest passages when it refused."""
+def answer_messages(answer: Answer, scope: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The answer bubble (its table inside) followed by its sources, or by the closest passages when it refused."""
     references = answer.passages[:MAX_REFERENCES] if answer.refused else []
-    cited = [asdict(c) for c in answer.citations]
+    turn = {"text": answer.text, "citations": [asdict(c) for c in answer.citations], "table": answer.table}
     messages = [{"role": "assistant",
                  "content": render_answer(answer.text, answer.refused, answer.warnings, bool(references),
-                                          searched=answer.searched, carried=answer.carried,
-                                          plain=plain_text({"text": answer.text, "citations": cited}))}]
+                                          searched=answer.searched, carried=answer.carried, plain=plain_text(turn),
+                                          tables=render_tables(answer_tables(turn)), scope=scope)}]
     messages += [source_message(n, c) for n, c in enumerate(answer.citations, 1)]
     messages += [reference_message(n, p) for n, p in enumerate(references, 1)]
     return messages
@@ -309,14 +359,49 @@ def render_ingest_results(results: Sequence[IngestResult]) -> str:
             f"<th>文件</th><th>结果</th><th>段落数</th><th>说明</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
 
-LIBRARY_HEADERS = ["报告标题", "地区", "年度", "级别", "段落数", "文件", "格式", "编码"]
+LIBRARY_HEADERS = ["报告标题", "地区", "年度", "级别", "段落数", "上传日期", "文件", "格式", "编码"]
+SOURCE_COLUMN = LIBRARY_HEADERS.index("文件")
+BUNDLED = "随程序提供"
 LEVELS = ["省", "市", "县", "区", "开发区"]
 
 
-def library_rows(docs: Sequence[dict[str, Any]]) -> list[list[Any]]:
-    """One row per report; the region shown with its path (广东省 > 广州市 > 越秀区) when known."""
-    return [[d["title"], d.get("path") or d["region"], d["year"] or "", d["level"], d["chunks"], d["source"],
-             d["format"], d["encoding"]] for d in docs]
+def upload_dir(assistant: Assistant) -> Path:
+    return Path(assistant.settings.data_dir) / "uploads"
+
+
+def upload_dates(assistant: Assistant) -> dict[str, str]:
+    """When each uploaded report's file was saved under data/uploads (its name is the report's source);
+    the bundled seeds say so instead."""
+    dates = {p.name: BUNDLED for p in Path(assistant.settings.seeds_dir).glob("*") if p.is_file()}
+    for path in sorted(upload_dir(assistant).glob("**/*")):
+        if path.is_file() and not path.name.startswith("."):
+            dates[path.name] = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+    return dates
+
+
+def library_rows(docs: Sequence[dict[str, Any]], dates: dict[str, str] | None = None) -> list[list[Any]]:
+    """One row per report, newest upload first; the region shown with its path (广东省 > 广州市 > 越秀区) when known."""
+    dates = dates or {}
+    rows = [[d["title"], d.get("path") or d["region"], d["year"] or "", d["level"], d["chunks"],
+             dates.get(d["source"], ""), d["source"], d["format"],
+             "不适用" if d["encoding"] == "binary" else d["encoding"]] for d in docs]  # .docx / .pdf have none
+    return sorted(rows, key=lambda r: r[5] if r[5] != BUNDLED else "", reverse=True)
+
+
+def library_value(assistant: Assistant, docs: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    return library_rows(docs, upload_dates(assistant))
+
+
+def report_choices(docs: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(f"{d['title']}（{d['source']}）", d["source"]) for d in docs]
+
+
+def forget_upload(assistant: Assistant, source: str) -> None:
+    """Remove a deleted report's uploaded file(s) (named after it; a hash subfolder holds a same-named other)."""
+    folder = upload_dir(assistant)
+    for path in [folder / source, *folder.glob(f"*/{glob_escape(source)}")]:
+        if path.is_file():
+            path.unlink()
 
 
 def save_metadata(assistant: Assistant, source: str, region: str, year: str, title: str, level: str) -> str:
@@ -349,8 +434,7 @@ def metadata_editor(demo: gr.Blocks, assistant: Assistant, upload_users: frozens
 
     def show(request: gr.Request) -> tuple:
         docs = assistant.documents()
-        return (gr.update(visible=may_upload(request.username, upload_users)),
-                gr.update(choices=[(f"{d['title']}（{d['source']}）", d["source"]) for d in docs]))
+        return (gr.update(visible=may_upload(request.username, upload_users)), gr.update(choices=report_choices(docs)))
 
     def pick(chosen: str) -> tuple:
         d = next((d for d in assistant.documents() if d["source"] == chosen), None)
@@ -363,11 +447,138 @@ def metadata_editor(demo: gr.Blocks, assistant: Assistant, upload_users: frozens
             raise gr.Error("当前账号没有更正报告信息的权限。", title=NOTICE_TITLES["error"])
         message = save_metadata(assistant, chosen, r, y, t, lv)
         docs = assistant.documents()
-        return (message, library_rows(docs), *filter_updates(docs, fr, fy, fs))
+        return (message, library_value(assistant, docs), *filter_updates(docs, fr, fy, fs))
 
     demo.load(show, None, [box, source], **private)
     source.change(pick, [source], [region, year, title, level], **private)
     save_button.click(on_save, [source, region, year, title, level, *filters], [result, library, *filters], **private)
+
+
+def library_tab(demo: gr.Blocks, assistant: Assistant, docs: Sequence[dict[str, Any]],
+                upload_users: frozenset[str] | None, filters: list[gr.Dropdown], tabs: gr.Tabs) -> None:
+    """The 文档库 tab: the searchable, sortable table, managing one report, uploads and corrections."""
+    private = {"api_visibility": "private"}
+    accepted = "、".join(sorted(SUPPORTED_SUFFIXES))
+    with gr.Tab("文档库", id="library"):
+        library = gr.Dataframe(library_value(assistant, docs), headers=LIBRARY_HEADERS, label="已入库的报告（点表头排序）",
+                               interactive=False, wrap=True, show_search="search", elem_id="library")
+        manager = ReportManager(assistant, docs, upload_users)
+        with gr.Group(visible=True) as upload_box:
+            files = gr.File(label=f"上传报告（{accepted}，每个文件不超过 {MAX_FILE_BYTES // 1048576} MB）",
+                            file_count="multiple", type="filepath", elem_id="upload")
+            do_ingest = gr.Button("导入", variant="primary", elem_id="ingest")
+        ingest_results = gr.HTML(elem_id="ingest-results")
+        metadata_editor(demo, assistant, upload_users, library, filters)
+    manager.wire(demo, library, filters, tabs)
+
+    def refresh(r: str, y: str, s: str, request: gr.Request) -> tuple:
+        now = assistant.documents()
+        return (library_value(assistant, now), *filter_updates(now, r, y, s),
+                gr.update(visible=may_upload(request.username, upload_users)))
+
+    def on_ingest(paths: list[str] | None, r: str, y: str, s: str, request: gr.Request,
+                  progress: gr.Progress = gr.Progress()) -> tuple:
+        if not may_upload(request.username, upload_users):
+            raise gr.Error("当前账号没有上传报告的权限。", title=NOTICE_TITLES["error"])
+        if not paths:
+            gr.Warning("请先选择要导入的文件。", title=NOTICE_TITLES["warning"])
+            return (gr.skip(),) * 7
+        progress(0, desc="正在保存文件…")
+        results = ingest_uploads(assistant, paths, progress)
+        now = assistant.documents()
+        return (render_ingest_results(results), library_value(assistant, now), *filter_updates(now, r, y, s), None,
+                gr.update(choices=report_choices(now)))
+
+    demo.load(refresh, filters, [library, *filters, upload_box], **private)
+    do_ingest.click(on_ingest, [files, *filters], [ingest_results, library, *filters, files, manager.source], **private)
+
+
+class ReportManager:
+    """One report at a time: 只问这份报告 (for everyone), 重新索引 and 删除 (for those who may upload;
+    deleting asks once more and removes the report's vectors, BM25 entries, catalog rows and file)."""
+
+    def __init__(self, assistant: Assistant, docs: Sequence[dict[str, Any]], upload_users: frozenset[str] | None) -> None:
+        self.assistant, self.upload_users = assistant, upload_users
+        with gr.Group(elem_id="library-manage"):
+            self.source = gr.Dropdown(report_choices(docs), value=None, label="选择报告（或点表格中的一行）",
+                                      elem_id="manage-source")
+            with gr.Row():
+                self.only = gr.Button("只问这份报告", size="sm", elem_id="ask-only")
+                with gr.Row(visible=True) as self.admin:
+                    self.reindex = gr.Button("重新索引", size="sm", elem_id="reindex-one")
+                    self.delete = gr.Button("删除", size="sm", variant="stop", elem_id="delete-report")
+            with gr.Group(visible=False, elem_id="delete-confirm") as self.confirm_box:
+                self.confirm_text = gr.Markdown()
+                with gr.Row():
+                    self.yes = gr.Button("确认删除", size="sm", variant="stop", elem_id="delete-yes")
+                    self.no = gr.Button("取消", size="sm", elem_id="delete-no")
+            self.result = gr.HTML(elem_id="manage-result")
+
+    def doc(self, source: str | None) -> dict[str, Any] | None:
+        return next((d for d in self.assistant.documents() if d["source"] == source), None)
+
+    def allowed(self, request: gr.Request) -> None:
+        if not may_upload(request.username, self.upload_users):
+            raise gr.Error("当前账号没有管理文档库的权限。", title=NOTICE_TITLES["error"])
+
+    def pick(self, evt: gr.SelectData) -> Any:
+        row = evt.row_value or []
+        return row[SOURCE_COLUMN] if len(row) > SOURCE_COLUMN else gr.skip()
+
+    def ask_only(self, source: str | None, r: str, y: str, s: str) -> tuple:
+        """Filters set to this report (its region and year too, so the report list offers it), 问答 tab shown."""
+        d = self.doc(source)
+        if d is None:
+            gr.Warning("请先选择一份报告。", title=NOTICE_TITLES["warning"])
+            return (gr.skip(),) * 4
+        gr.Info(f"接下来的问题只问《{d['title']}》，回答下方会注明；在「检索范围」中选「全部报告」即可取消。",
+                title=NOTICE_TITLES["info"])
+        updates = filter_updates(self.assistant.documents(), d["region"], str(d["year"] or ""), d["source"])
+        return gr.Tabs(selected="chat"), *updates
+
+    def ask_delete(self, source: str | None, request: gr.Request) -> tuple:
+        self.allowed(request)
+        d = self.doc(source)
+        if d is None:
+            gr.Warning("请先选择要删除的报告。", title=NOTICE_TITLES["warning"])
+            return gr.skip(), gr.skip()
+        return gr.update(visible=True), (f"确定删除《{esc(d['title'])}》（{esc(d['source'])}）吗？它的段落、向量和数字将从"
+                                         "文档库中移除，之后的回答不再引用它；上传的文件也一并删除。")
+
+    def do_delete(self, source: str | None, r: str, y: str, s: str, request: gr.Request) -> tuple:
+        self.allowed(request)
+        d = self.doc(source)
+        if d is None or not self.assistant.remove(d["source"]):
+            message = "这份报告已不在文档库中。"
+        else:
+            forget_upload(self.assistant, d["source"])
+            message = f"已删除《{esc(d['title'])}》。"
+        now = self.assistant.documents()
+        return (gr.update(visible=False), f'<div class="note">{message}</div>', library_value(self.assistant, now),
+                *filter_updates(now, r, y, s), gr.update(choices=report_choices(now), value=None))
+
+    def do_reindex(self, source: str | None, request: gr.Request) -> tuple:
+        self.allowed(request)
+        if self.doc(source) is None:
+            gr.Warning("请先选择要重新索引的报告。", title=NOTICE_TITLES["warning"])
+            return gr.skip(), gr.skip()
+        result = self.assistant.reindex_one(source)
+        return render_ingest_results([result]), library_value(self.assistant, self.assistant.documents())
+
+    def show(self, request: gr.Request) -> tuple:
+        return (gr.update(visible=may_upload(request.username, self.upload_users)),
+                gr.update(choices=report_choices(self.assistant.documents())))
+
+    def wire(self, demo: gr.Blocks, library: gr.Dataframe, filters: list[gr.Dropdown], tabs: gr.Tabs) -> None:
+        private = {"api_visibility": "private"}
+        demo.load(self.show, None, [self.admin, self.source], **private)
+        library.select(self.pick, None, [self.source], **private)
+        self.only.click(self.ask_only, [self.source, *filters], [tabs, *filters], **private)
+        self.delete.click(self.ask_delete, [self.source], [self.confirm_box, self.confirm_text], **private)
+        self.no.click(lambda: gr.update(visible=False), None, [self.confirm_box], **private)
+        self.yes.click(self.do_delete, [self.source, *filters],
+                       [self.confirm_box, self.result, library, *filters, self.source], **private)
+        self.reindex.click(self.do_reindex, [self.source], [self.result, library], **private)
 
 
 def example_questions(docs: Sequence[dict[str, Any]]) -> list[str]:
@@ -416,22 +627,31 @@ def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
 
 
 def answer_events(assistant: Assistant, question: str, history: list[dict[str, str]],
-                  filters: dict[str, object] | None, mode: str | None = None) -> Iterator[str | Answer]:
-    """Answer text so far (str) as it grows, then the final Answer.
+                  filters: dict[str, object] | None, mode: str | None = None,
+                  cancel: threading.Event | None = None) -> Iterator[str | Answer]:
+    """Answer text so far (str) as it grows, then the final Answer; `cancel` stops a model's stream.
 
-    An LLM-backed `Assistant.stream(question, history=, filters=)` is used when it exists and must
-    yield the same; the extractive `ask` answers at once and is cut into a few pieces.
+    An LLM answer streams as the model writes; the extractive one answers at once and is cut into a
+    few pieces.
     """
-    for event in assistant.stream(question, history=history, filters=filters, mode=mode):
+    for event in assistant.stream(question, history=history, filters=filters, mode=mode, cancel=cancel):
         yield event
         if isinstance(event, str):
             time.sleep(STREAM_DELAY_S)  # an instant extractive answer still reads as being written
 
 
-def new_turn(question: str, answer: Answer) -> Turn:
-    """What a session keeps of one exchange: enough to redraw it, continue the chat and file feedback."""
+def new_turn(question: str, answer: Answer, scope: Sequence[str] = ()) -> Turn:
+    """What a session keeps of one exchange: enough to redraw it, continue the chat, export it and file feedback."""
     return {"question": question, "text": answer.text, "mode": answer.mode, "searched": answer.searched,
-            "citations": [asdict(c) for c in answer.citations], "messages": answer_messages(answer), "vote": None}
+            "citations": [asdict(c) for c in answer.citations], "table": answer.table, "scope": list(scope),
+            "messages": answer_messages(answer, scope), "vote": None}
+
+
+def scope_chips(docs: Sequence[dict[str, Any]], region: str, year: str, source: str) -> list[str]:
+    """The filters an answer was limited to, in words for its chips (only the report when one is chosen)."""
+    if source:
+        return [f"只问《{next((d['title'] for d in docs if d['source'] == source), source)}》"]
+    return [x for x in (f"仅限地区：{region}" if region else "", f"仅限年度：{year}年" if year else "") if x]
 
 
 def turn_at(turns: Sequence[Turn], message_index: int) -> int | None:
@@ -508,9 +728,16 @@ def ingest_uploads(assistant: Assistant, files: Sequence[str],
         if progress is not None:
             progress(None, desc=line)
 
-    ingested = iter(ingest_paths(saved, assistant.index, assistant.lexicon, assistant.settings, report,
-                                 notify=notify) if saved else [])
-    return [slot or next(ingested) for slot in slots]
+    ingested = iter(zip(saved, ingest_paths(saved, assistant.index, assistant.lexicon, assistant.settings, report,
+                                            notify=notify) if saved else []))
+    results = []
+    for slot in slots:
+        if slot is None:
+            path, slot = next(ingested)
+            if slot.status in NOT_KEPT:  # nothing of it is in the library, so its file is not kept either
+                path.unlink(missing_ok=True)
+        results.append(slot)
+    return results
 
 
 # -------------------------------------------------------------------------------- deployment
@@ -638,31 +865,44 @@ def export_choices(turns: Sequence[Turn]) -> list[tuple[str, str]]:
     return [("整个对话", "all")] + [(f"第 {i} 问：{t['question'][:20]}", str(i - 1)) for i, t in enumerate(turns, 1)]
 
 
-def export_outputs(turns: Sequence[Turn], scope: str, folder: Path) -> tuple[dict, dict]:
-    """Download button updates with fresh .docx / .md files of the chosen turns (none while empty)."""
+def export_outputs(turns: Sequence[Turn], scope: str, folder: Path) -> tuple[dict, ...]:
+    """Download button updates with fresh .docx / .md files of the chosen turns, and CSV / XLSX of their
+    figures tables (each off while there is nothing to put in it)."""
     chosen = list(turns) if scope == "all" or not scope.isdigit() or int(scope) >= len(turns) else [turns[int(scope)]]
+    off = gr.update(value=None, interactive=False)
     if not chosen:
-        return gr.update(value=None, interactive=False), gr.update(value=None, interactive=False)
+        return off, off, off, off
     name = "问答记录" if len(chosen) > 1 else safe_filename(f"问答_{chosen[0]['question'][:20]}")
-    docx_path, md_path = export_turns(chosen, folder / str(time.time_ns()), name)
-    return gr.update(value=docx_path, interactive=True), gr.update(value=md_path, interactive=True)
+    place = folder / str(time.time_ns())
+    docx_path, md_path = export_turns(chosen, place, name)
+    files = [gr.update(value=docx_path, interactive=True), gr.update(value=md_path, interactive=True)]
+    if not has_tables(chosen):
+        return *files, off, off
+    csv_path = place / f"{name}_表格.csv"
+    csv_path.write_text(tables_csv(chosen), encoding="utf-8-sig")  # with BOM, so Excel reads the Chinese
+    xlsx_path = write_tables_xlsx(chosen, place / f"{name}_表格.xlsx")
+    return (*files, gr.update(value=str(csv_path), interactive=True), gr.update(value=str(xlsx_path), interactive=True))
 
 
 class ExportRow:
-    """Under the chat: export one answer or the whole conversation as Word or Markdown."""
+    """Under the chat: export one answer or the whole conversation as Word or Markdown, and the answers'
+    figures tables as CSV or Excel."""
 
     def __init__(self, turns: gr.State) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="export-"))
+        button = {"value": None, "interactive": False, "scale": 1, "size": "sm"}
         with gr.Row(elem_id="export-row"):
             self.scope = gr.Dropdown(export_choices([]), value="all", label="导出", scale=3, elem_id="export-scope")
-            self.docx = gr.DownloadButton("导出 Word", value=None, interactive=False, scale=1, size="sm", elem_id="export-docx")
-            self.md = gr.DownloadButton("导出 Markdown", value=None, interactive=False, scale=1, size="sm", elem_id="export-md")
-        self.scope.input(self.files, [turns, self.scope], [self.docx, self.md], api_visibility="private")
+            self.buttons = [gr.DownloadButton("导出 Word", elem_id="export-docx", **button),
+                            gr.DownloadButton("导出 Markdown", elem_id="export-md", **button),
+                            gr.DownloadButton("表格 CSV", elem_id="export-table-csv", **button),
+                            gr.DownloadButton("表格 Excel", elem_id="export-table-xlsx", **button)]
+        self.scope.input(self.files, [turns, self.scope], self.buttons, api_visibility="private")
 
-    def files(self, turns: list[Turn], scope: str) -> tuple[dict, dict]:
+    def files(self, turns: list[Turn], scope: str) -> tuple[dict, ...]:
         return export_outputs(turns, scope, self.folder)
 
-    def refresh(self, turns: list[Turn], scope: str) -> tuple[dict, dict, dict]:
+    def refresh(self, turns: list[Turn], scope: str) -> tuple[dict, ...]:
         """After the conversation changed: choices for it, the scope kept when it still exists."""
         choices = export_choices(turns)
         scope = scope if scope in {v for _, v in choices} else "all"
@@ -670,7 +910,7 @@ class ExportRow:
 
     def wire(self, events: Sequence[Any], turns: gr.State) -> None:
         for event in events:
-            event.then(self.refresh, [turns, self.scope], [self.scope, self.docx, self.md], api_visibility="private")
+            event.then(self.refresh, [turns, self.scope], [self.scope, *self.buttons], api_visibility="private")
 
 
 class SavedConversations:
@@ -831,149 +1071,205 @@ def register_api(assistant: Assistant) -> None:
     gr.api(ask, api_name="ask")
 
 
-def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) -> gr.Blocks:
-    """The whole UI: a chat tab and a document library tab, wired to one shared Assistant."""
-    upload_users = upload_users if upload_users is not None else upload_users_from_env()
-    feedback = FeedbackStore(Path(assistant.settings.data_dir) / "feedback.jsonl")
-    accepted = "、".join(sorted(SUPPORTED_SUFFIXES))
-    docs = assistant.documents()  # first paint; every page load refreshes these (uploads elsewhere)
-    choices = filter_choices(docs)
+class Running:
+    """Answers being written, per browser session: 停止回答 and 新对话 set their cancel events, which
+    close the model's stream (llm.LLM.stream), so the endpoint stops generating and its slot frees
+    at once instead of when the reply or the deadline ends.
 
+    Each cancel carries the chat the button leaves (`view`), and the cut-short answer ends by showing
+    it too: the button's output and the answer's last one may reach the page in either order."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancels: dict[str, set[threading.Event]] = {}
+
+    @contextlib.contextmanager
+    def answering(self, session: str) -> Iterator[threading.Event]:
+        cancel = threading.Event()
+        with self._lock:
+            self._cancels.setdefault(session, set()).add(cancel)
+        try:
+            yield cancel
+        finally:
+            with self._lock:
+                left = self._cancels.get(session, set())
+                left.discard(cancel)
+                if not left:
+                    self._cancels.pop(session, None)
+
+    def stop(self, session: str, view: list[dict[str, Any]]) -> None:
+        with self._lock:
+            for cancel in self._cancels.get(session, ()):
+                cancel.view = view  # type: ignore[attr-defined]
+                cancel.set()
+
+
+@dataclass
+class ChatPanel:
+    """The 问答 tab's parts that its events and the other tabs use."""
+
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    send: gr.Button
+    clear: gr.Button
+    stop: gr.Button
+    mode: gr.Markdown
+    exports: ExportRow
+    filters: list[gr.Dropdown]
+    answer_mode: gr.Radio
+    comment: gr.Textbox
+    send_comment: gr.Button
+
+
+def chat_column(assistant: Assistant, docs: Sequence[dict[str, Any]], turns: gr.State) -> tuple:
+    """The chat, the question box and its buttons, the export row and the reader."""
+    chatbot = gr.Chatbot(
+        # No copy buttons: they would copy the HTML source of the bubbles, not their text.
+        label="对话", show_label=False, height=620, latex_delimiters=[], buttons=[], group_consecutive_messages=True,
+        placeholder="### 请提问\n例如某地某年的具体数字、措施、问题与不足，或哪些地方提到了某项工作。",
+        examples=[{"text": q} for q in example_questions(docs)], elem_id="chat")
+    with gr.Row():
+        question = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=8, max_lines=4,
+                              elem_id="question")
+        send = gr.Button("发送", variant="primary", scale=1, min_width=80)
+    with gr.Row():
+        clear = gr.Button("新对话", size="sm", scale=0, min_width=90, elem_id="new-chat")
+        stop = gr.Button("停止回答", size="sm", scale=0, min_width=90, elem_id="stop-answer")
+        mode = gr.Markdown(mode_badge(assistant.settings.mode), elem_id="mode")
+    exports = ExportRow(turns)
+    reader_panel(assistant, turns)
+    return chatbot, question, send, clear, stop, mode, exports
+
+
+def filter_column(assistant: Assistant, docs: Sequence[dict[str, Any]]) -> tuple:
+    """检索范围 (region -> year -> report), the answer mode when a model is configured, and the comment box."""
+    choices = filter_choices(docs)
+    gr.Markdown("#### 检索范围")
+    filters = [gr.Dropdown(label="地区", choices=choices["region"], value="", elem_id="filter-region"),
+               gr.Dropdown(label="年度", choices=choices["year"], value="", elem_id="filter-year"),
+               gr.Dropdown(label="报告", choices=choices["source"], value="", elem_id="filter-report")]
+    # Only offered when an LLM is configured; extractive answers need nothing.
+    answer_mode = gr.Radio([("抽取式", "extractive"), ("LLM 生成", "llm")], value=assistant.settings.mode,
+                           label="回答方式", visible=assistant.llm is not None, elem_id="answer-mode")
+    gr.Markdown("#### 反馈\n点回答下方的赞或踩按钮评价回答；也可以在这里补充意见"
+                "（针对最近评价的一条回答，未评价时针对最新回答）：")
+    comment = gr.Textbox(label="意见（可选）", lines=3, elem_id="comment",
+                         placeholder="例如：答案缺少某个数字、引用的段落不对……")
+    send_comment = gr.Button("提交意见", size="sm", elem_id="send-comment")
+    return filters, answer_mode, comment, send_comment
+
+
+def chat_tab(assistant: Assistant, docs: Sequence[dict[str, Any]], turns: gr.State) -> ChatPanel:
+    with gr.Tab("问答", id="chat"):
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot, question, send, clear, stop, mode, exports = chat_column(assistant, docs, turns)
+            with gr.Column(scale=1, min_width=260, elem_id="filters"):
+                filters, answer_mode, comment, send_comment = filter_column(assistant, docs)
+    return ChatPanel(chatbot, question, send, clear, stop, mode, exports, filters, answer_mode, comment, send_comment)
+
+
+def reply(assistant: Assistant, running: Running, text: str, state: list[Turn], scope: tuple[str, str, str],
+          mode: str, session: str) -> Iterator[tuple]:
+    """Stream one answer into the chat; yields (question box, chatbot, turns, mode badge).
+
+    `scope` is the (region, year, report) filters; a stop or a new conversation (Running) ends it with the
+    chat the button left. A failure is said in the chat and the question is given back to resend.
+    """
+    keep = gr.skip()
+    text = (text or "").strip()
+    if not text:
+        yield keep, keep, keep, keep
+        return
+    shown = chat_messages(state) + [{"role": "user", "content": esc(text)}]
+
+    def pending(partial: str) -> list[dict[str, Any]]:
+        return shown + [{"role": "assistant", "content": render_answer(partial, streaming=True)}]
+
+    yield "", pending(""), keep, keep
+    chips = scope_chips(assistant.documents(), *scope) if any(scope) else []
+    try:
+        with running.answering(session) as cancel:
+            for event in answer_events(assistant, text, history_of(state), make_filters(*scope), mode, cancel):
+                if cancel.is_set():
+                    yield keep, cancel.view, keep, keep
+                    return
+                if isinstance(event, str):
+                    yield keep, pending(event), keep, keep
+                else:
+                    state = [*state, new_turn(text, event, chips)]
+                    yield keep, chat_messages(state), state, mode_badge(event.mode, event.timings.get("total"))
+    except Exception:  # the UI boundary
+        log.exception("answering failed")
+        yield text, shown + [{"role": "assistant", "content": render_answer(ANSWER_FAILED, refused=True)}], keep, keep
+
+
+def wire_chat(demo: gr.Blocks, assistant: Assistant, chat: ChatPanel, turns: gr.State, target: gr.State,
+              saved: SavedConversations) -> None:
+    """Asking (typed, sent or an example card), stopping, starting anew, exporting and saving."""
+    running = Running()
+    private = {"api_visibility": "private"}
+
+    def respond(text: str, state: list[Turn], r: str, y: str, s: str, m: str, request: gr.Request) -> Iterator[tuple]:
+        yield from reply(assistant, running, text, state, (r, y, s), m, request.session_hash or "")
+
+    def respond_example(state: list[Turn], r: str, y: str, s: str, m: str, evt: gr.SelectData,
+                        request: gr.Request) -> Iterator[tuple]:
+        yield from respond(evt.value["text"], state, r, y, s, m, request)
+
+    inputs = [chat.question, turns, *chat.filters, chat.answer_mode]
+    outputs = [chat.question, chat.chatbot, turns, chat.mode]
+    asked = [chat.question.submit(respond, inputs, outputs, **private),
+             chat.send.click(respond, inputs, outputs, **private),
+             chat.chatbot.example_select(respond_example, inputs[1:], outputs, **private)]
+
+    def reset(request: gr.Request) -> tuple:
+        """A new conversation starts unfiltered too: a filter left set silently would narrow its answers."""
+        running.stop(request.session_hash or "", [])
+        return [], [], None, "", "", "", ""
+
+    def stopped(state: list[Turn], request: gr.Request) -> list[dict[str, Any]]:
+        """The chat as it was before the stopped question, with a line saying it was stopped."""
+        view = chat_messages(state) + [{"role": "assistant", "content": render_answer(STOPPED, refused=True)}]
+        running.stop(request.session_hash or "", view)
+        return view
+
+    chat.stop.click(stopped, [turns], [chat.chatbot], cancels=asked, **private)
+    reset_outputs = [chat.chatbot, turns, target, chat.comment, *chat.filters]
+    cleared = [chat.clear.click(reset, None, reset_outputs, cancels=asked, **private),
+               chat.chatbot.clear(reset, None, reset_outputs, cancels=asked, **private)]
+    chat.exports.wire([*asked, *cleared, *saved.wire(demo, chat.chatbot, turns, asked, cleared)], turns)
+    chat.filters[0].input(lambda r, y, s: filter_updates(assistant.documents(), r, y, s)[1:], chat.filters,
+                          chat.filters[1:], **private)
+    wire_feedback(FeedbackStore(Path(assistant.settings.data_dir) / "feedback.jsonl"), chat.chatbot, turns, target,
+                  chat.comment, chat.send_comment)
+
+
+def build_app(assistant: Assistant, upload_users: frozenset[str] | None = None) -> gr.Blocks:
+    """The whole UI: the 问答, 文档库 and 对比 tabs, wired to one shared Assistant."""
+    upload_users = upload_users if upload_users is not None else upload_users_from_env()
+    docs = assistant.documents()  # first paint; every page load refreshes these (uploads elsewhere)
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
         turns = gr.State([])
         target = gr.State(None)  # turn the comment box refers to: the last voted one, else the latest
         saved = SavedConversations(ConversationStore(Path(assistant.settings.data_dir) / "conversations.sqlite3"))
         gr.Markdown(f"## {APP_TITLE}\n基于已入库的法治政府建设情况报告回答问题。回答中的 [1] [2] 对应其下的来源，"
                     "点开来源可看到报告原文段落，支撑答案的句子以黄色标出。")
-        with gr.Tabs():
-            with gr.Tab("问答"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(
-                            # No copy buttons: they would copy the HTML source of the bubbles, not their text.
-                            label="对话", show_label=False, height=620, latex_delimiters=[], buttons=[], group_consecutive_messages=True,
-                            placeholder="### 请提问\n例如某地某年的具体数字、措施、问题与不足，"
-                                        "或哪些地方提到了某项工作。",
-                            examples=[{"text": q} for q in example_questions(docs)], elem_id="chat")
-                        with gr.Row():
-                            question = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=8,
-                                                  max_lines=4, elem_id="question")
-                            send = gr.Button("发送", variant="primary", scale=1, min_width=80)
-                        with gr.Row():
-                            clear = gr.Button("新对话", size="sm", scale=0, min_width=90, elem_id="new-chat")
-                            stop = gr.Button("停止回答", size="sm", scale=0, min_width=90, elem_id="stop-answer")
-                            mode = gr.Markdown(mode_badge(assistant.settings.mode), elem_id="mode")
-                        exports = ExportRow(turns)
-                        reader_panel(assistant, turns)
-                    with gr.Column(scale=1, min_width=260, elem_id="filters"):
-                        gr.Markdown("#### 检索范围")
-                        region = gr.Dropdown(label="地区", choices=choices["region"], value="", elem_id="filter-region")
-                        year = gr.Dropdown(label="年度", choices=choices["year"], value="", elem_id="filter-year")
-                        report = gr.Dropdown(label="报告", choices=choices["source"], value="", elem_id="filter-report")
-                        # Only offered when an LLM is configured; extractive answers need nothing.
-                        answer_mode = gr.Radio([("抽取式", "extractive"), ("LLM 生成", "llm")],
-                                               value=assistant.settings.mode, label="回答方式",
-                                               visible=assistant.llm is not None, elem_id="answer-mode")
-                        gr.Markdown("#### 反馈\n点回答下方的赞或踩按钮评价回答；也可以在这里补充意见"
-                                    "（针对最近评价的一条回答，未评价时针对最新回答）：")
-                        comment = gr.Textbox(label="意见（可选）", lines=3, elem_id="comment",
-                                             placeholder="例如：答案缺少某个数字、引用的段落不对……")
-                        send_comment = gr.Button("提交意见", size="sm", elem_id="send-comment")
-            with gr.Tab("文档库") as tabs_library:
-                library = gr.Dataframe(library_rows(docs), headers=LIBRARY_HEADERS, label="已入库的报告",
-                                       interactive=False, wrap=True, elem_id="library")
-                with gr.Group(visible=True) as upload_box:
-                    files = gr.File(label=f"上传报告（{accepted}，每个文件不超过 {MAX_FILE_BYTES // 1048576} MB）",
-                                    file_count="multiple", type="filepath", elem_id="upload")
-                    do_ingest = gr.Button("导入", variant="primary", elem_id="ingest")
-                ingest_results = gr.HTML(elem_id="ingest-results")
+        with gr.Tabs() as tabs:
+            chat = chat_tab(assistant, docs, turns)
+            library_tab(demo, assistant, docs, upload_users, chat.filters, tabs)
             compare_tab(assistant, docs)
-        filters = [region, year, report]
-        with tabs_library:
-            metadata_editor(demo, assistant, upload_users, library, filters)
+        wire_chat(demo, assistant, chat, turns, target, saved)
 
-        # -- chat ------------------------------------------------------------------------
-        def respond(text: str, state: list[Turn], r: str, y: str, s: str, m: str) -> Iterator[tuple]:
-            """Stream one answer; yields (question box, chatbot, turns, mode badge)."""
-            keep = gr.skip()
-            text = (text or "").strip()
-            if not text:
-                yield keep, keep, keep, keep
-                return
-            shown = chat_messages(state) + [{"role": "user", "content": esc(text)}]
+        def examples() -> dict:
+            return gr.update(examples=[{"text": q} for q in example_questions(assistant.documents())])
 
-            def pending(partial: str) -> list[dict[str, Any]]:
-                return shown + [{"role": "assistant", "content": render_answer(partial, streaming=True)}]
-
-            yield "", pending(""), keep, keep
-            try:
-                for event in answer_events(assistant, text, history_of(state), make_filters(r, y, s), m):
-                    if isinstance(event, str):
-                        yield keep, pending(event), keep, keep
-                    else:
-                        state = [*state, new_turn(text, event)]
-                        yield keep, chat_messages(state), state, mode_badge(event.mode, event.timings.get("total"))
-            except Exception:  # the UI boundary: say so in the chat and give the question back to resend
-                log.exception("answering failed")
-                failed = {"role": "assistant", "content": render_answer(ANSWER_FAILED, refused=True)}
-                yield text, shown + [failed], keep, keep
-
-        def respond_example(state: list[Turn], r: str, y: str, s: str, m: str,
-                            evt: gr.SelectData) -> Iterator[tuple]:
-            yield from respond(evt.value["text"], state, r, y, s, m)
-
-        chat_outputs = [question, chatbot, turns, mode]
-        private = {"api_visibility": "private"}
-        asked = [question.submit(respond, [question, turns, *filters, answer_mode], chat_outputs, **private),
-                 send.click(respond, [question, turns, *filters, answer_mode], chat_outputs, **private),
-                 chatbot.example_select(respond_example, [turns, *filters, answer_mode], chat_outputs, **private)]
-
-        def reset() -> tuple:
-            """A new conversation starts unfiltered too: a filter left set silently would narrow its answers."""
-            return [], [], None, "", "", "", ""
-
-        def stopped(state: list[Turn]) -> list[dict[str, Any]]:
-            """The chat as it was before the stopped question, with a line saying it was stopped."""
-            return chat_messages(state) + [{"role": "assistant", "content": render_answer(STOPPED, refused=True)}]
-
-        stop.click(stopped, [turns], [chatbot], cancels=asked, **private)
-        reset_outputs = [chatbot, turns, target, comment, *filters]
-        cleared = [clear.click(reset, None, reset_outputs, cancels=asked, **private),
-                   chatbot.clear(reset, None, reset_outputs, cancels=asked, **private)]
-        exports.wire([*asked, *cleared, *saved.wire(demo, chatbot, turns, asked, cleared)], turns)
-
-        wire_feedback(feedback, chatbot, turns, target, comment, send_comment)
-
-        # -- document library ------------------------------------------------------------
-        def refresh(r: str, y: str, s: str, request: gr.Request) -> tuple:
-            docs = assistant.documents()
-            allowed = may_upload(request.username, upload_users)
-            return (library_rows(docs), *filter_updates(docs, r, y, s), gr.update(visible=allowed),
-                    gr.update(examples=[{"text": q} for q in example_questions(docs)]))
-
-        def on_ingest(paths: list[str] | None, r: str, y: str, s: str, request: gr.Request,
-                      progress: gr.Progress = gr.Progress()) -> tuple:
-            if not may_upload(request.username, upload_users):
-                raise gr.Error("当前账号没有上传报告的权限。", title=NOTICE_TITLES["error"])
-            if not paths:
-                gr.Warning("请先选择要导入的文件。", title=NOTICE_TITLES["warning"])
-                return (gr.skip(),) * 6
-            progress(0, desc="正在保存文件…")
-            results = ingest_uploads(assistant, paths, progress)
-            docs = assistant.documents()
-            return (render_ingest_results(results), library_rows(docs), *filter_updates(docs, r, y, s), None)
-
-        library_outputs = [library, *filters]
-        region.input(lambda r, y, s: filter_updates(assistant.documents(), r, y, s)[1:], filters, [year, report],
-                     **private)
-        demo.load(refresh, filters, [*library_outputs, upload_box, chatbot], **private)
+        demo.load(examples, None, [chat.chatbot], api_visibility="private")
         # Wide screens: focus the question box. Phones: close the conversation list, which would cover
         # the page, and never focus (it would scroll the title away).
         demo.load(None, None, None, js="() => { if (innerWidth >= 700) "
                                        "document.querySelector('#question textarea')?.focus(); "
                                        "else document.querySelector('#history.open .toggle-button')?.click(); }")
-        do_ingest.click(on_ingest, [files, *filters], [ingest_results, *library_outputs, files], **private)
-
         register_api(assistant)
     return demo
 

@@ -103,3 +103,50 @@ def docx_bytes(text: str) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+class SlowModel:
+    """An OpenAI-compatible endpoint on 127.0.0.1 that streams `first` (a supported sentence), then a
+    piece every `every` seconds for a minute, and records when the client closed the connection
+    (`closed_at`, time.monotonic()): what a stopped answer must cause."""
+
+    def __init__(self, first: str, every: float = 0.3) -> None:
+        import http.server
+        import json
+        import threading
+
+        self.closed_at: float | None = None
+        self.sent = 0
+        model = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for piece in [first] + ["较2023年"] * int(60 / every):
+                    delta = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    try:
+                        self.wfile.write(f"data: {json.dumps(delta, ensure_ascii=False)}\n\n".encode())
+                        self.wfile.flush()
+                    except OSError:  # the client hung up: a real server stops generating here
+                        model.closed_at = time.monotonic()
+                        return
+                    model.sent += 1
+                    time.sleep(every)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self) -> SlowModel:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -22,12 +22,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SlowModel
 
 from assistant import Answer, Assistant, Settings, local_model
 from assistant.evaluate import ungrounded_numbers
 from assistant.grounding import Source, check_answer, check_sentence, facts, split_sentences
-from assistant.llm import LLM, PROMPT_FILES, build_prompt, choose_passages, fenced, load_prompts
+from assistant.llm import LLM, LLMError, PROMPT_FILES, build_prompt, choose_passages, fenced, load_prompts
 
 REQUIRE_LLM = bool(os.environ.get("ASSISTANT_REQUIRE_LLM"))
 HAVE_CLIENT = importlib.util.find_spec("langchain_openai") is not None
@@ -254,6 +254,31 @@ def test_a_failing_endpoint_gives_the_extractive_answer_with_a_notice(
     if behaviour == "down":
         assert "无法连接" in answer.warnings[0]
     assert "sk-secret" not in repr(a.settings) and "sk-secret" not in json.dumps(answer.to_dict(), ensure_ascii=False)
+
+
+@needs_client
+def test_a_cancelled_reply_closes_the_model_stream_at_once_and_frees_its_slot(tmp_path: Path) -> None:
+    with SlowModel("全市一审行政案件败诉率为1.26%。", every=0.2) as model:
+        settings = Settings.from_env(store_dir=tmp_path / "s", data_dir=tmp_path / "d", llm_base_url=model.url,
+                                     llm_model="slow", llm_api_key="x", llm_slots=1, llm_deadline=30.0)
+        llm, cancel = LLM(settings, None), threading.Event()
+        reply = llm.stream("系统", "问题", cancel=cancel)
+        assert "1.26%" in next(reply)
+        cancel.set()
+        stopped = time.monotonic()
+        with pytest.raises(LLMError) as exc:
+            list(reply)
+        assert exc.value.kind == "cancelled" and time.monotonic() - stopped < 1
+        while model.closed_at is None and time.monotonic() - stopped < 5:
+            time.sleep(0.05)
+        assert model.closed_at is not None and model.closed_at - stopped < 2  # the endpoint saw the hang-up
+        sent = model.sent
+        time.sleep(0.6)
+        assert model.sent == sent  # and stopped sending
+        again = llm.stream("系统", "问题")  # the one slot is free again (else LLMError("busy"))
+        assert "1.26%" in next(again)
+        again.close()
+    assert llm.breaker.remaining() == 0  # a stop is not an endpoint failure
 
 
 @needs_client

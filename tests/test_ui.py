@@ -12,6 +12,8 @@ import itertools
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +27,7 @@ from assistant.normalize import fold
 from assistant.assistant import text_pieces
 from assistant.ui import highlight, may_upload, parse_auth, render_answer, safe_filename
 
-from conftest import served
+from conftest import ROOT, SlowModel, served
 
 ANSWER_TIMEOUT_MS = 30_000
 HEZHOU_Q = "贺州市2024年一审行政案件败诉率是多少？"
@@ -245,6 +247,7 @@ def test_upload_reports_each_file_and_adds_the_good_one(uploaded, server) -> Non
     assert by_name["安吉县2024年法治政府建设情况报告.txt"][1] == "新增"
     bad = by_name["损坏的报告.pdf"]
     assert bad[1] == "失败" and "PDF" in bad[3]
+    assert not (server.data / "uploads" / "损坏的报告.pdf").exists()  # a failed upload is not kept
     assert "安吉县" in uploaded.library
     assert (server.data / "uploads" / "安吉县2024年法治政府建设情况报告.txt").read_text(encoding="utf-8") == GOOD_REPORT
 
@@ -360,6 +363,37 @@ def test_plain_text_and_markdown_write_every_citation_out() -> None:
     assert md.count("## 问：") == 2 and "1. 《某县2024年报告》" in md and "<" not in md
 
 
+def test_answer_tables_point_their_markers_at_the_answers_own_sources(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from assistant.takeaway import answer_tables, markdown, plain_text, write_tables_xlsx
+
+    def cite(title: str, quote: str) -> dict:
+        return {"source": f"{title}.txt", "title": title, "region": title[:3], "year": 2024, "section": "一、",
+                "quote": quote}
+
+    table = "\n".join([
+        "**行政复议申请（收到、件）**", "", "| 地区 | 年度 | 数值 | 口径 | 报告原文指标 | 出处 |", "|---|---|---|---|---|---|",
+        "| 甲县 | 2024 | 17件 | 收到 | 行政复议申请 | [1] |", "| 乙区 | 2024 | 319件（口径不同） | 办理 | 行政复议案件 | [2] |",
+        "| 丙市 | 2024 | 761宗 | 收到 | 行政复议申请 | [3] |", "| 丁县 | 2024 | 未报告 |  |  |  |", "",
+        "按行政复议申请从高到低：丙市（761宗） > 甲县（17件）。", "", "来源：",
+        "[1] 甲县报告 · 一、：收到行政复议申请17件。", "[2] 乙区报告 · 二、：办理行政复议案件319件。",
+        "[3] 丙市报告 · 三、：收到行政复议申请761宗。"])
+    # A ranking answer cites 丙市 first and leaves 乙区 (another stage) out.
+    turn = {"question": "哪里最多？", "text": "丙市761宗。[1]甲县17件。[2]",
+            "citations": [cite("丙市报告", "收到行政复议申请761宗。"), cite("甲县报告", "收到行政复议申请17件。")],
+            "table": table}
+    [t] = answer_tables(turn)
+    assert [r[-1] for r in t.rows] == ["[2]", "〔表2〕", "[1]", ""]
+    assert any(n.startswith("〔表2〕乙区报告") for n in t.notes) and "按行政复议申请" in t.notes[0]
+    assert "丙市\t2024\t761宗\t收到\t行政复议申请\t[1]" in plain_text(turn)
+    assert "| 丙市 | 2024 | 761宗 | 收到 | 行政复议申请 | [1] |" in markdown([turn])
+    rows = list(load_workbook(write_tables_xlsx([turn], tmp_path / "t.xlsx")).active.iter_rows(values_only=True))
+    assert rows[0][0] == "行政复议申请（收到、件）" and rows[1][-2:] == ("数字", "出处原文")
+    assert rows[4][-2] == 761 and rows[4][-1].startswith("[1] 《丙市报告》") and not rows[5][-2]
+    assert rows[3][-1].startswith("〔表2〕乙区报告")  # written out even where the answer does not cite it
+
+
 MULTI_Q = "富源县法治政府建设存在哪些问题和不足？"
 
 
@@ -418,6 +452,131 @@ def test_clicking_a_marker_opens_its_source_and_shows_the_report_in_the_reader(p
     assert page.locator("#reader .reader-text").inner_text().count("\n") > 10  # the whole report
 
 
+TABLE_Q = "各地行政复议案件分别是多少？"
+
+
+def test_answer_table_renders_its_cells_open_their_sources_and_exports_to_xlsx_docx_and_text(
+        page, tmp_path: Path) -> None:
+    import docx
+    from openpyxl import load_workbook
+
+    bubble = ask(page, TABLE_Q)
+    table = bubble.locator(".answer-table table")
+    assert "761宗" in table.inner_text() and "未报告" in table.inner_text()
+    row = table.locator("tr", has_text="湛江市")
+    n = row.locator("sup.cite").inner_text().strip("[]")
+    row.locator("sup.cite").click()  # the cell's [n] opens source n of this answer, like any marker
+    page.wait_for_selector("#reader .reader-text mark", timeout=10_000)
+    assert page.locator("#reader .reader-head").inner_text().startswith(f"来源 [{n}]")
+    assert "湛江" in page.locator("#reader .reader-head").inner_text()
+    assert "761宗" in page.locator("#chat .src-passage").last.inner_text()
+    label = page.locator("#chat [aria-label^='回答：']").first.get_attribute("aria-label")
+    assert "761宗" in label and "<" not in label  # screen readers get the text, not the HTML
+    assert "湛江市\t2023\t761宗" in page.locator("#chat .copy-answer").last.get_attribute("value")  # pastes as a table
+
+    page.wait_for_function("() => !document.querySelector('#export-table-xlsx').disabled", timeout=10_000)
+    with page.expect_download() as info:
+        page.click("#export-table-xlsx")
+    info.value.save_as(tmp_path / "table.xlsx")
+    rows = list(load_workbook(tmp_path / "table.xlsx").active.iter_rows(values_only=True))
+    head = rows[1]
+    zhanjiang = next(r for r in rows if r[0] == "湛江市")
+    assert zhanjiang[head.index("数字")] == 761 and "761宗" in zhanjiang[head.index("出处原文")]
+    with page.expect_download() as info:
+        page.click("#export-docx")
+    info.value.save_as(tmp_path / "answer.docx")
+    cells = [c.text for t in docx.Document(str(tmp_path / "answer.docx")).tables for r in t.rows for c in r.cells]
+    assert "761宗" in cells and "未报告" in cells
+
+
+def test_ask_only_this_report_sets_the_filter_and_the_chips_say_so(page) -> None:
+    title = "贺州市2024年法治政府建设情况报告"
+    page.get_by_role("tab", name="文档库").click()
+    page.locator("#manage-source input").click()
+    page.get_by_role("option", name=re.compile(f"^{title}（")).click()
+    page.click("#ask-only")
+    page.locator("#question textarea").wait_for(state="visible", timeout=10_000)  # back on the 问答 tab
+    assert page.locator("#filter-report input").input_value() == title
+    ask(page, "一审行政案件败诉率是多少？")
+    assert f"只问《{title}》" in page.locator("#chat .searched").last.inner_text()
+    assert all("贺州市" in t for t in source_titles(page))
+
+
+def test_gradio_strings_are_chinese_in_an_english_browser(browser, server) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    pg = context.new_page()
+    try:
+        pg.goto(server.url)
+        pg.wait_for_selector("#question textarea", timeout=30_000)
+        ask(pg, HEZHOU_Q)
+        assert pg.locator("#chat button[aria-label='踩']").count() >= 1
+        pg.get_by_role("tab", name="文档库").click()
+        assert "点击上传" in pg.locator("#upload").inner_text()
+        assert pg.locator("#library .search-input").get_attribute("placeholder").startswith("搜索")
+    finally:
+        context.close()
+
+
+def store_check(server) -> dict:
+    """`assistant check` on the server's store, as a separate process would run it."""
+    env = {**os.environ, "ASSISTANT_STORE_DIR": str(server.tmp / "store"), "ASSISTANT_DATA_DIR": str(server.data)}
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "check"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=180)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_deleting_a_report_asks_first_then_removes_it_from_library_uploads_and_answers(browser, server) -> None:
+    name = "德清县2024年法治政府建设情况报告.txt"
+    folder = server.tmp / "to-delete"
+    folder.mkdir()
+    (folder / name).write_text(GOOD_REPORT.replace("安吉县", "德清县"), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    pg = context.new_page()
+    try:
+        pg.goto(server.url)
+        pg.wait_for_selector("#question textarea", timeout=30_000)
+        pg.get_by_role("tab", name="文档库").click()
+        pg.locator("#upload input[type=file]").set_input_files([str(folder / name)])
+        pg.wait_for_function("() => document.querySelectorAll('#upload tr, #upload .file').length >= 1",
+                             timeout=20_000)
+        pg.click("#ingest")
+        pg.wait_for_selector("#ingest-results tbody tr", timeout=60_000)
+        assert "德清县" in pg.locator("#library").inner_text()
+        assert (server.data / "uploads" / name).exists()
+        ask_about = "德清县培训执法人员多少人次？"
+        pg.get_by_role("tab", name="问答").click()
+        assert "86" in ask(pg, ask_about).inner_text()
+
+        pg.get_by_role("tab", name="文档库").click()
+        pg.locator("#manage-source input").click()
+        pg.get_by_role("option", name=re.compile(f"（{name}）$")).click()
+        pg.click("#reindex-one")  # one report indexed again from its file
+        pg.wait_for_selector("#manage-result .status-updated", timeout=60_000)
+        assert name in pg.locator("#manage-result").inner_text()
+        before = store_check(server)
+        pg.click("#delete-report")
+        pg.locator("#delete-yes").wait_for(state="visible", timeout=10_000)
+        pg.click("#delete-no")  # the first click only asks
+        pg.locator("#delete-yes").wait_for(state="hidden", timeout=10_000)
+        assert "德清县" in pg.locator("#library").inner_text()
+        pg.click("#delete-report")
+        pg.click("#delete-yes")
+        pg.wait_for_function("() => !document.querySelector('#library').innerText.includes('德清县')", timeout=30_000)
+        assert "已删除" in pg.locator("#manage-result").inner_text()
+        assert not (server.data / "uploads" / name).exists()
+        after = store_check(server)  # `assistant check`: fewer chunks, vectors and BM25 rows agree
+        assert after["chunks"] < before["chunks"] and after["vectors"] == after["bm25_rows"] == after["chunks"]
+        assert not (after["missing_vectors"] or after["orphan_vectors"] or after["bm25_stale"])
+        pg.get_by_role("tab", name="问答").click()
+        pg.click("#new-chat")
+        pg.wait_for_function("() => !document.querySelector('#chat .answer')", timeout=10_000)
+        answer = ask(pg, ask_about)
+        assert "86" not in answer.inner_text()
+        assert not any("德清县" in t and t.startswith("来源") for t in source_titles(pg))
+    finally:
+        context.close()
+
+
 # ------------------------------------------------------------------------------ saved conversations
 
 def test_conversations_are_kept_per_owner_and_outlive_the_store_object(tmp_path: Path) -> None:
@@ -467,58 +626,29 @@ def test_reload_keeps_the_conversation_and_the_sidebar_reopens_renames_and_delet
 
 # ------------------------------------------------------------------------------ stopping an LLM answer
 
-class SlowModel:
-    """An OpenAI-compatible endpoint that streams one supported sentence, then a piece every 0.3 s for a
-    minute."""
-
-    def __init__(self) -> None:
-        import http.server
-
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.end_headers()
-                pieces = ["全市一审行政案件败诉率为1.26%。[1]"] + ["较2023年"] * 200  # a true sentence, then slowly
-                for piece in pieces:
-                    delta = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-                    self.wfile.write(f"data: {json.dumps(delta, ensure_ascii=False)}\n\n".encode())
-                    self.wfile.flush()
-                    time.sleep(0.3)
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-def test_stop_button_ends_a_streaming_llm_answer(browser, tmp_path: Path) -> None:
-    model = SlowModel()
-    env = {"ASSISTANT_MODE": "llm", "ASSISTANT_LLM_BASE_URL": model.url, "ASSISTANT_LLM_MODEL": "slow",
-           "ASSISTANT_LLM_API_KEY": "x"}
-    try:
-        with served(tmp_path, env) as srv:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-            pg = context.new_page()
-            pg.goto(srv.url)
-            pg.wait_for_selector("#question textarea", timeout=30_000)
-            pg.fill("#question textarea", HEZHOU_Q)
-            pg.keyboard.press("Enter")
-            pg.wait_for_function("() => (document.querySelector('#chat .answer.streaming')?.textContent || '')"
-                                 ".includes('1.26%')", timeout=ANSWER_TIMEOUT_MS)
-            started = time.monotonic()
-            pg.click("#stop-answer")
-            pg.wait_for_function("() => !document.querySelector('#chat .answer.streaming')", timeout=10_000)
-            assert time.monotonic() - started < 10
-            assert "已停止回答" in pg.locator("#chat .answer").last.inner_text()
-            pg.wait_for_timeout(2000)  # nothing more arrives after the stop
-            assert pg.locator("#chat .answer.streaming").count() == 0
-            assert pg.locator("#chat .answer").count() == 1
-            context.close()
-    finally:
-        model.server.shutdown()
+def test_stop_button_ends_a_streaming_llm_answer_and_the_model_stream(browser, tmp_path: Path) -> None:
+    env = {"ASSISTANT_MODE": "llm", "ASSISTANT_LLM_MODEL": "slow", "ASSISTANT_LLM_API_KEY": "x"}
+    with SlowModel("全市一审行政案件败诉率为1.26%。[1]") as model, \
+            served(tmp_path, {**env, "ASSISTANT_LLM_BASE_URL": model.url}) as srv:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        pg = context.new_page()
+        pg.goto(srv.url)
+        pg.wait_for_selector("#question textarea", timeout=30_000)
+        pg.fill("#question textarea", HEZHOU_Q)
+        pg.keyboard.press("Enter")
+        pg.wait_for_function("() => (document.querySelector('#chat .answer.streaming')?.textContent || '')"
+                             ".includes('1.26%')", timeout=ANSWER_TIMEOUT_MS)
+        started = time.monotonic()
+        pg.click("#stop-answer")
+        pg.wait_for_function("() => !document.querySelector('#chat .answer.streaming')", timeout=10_000)
+        assert time.monotonic() - started < 10
+        assert "已停止回答" in pg.locator("#chat .answer").last.inner_text()
+        deadline = time.monotonic() + 5
+        while model.closed_at is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # The server saw the connection closed soon after the stop, long before its minute of pieces.
+        assert model.closed_at is not None and model.closed_at - started < 3, model.sent
+        pg.wait_for_timeout(1000)  # nothing more arrives after the stop
+        assert pg.locator("#chat .answer.streaming").count() == 0
+        assert pg.locator("#chat .answer").count() == 1
+        context.close()
