@@ -84,9 +84,6 @@ _EXACT_SOURCES = 64  # few reports: fetch their vectors and score exactly (~30 Â
 _EXACT_CHUNKS = 1000  # ... up to this many chunks; Chroma's where clause costs 40-150 ms
 _OVERFETCH_SHARE = 0.05  # many reports (a year, a level): unfiltered HNSW for k / share * 2, then keep theirs
 _OVERFETCH_MAX = 1500
-# Chroma's defaults (16 neighbours, ef 100) found 49% of the true top 30 among 60k near-duplicate report
-# chunks; these found 88% at the same 2 ms (docs/performance.md). Applies to collections created from now on.
-_HNSW = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 500}
 
 
 def _meta_from_json(raw: str) -> ReportMeta:
@@ -414,7 +411,10 @@ class Index:
             client = chromadb.PersistentClient(path=path, settings=chroma_settings)
         return client.get_or_create_collection(
             self.settings.collection, metadata={"embedding_model": self.embedder.model_name},
-            configuration={"hnsw": _HNSW}, embedding_function=None)
+            configuration={"hnsw": {"space": "cosine", "max_neighbors": self.settings.hnsw_max_neighbors,
+                                    "ef_construction": self.settings.hnsw_ef_construction,
+                                    "ef_search": self.settings.hnsw_ef_search}},
+            embedding_function=None)
 
     def _refresh_chroma(self, generation: int, force: bool = False) -> None:
         """A fresh Chroma view when another process wrote since this one last looked (see module doc)."""
