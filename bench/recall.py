@@ -115,6 +115,25 @@ def embed_cached(texts: list[str], embedder: Embedder, key: str) -> tuple[np.nda
     return vectors, info
 
 
+def compare_backends(texts: list[str], vectors: np.ndarray, embedder: Embedder, reference: str, n: int) -> dict:
+    """A seeded sample of the chunks embedded again by both backends, back to back: the cached vectors' cosine to
+    the reference backend's, and each backend's chunks/s by wall clock and by CPU time (all threads counted)."""
+    rows = sorted(random.Random(0).sample(range(len(texts)), min(n, len(texts))), key=lambda i: -len(texts[i]))
+    sample = [texts[i] for i in rows]  # longest first, as ingest embeds them
+    other = Embedder(reference)
+    other.encode(["法治政府建设"] * 8)
+    found: dict = {"sample": len(rows), "characters": sum(map(len, sample))}
+    for name, backend in ((embedder.model_id, embedder), (reference, other)):
+        wall, cpu = time.perf_counter(), time.process_time()
+        again = np.concatenate([backend.encode(sample[at:at + SLICE]) for at in range(0, len(sample), SLICE)])
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        found[name] = {"chunks_per_s_wall": round(len(sample) / wall, 1), "chunks_per_s_cpu": round(len(sample) / cpu, 1),
+                       "loadavg": round(os.getloadavg()[0], 1)}
+    cosines = np.sum(again * vectors[rows], axis=1)  # the reference's vectors against the cached ones
+    found["cosine"] = {"mean": round(float(cosines.mean()), 4), "min": round(float(cosines.min()), 4)}
+    return found
+
+
 def build(folder: Path, hnsw: dict, ids: list[str], vectors: np.ndarray, years: list[int]) -> tuple[object, float]:
     """A fresh persistent collection with these HNSW parameters, filled in batches as ingest fills it."""
     import chromadb
@@ -196,6 +215,8 @@ def main() -> None:
     parser.add_argument("--settings", nargs="+", default=SETTINGS, help="max_neighbors/ef_construction/ef_search")
     parser.add_argument("--embed-only", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="embed only the first N chunks (a speed estimate)")
+    parser.add_argument("--reference", default="st:", help="backend the cached vectors are compared with")
+    parser.add_argument("--reference-sample", type=int, default=512, help="chunks embedded by both; 0: no comparison")
     opts = parser.parse_args()
 
     settings = Settings.from_env()
@@ -211,6 +232,9 @@ def main() -> None:
     vectors, embedded = embed_cached(texts, embedder, key)
     if opts.embed_only or opts.limit:
         return
+    if opts.reference_sample:
+        embedded["reference"] = compare_backends(texts, vectors, embedder, opts.reference, opts.reference_sample)
+        print(json.dumps(embedded["reference"]), file=sys.stderr, flush=True)
     questions = question_texts(opts.reports)
     started = time.perf_counter()
     queries = np.concatenate([embedder.encode([q], kind="query") for q in questions])
