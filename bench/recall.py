@@ -1,6 +1,6 @@
 """Recall of Chroma's HNSW index on real model vectors, for a choice of HNSW parameters.
 
-    python bench/recall.py                       # 2,000 reports, 8 chunks each; embeds once, then ~10 min
+    python bench/recall.py                       # 2,000 reports, 8 chunks each; embeds once (22 min), then ~12 min
     python bench/recall.py --embed-only          # just embed (and cache) the chunks, with progress
     python bench/recall.py --settings 16/100/100 32/200/500
 
@@ -8,7 +8,7 @@ The corpus is bench/synth.py's (report i is seed i % 5 rewritten for another reg
 the product's chunker; to keep the embedding affordable on 2 cores each report keeps a seeded sample of
 `--chunks-per-report` of its chunks. Every chunk is embedded for real by `--model` (default m3e-small on
 ONNX Runtime int8, the fastest backend of the default model; cosine >= 0.95 to torch, tested in
-tests/test_embed.py) and the vectors are cached under bench/out/, keyed by model, corpus and chunker, so a
+tests/test_embed.py, and compared again here on `--reference-sample` chunks) and the vectors are cached under bench/out/, keyed by model, corpus and chunker, so a
 rerun skips the embedding (an interrupted one resumes from its last saved slice).
 
 Questions: every question text of eval/qa.jsonl and eval/qa_staff.jsonl plus the benchmark's synthetic ones,
