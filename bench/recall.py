@@ -205,12 +205,12 @@ def folder_mb(folder: Path) -> float:
 
 
 def table(result: dict) -> str:
-    lines = ["| max_neighbors / ef_construction / ef_search | recall@30 mean / p5 / worst | search p50 / p95 "
+    lines = ["| chunks | max_neighbors / ef_construction / ef_search | recall@30 mean / p5 / worst | search p50 / p95 "
              "| deeper search recall@30 mean / p5 / worst | deeper p50 / p95 | build | store |",
-             "|---|---|---|---|---|---:|---:|"]
+             "|---:|---|---|---|---|---|---:|---:|"]
     for row in result["rows"]:
         p, d = row["plain"], row["deeper"]
-        lines.append(f"| {row['setting']} | {p['recall_mean']:.3f} / {p['recall_p5']:.3f} / {p['recall_min']:.3f} "
+        lines.append(f"| {row['chunks']:,} | {row['setting']} | {p['recall_mean']:.3f} / {p['recall_p5']:.3f} / {p['recall_min']:.3f} "
                      f"| {p['p50_ms']:.1f} / {p['p95_ms']:.1f} ms "
                      f"| {d['recall_mean']:.3f} / {d['recall_p5']:.3f} / {d['recall_min']:.3f} "
                      f"| {d['p50_ms']:.1f} / {d['p95_ms']:.1f} ms | {row['build_s']:.0f} s | {row['store_mb']:.0f} MB |")
@@ -223,6 +223,8 @@ def main() -> None:
     parser.add_argument("--chunks-per-report", type=int, default=8)
     parser.add_argument("--model", default="onnx-int8:")
     parser.add_argument("--settings", nargs="+", default=SETTINGS, help="max_neighbors/ef_construction/ef_search")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[0],
+                        help="collection sizes: the first N chunks (reports in order); 0: all of them")
     parser.add_argument("--embed-only", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="embed only the first N chunks (a speed estimate)")
     parser.add_argument("--reference", default="st:", help="backend the cached vectors are compared with")
@@ -257,14 +259,15 @@ def main() -> None:
               "questions": len(questions), "question_embed_ms": round(question_ms, 1),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
               "rows": []}
-    for text in opts.settings:
+    for size, text in [(size or len(chunks), text) for size in opts.sizes for text in opts.settings]:
         hnsw = parse_setting(text)
         folder = Path(tempfile.mkdtemp(prefix="recall-"))
         try:
             load = os.getloadavg()[0]
-            collection, built = build(folder, hnsw, ids, vectors, years)
-            row = {"setting": text, "hnsw": hnsw, "build_s": round(built, 1), "store_mb": round(folder_mb(folder), 1),
-                   **measure(collection, vectors, queries, np.asarray(years)), "loadavg": round(load, 1)}
+            collection, built = build(folder, hnsw, ids[:size], vectors[:size], years[:size])
+            row = {"setting": text, "chunks": size, "hnsw": hnsw, "build_s": round(built, 1),
+                   "store_mb": round(folder_mb(folder), 1),
+                   **measure(collection, vectors[:size], queries, np.asarray(years[:size])), "loadavg": round(load, 1)}
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         result["rows"].append(row)
