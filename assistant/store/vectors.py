@@ -36,9 +36,6 @@ _EXACT_SOURCES = 64  # few reports: fetch their vectors and score exactly (~30 Â
 _EXACT_CHUNKS = 1000  # ... up to this many chunks; Chroma's where clause costs 40-150 ms
 _OVERFETCH_SHARE = 0.05  # many reports (a year, a level): unfiltered HNSW for k / share * 2, then keep theirs
 _OVERFETCH_MAX = 1500
-# Chroma's defaults (16 neighbours, ef 100) found 49% of the true top 30 among 60k near-duplicate report
-# chunks; these found 88% at the same 2 ms (docs/performance.md). Applies to collections created from now on.
-_HNSW = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 500}
 
 
 class VectorStore:
@@ -120,8 +117,12 @@ class VectorStore:
                 SharedSystemClient._identifier_to_refcount.pop(path, None)
             client = chromadb.PersistentClient(path=path, settings=chroma_settings)
         self.client = client
+        # HNSW parameters measured on real model vectors (docs/performance.md, "Recall on real vectors");
+        # a collection keeps those it was created with.
+        hnsw = {"space": "cosine", "max_neighbors": self.settings.hnsw_max_neighbors,
+                "ef_construction": self.settings.hnsw_ef_construction, "ef_search": self.settings.hnsw_ef_search}
         return client.get_or_create_collection(self.name, metadata={"embedding_model": self.model},
-                                               configuration={"hnsw": _HNSW}, embedding_function=None)
+                                               configuration={"hnsw": hnsw}, embedding_function=None)
 
     def refresh(self, generation: int, force: bool = False) -> None:
         """A fresh Chroma view when another process wrote since this one last looked."""
