@@ -92,6 +92,10 @@ RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到�
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|谁低|谁少|(?:更|最)(?:低|少)")
 YES_NO_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到|达到了吗|(?:了|过|有|是|吗)吗?[?？]?$|"
                       r"吗[?？。!！]*$|没有[?？]$|了没[?？]?$|没[?？]$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$")
+# About the collection itself: which reports there are, of which years (answered from the catalog).
+CATALOG_Q = re.compile(r"(?:哪几份|哪些|几份|这几份|这些|所有|有哪些|多少份|哪份|哪个)报告(?:里|中|当中)?(?:哪几份|哪些)?(?:是|说的是|写的是|属于|分别是|是关于)"
+                       r"(?:哪|\d{4}|20\d\d)|报告(?:分别)?是哪(?:一)?年|资料库(?:里|中)?(?:有|收了|收录了)(?:哪些|什么|多少|几份)|"
+                       r"(?:有|收了|收录了)(?:哪些|几份|多少份)报告")
 # Asking why or how: never a yes/no question, whatever its ending (为什么下降了？).
 WHY_Q = re.compile(r"为什么|为何|什么原因|原因|怎么做到|如何做到|怎么回事")
 COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(?:高|低|多|少)|差多少|相差|差距")

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (ASCENDING_Q, CROSS_Q, LEVEL_Q, LEVEL_WORDS, PREVIOUS_YEAR_Q, YEARS_SPAN_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
+from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, LEVEL_Q, LEVEL_WORDS, PREVIOUS_YEAR_Q, YEARS_SPAN_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
                      RANK_Q, REFERS_BACK, SHORT_YEAR, WHICH_NOT_Q, WHY_Q, YEAR, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
@@ -23,7 +23,7 @@ from ..retrieve import Route
 
 Message = dict[str, str]
 Filters = dict[str, object]
-INTENTS = ("figure", "fact", "list", "yes_no", "compare", "rank", "which", "which_not", "problems", "plans")
+INTENTS = ("figure", "fact", "list", "yes_no", "compare", "rank", "which", "which_not", "problems", "plans", "catalog")
 _BACK_TWO = re.compile(r"这两|两项|两个数|二者|两者|这几|这些")
 
 
@@ -86,6 +86,8 @@ def classify(ask: str, named_regions: int) -> tuple[str, bool, bool]:
     q = fold(ask)
     cross = (bool(CROSS_Q.search(q)) and named_regions != 1) or named_regions > 1
     descending = not ASCENDING_Q.search(q)
+    if CATALOG_Q.search(q):
+        return "catalog", True, descending
     if WHICH_NOT_Q.search(q):
         return "which_not", True, descending
     if RANK_Q.search(q) and named_regions != 1:
