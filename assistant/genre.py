@@ -64,7 +64,7 @@ PLAN_WORDS = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|�
 # Words that frame a question over several reports or a ranking, never its topic.
 FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别 各自 排 排名 排序 排列 从高到低 从低到高 从多到少 从少到多 "
                         "由高到低 由低到高 最高 最低 最多 最少 哪个 哪家 谁 高 低 一下 其他 其它 别的 都 几个 "
-                        "数 数量 人数 次数 件数 个数 总数 数目".split())
+                        "数 数量 人数 次数 件数 个数 总数 数目 原因 主要原因 为什么 为何".split())
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).
 FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 干 整 按 一起 现在 目前 已经 以前 之前 当时 建了 做了 办了 有啥 "
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "

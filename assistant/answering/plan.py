@@ -208,6 +208,9 @@ class Planner:
             plan.carried.append(Carry("话题", plan.context, source_turn))
             if plan.intent in ("fact", "list") and previous.figure:
                 plan.intent = "figure"
+        elif ELLIPTIC_HEAD.search(question.strip()) and not named_place and previous.topic:
+            # "那普法覆盖了多少人？" after a question on one campaign: still about it, its words count half.
+            plan.context = previous.topic
         if (plan.carried or plan.years != own.years) and not plan.missing:
             self._reroute(plan, metas, filters)
         return _with_years(self._scoped(plan, metas, filters), metas)
