@@ -46,7 +46,7 @@ SELF_REFERENCES = ("我市", "我区", "我县", "我州", "我旗", "我省", "
 
 # -- years -----------------------------------------------------------------------------------
 YEAR = re.compile(r"(20\d{2})\s*年?度?")
-# "浦江22年", "23年败诉率": a year typed with two digits (not 近10年, 连续12年, 15年来).
+# "桐庐22年", "23年败诉率": a year typed with two digits (not 近10年, 连续12年, 15年来).
 SHORT_YEAR = re.compile(r"(?<![\d.近连续第多余满每历经过用这那前后共约达超了])([12]\d)(?=年(?!来|以来|间|内|多|余|左右|之久|前|后))")
 # A year right after these is a comparison or a plan, not the year a report covers.
 SOFT_YEAR_BEFORE = re.compile(r"(较|比|相比|同比|与|和|对比|截至|截止|到|至|计划|将在|下一步)\s*$")
@@ -77,7 +77,7 @@ FOLLOWUP_FILLER = re.compile(r"方面|情况|工作|这块|这一块|那块|领�
 LEVEL_Q = re.compile(r"(地级市|设区的市|市级|县级|区县|县区|省级|开发区|园区)(?:的|里|中|当中|之中|报告)|各(县|区|市|省|开发区|园区)")
 LEVEL_WORDS = {"地级市": "市", "设区的市": "市", "市级": "市", "市": "市", "县级": "县", "区县": "县", "县区": "县", "县": "县",
                "区": "区", "省级": "省", "省": "省", "开发区": "开发区", "园区": "开发区"}
-# A question over one region's reports of several years (浦江两年比…, 历年…), or a follow-up reaching the year before.
+# A question over one region's reports of several years (桐庐两年比…, 历年…), or a follow-up reaching the year before.
 YEARS_SPAN_Q = re.compile(r"两年|几年|历年|逐年|各年|每年|这几年|这两年|近两年|两份报告|各年度")
 PREVIOUS_YEAR_Q = re.compile(r"(?:跟|和|与|同)(?:前一年|上一年|去年|上年|前年)(?:比|相比|对比)")
 # Words that only split a question over the regions it names (分别/各自): no cross question on their own.
@@ -167,7 +167,7 @@ QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
 EXCLUSIVE_QUALIFIERS = (("cumulative", "new"), ("received", "accepted", "concluded"))
 # Every qualifier word: which figure is asked (the figure check reads them), not what it is about.
 QUALIFIER_WORDS = frozenset(w for words in QUALIFIER_GROUPS.values() for w in words)
-# A level reached (达到593个, 现有), not what was added: no answer to a 新增 question unless it says new.
+# A level reached (达到120个, 现有), not what was added: no answer to a 新增 question unless it says new.
 FIGURE_STOCK = ("达到", "现有", "共有", "总数", "总量", "拥有", "覆盖")
 # What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).
 COUNTED_NOUNS: dict[str, re.Pattern] = {

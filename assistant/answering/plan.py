@@ -153,11 +153,11 @@ class Planner:
 
     def _single(self, question: str, previous: QuestionPlan | None, metas: Mapping[str, ReportMeta],
                 filters: Filters | None, turn: int, same_turn: bool = False) -> QuestionPlan:
-        question = SHORT_YEAR.sub(r"20\1", question)  # "浦江22年" is 2022
+        question = SHORT_YEAR.sub(r"20\1", question)  # "桐庐22年" is 2022
         own = self.route(question, metas, filters)
         intent, cross, descending = classify(question, len(own.regions))
         ask = question
-        for typed, region in own.corrections.items():  # 普江县 read as 浦江县: judged by the name it meant
+        for typed, region in own.corrections.items():  # 时林县 read as 石林县: judged by the name it meant
             ask = ask.replace(typed, region)
         plan = QuestionPlan(question=question, ask=ask, intent=intent, regions=list(own.regions), within=list(own.within),
                             years=list(own.years), sources=own.sources, cross=cross, descending=descending,

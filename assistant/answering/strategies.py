@@ -338,7 +338,7 @@ def _ordinal(n: int) -> str:
 
 
 def _value(figure: str) -> float | None:
-    """A figure's value: 3.41亿 -> 341000000, 三件 -> 3 (figures.parse_number reads both scripts)."""
+    """A figure's value: 2.5亿 -> 250000000, 三件 -> 3 (figures.parse_number reads both scripts)."""
     number = re.match(r"[\d.万亿千百十一二两三四五六七八九零〇]+", figure)
     return parse_number(number.group(0)) if number else None
 
@@ -418,8 +418,8 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
 def _direction(q: str, evidence: str, terms: list[str]) -> tuple[str, str]:
     """(direction asked, direction stated): "up" / "down" / "".
 
-    The stated one is read right after the asked term where the evidence names it (检查量下降50.23%、
-    处罚量增长1.6%: 处罚量 rose), else from the whole evidence when it goes one way only.
+    The stated one is read right after the asked term where the evidence names it (检查量下降20%、
+    处罚量增长3%: 处罚量 rose), else from the whole evidence when it goes one way only.
     """
     asked = "up" if _UP.search(q) else "down" if _DOWN.search(q) else ""
     for term in sorted(terms, key=len, reverse=True):
