@@ -257,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-refusal", type=float, default=0.0, help="拒答准确率低于此值时返回非零")
     p.add_argument("--min-staff-accuracy", type=float, default=0.0, help="工作人员问法集：答案准确率下限")
     p.add_argument("--min-staff-refusal", type=float, default=0.0, help="工作人员问法集：拒答准确率下限")
-    p.add_argument("--min-unseen-accuracy", type=float, default=0.0, help="其他地方报告问答集：答案准确率下限")
-    p.add_argument("--min-unseen-refusal", type=float, default=0.0, help="其他地方报告问答集：拒答准确率下限")
+    p.add_argument("--min-unseen-accuracy", type=float, default=0.0, help="后写的两套问答集（新问法、其他地方报告）：答案准确率下限")
+    p.add_argument("--min-unseen-refusal", type=float, default=0.0, help="后写的两套问答集（新问法、其他地方报告）：拒答准确率下限")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("compare", help="对比各报告中的同一指标（表格，每格附出处）")

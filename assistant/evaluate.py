@@ -584,9 +584,9 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
     """`assistant eval`: run, write eval.json / eval.md / accuracy_by_type.png, gate on the floors.
 
     Without --dataset every set runs: eval/qa.jsonl (eval.*), the staff-style eval/qa_staff.jsonl
-    (staff.*) and eval/qa_fresh.jsonl (fresh.*), both gated by --min-staff-accuracy / --min-staff-refusal,
-    and eval/qa_unseen.jsonl about other governments' reports (unseen.*, in a store of its own), gated by
-    --min-unseen-accuracy / --min-unseen-refusal.
+    (staff.*, gated by --min-staff-accuracy / --min-staff-refusal), and the two sets written later by people
+    who never saw the code, gated by --min-unseen-accuracy / --min-unseen-refusal: eval/qa_fresh.jsonl
+    (fresh.*) and eval/qa_unseen.jsonl about other governments' reports (unseen.*, in a store of its own).
     Exit codes: 0 ok, 1 below a floor, 2 nothing to evaluate or mode unavailable.
     """
     if args.mode == "llm" and getattr(assistant, "llm", None) is None:
@@ -599,8 +599,8 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
         codes.append(run_dataset(assistant, args, STAFF_DATASET, "staff", args.min_staff_accuracy,
                                  args.min_staff_refusal))
     if FRESH_DATASET.exists():
-        codes.append(run_dataset(assistant, args, FRESH_DATASET, "fresh", args.min_staff_accuracy,
-                                 args.min_staff_refusal))
+        codes.append(run_dataset(assistant, args, FRESH_DATASET, "fresh", args.min_unseen_accuracy,
+                                 args.min_unseen_refusal))
     if UNSEEN_DATASET.exists():
         codes.append(run_dataset(assistant, args, UNSEEN_DATASET, "unseen", args.min_unseen_accuracy,
                                  args.min_unseen_refusal))
