@@ -54,16 +54,17 @@ def fake_search(query: str, sources: list[str] | None, k: int) -> list[Passage]:
 
 def fake_route(text: str, metas, filters=None) -> Route:
     q = fold(text)
-    regions = [m.region for m in metas.values() if any(a in q for a in m.aliases)]
+    regions = list(dict.fromkeys(m.region for m in metas.values() if any(a in q for a in m.aliases)))
     if filters and filters.get("region"):
         regions = list(filters["region"])
     years = [int(m.group(1)) for m in YEAR.finditer(q)] or list(filters.get("year", []) if filters else [])
     route = Route(regions=regions, years=years)
     if "丁县" in q:
         route.unknown_places = ["丁县"]
-    if regions or years:
-        route.sources = [s for s, m in metas.items()
-                         if (not regions or m.region in regions) and (not years or m.year in years)]
+    level = (filters or {}).get("level")
+    if regions or years or level:
+        route.sources = [s for s, m in metas.items() if (not regions or m.region in regions)
+                         and (not years or m.year in years) and (not level or m.level == level)]
         if not route.sources:
             route.missing = f"资料库中没有{'、'.join(regions)}{'、'.join(map(str, years))}年的报告"
     return route
@@ -297,3 +298,16 @@ def test_questions_about_the_collection_list_its_reports() -> None:
     assert len(answer.citations) == 3
     only = ask("哪几份报告是2023年的？")
     assert "乙县（2023年）" in only.text and "甲市" not in only.text
+
+
+def test_two_years_of_one_region_and_level_words_scope_the_plan() -> None:
+    yi_2022 = ReportMeta("乙县2022年法治政府建设情况报告", "乙县", 2022, "县", ["乙县"])
+    metas = {**METAS, "yi2022.txt": yi_2022}
+    both = PLANNER.plan("乙县两年比，行政复议案件变化了多少？", [], metas)
+    assert both.cross and both.years == [2022, 2023] and set(both.sources) == {"yi.txt", "yi2022.txt"}
+    back = PLANNER.plan("这个败诉率跟前一年比呢？", [{"role": "user", "content": "乙县2023年败诉率是多少？"},
+                                                   {"role": "assistant", "content": "……"}], metas)
+    assert back.cross and back.years == [2022, 2023]
+    assert not PLANNER.plan("乙县2023年败诉率比上一年高了吧？", [], metas).cross
+    counties = PLANNER.plan("县级的报告里哪个败诉率最低？", [], metas)
+    assert counties.intent == "rank" and set(counties.sources) == {"yi.txt", "yi2022.txt"}
