@@ -46,6 +46,9 @@ class Settings:
     bm25_weight: float = 1.0
     dense_weight: float = 0.5
     # Answering
+    # Centred cosine from which a collection term counts as the same meaning as a question word (meaning.py);
+    # measured for m3e-small, a property of the embedding model: another model may need another value.
+    meaning_near: float = 0.62
     ingest_batch_chunks: int = 512  # chunks embedded and written per batch (docs/performance.md)
     max_file_mb: int = 50  # larger files are refused before they are read
     max_file_chunks: int = 5000  # ~50x the longest report seen; more is refused before any embedding
