@@ -96,7 +96,7 @@ def dense_hits(assistant: Assistant, items: list, k: int) -> tuple[int, int]:
 def compare_accuracy(assistant: Assistant) -> float:
     """Share of eval/compare_qa.jsonl whose table has every expected cell, first place and row count."""
     cases = [json.loads(line) for line in COMPARE.read_text(encoding="utf-8").splitlines() if line.strip()]
-    compare._VECTORS.clear()  # its phrase-vector cache is per process, not per model: drop the last model's
+    compare._VECTORS.clear()  # compare's phrase-vector cache is per process, not per model: start it empty
     right = 0
     for case in cases:
         table = assistant.compare(case["question"])
