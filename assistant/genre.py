@@ -46,7 +46,7 @@ SELF_REFERENCES = ("我市", "我区", "我县", "我州", "我旗", "我省", "
 
 # -- years -----------------------------------------------------------------------------------
 YEAR = re.compile(r"(20\d{2})\s*年?度?")
-# "浦江22年", "23年败诉率": a year typed with two digits (not 近10年, 连续12年, 15年来).
+# "桐庐22年", "23年败诉率": a year typed with two digits (not 近10年, 连续12年, 15年来).
 SHORT_YEAR = re.compile(r"(?<![\d.近连续第多余满每历经过用这那前后共约达超了])([12]\d)(?=年(?!来|以来|间|内|多|余|左右|之久|前|后))")
 # A year right after these is a comparison or a plan, not the year a report covers.
 SOFT_YEAR_BEFORE = re.compile(r"(较|比|相比|同比|与|和|对比|截至|截止|到|至|计划|将在|下一步)\s*$")
@@ -64,7 +64,7 @@ PLAN_WORDS = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|�
 # Words that frame a question over several reports or a ranking, never its topic.
 FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别 各自 排 排名 排序 排列 从高到低 从低到高 从多到少 从少到多 "
                         "由高到低 由低到高 最高 最低 最多 最少 哪个 哪家 谁 高 低 一下 其他 其它 别的 都 几个 "
-                        "数 数量 人数 次数 件数 个数 总数 数目".split())
+                        "数 数量 人数 次数 件数 个数 总数 数目 原因 主要原因 为什么 为何".split())
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).
 FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 干 整 按 一起 现在 目前 已经 以前 之前 当时 建了 做了 办了 有啥 "
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "
@@ -77,7 +77,7 @@ FOLLOWUP_FILLER = re.compile(r"方面|情况|工作|这块|这一块|那块|领�
 LEVEL_Q = re.compile(r"(地级市|设区的市|市级|县级|区县|县区|省级|开发区|园区)(?:的|里|中|当中|之中|报告)|各(县|区|市|省|开发区|园区)")
 LEVEL_WORDS = {"地级市": "市", "设区的市": "市", "市级": "市", "市": "市", "县级": "县", "区县": "县", "县区": "县", "县": "县",
                "区": "区", "省级": "省", "省": "省", "开发区": "开发区", "园区": "开发区"}
-# A question over one region's reports of several years (浦江两年比…, 历年…), or a follow-up reaching the year before.
+# A question over one region's reports of several years (桐庐两年比…, 历年…), or a follow-up reaching the year before.
 YEARS_SPAN_Q = re.compile(r"两年|几年|历年|逐年|各年|每年|这几年|这两年|近两年|两份报告|各年度")
 PREVIOUS_YEAR_Q = re.compile(r"(?:跟|和|与|同)(?:前一年|上一年|去年|上年|前年)(?:比|相比|对比)")
 # Words that only split a question over the regions it names (分别/各自): no cross question on their own.
@@ -92,6 +92,10 @@ RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到�
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|谁低|谁少|(?:更|最)(?:低|少)")
 YES_NO_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到|达到了吗|(?:了|过|有|是|吗)吗?[?？]?$|"
                       r"吗[?？。!！]*$|没有[?？]$|了没[?？]?$|没[?？]$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$")
+# About the collection itself: which reports there are, of which years (answered from the catalog).
+CATALOG_Q = re.compile(r"(?:哪几份|哪些|几份|这几份|这些|所有|有哪些|多少份|哪份|哪个)报告(?:里|中|当中)?(?:哪几份|哪些)?(?:是|说的是|写的是|属于|分别是|是关于)"
+                       r"(?:哪|\d{4}|20\d\d)|报告(?:分别)?是哪(?:一)?年|资料库(?:里|中)?(?:有|收了|收录了)(?:哪些|什么|多少|几份)|"
+                       r"(?:有|收了|收录了)(?:哪些|几份|多少份)报告")
 # Asking why or how: never a yes/no question, whatever its ending (为什么下降了？).
 WHY_Q = re.compile(r"为什么|为何|什么原因|原因|怎么做到|如何做到|怎么回事")
 COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(?:高|低|多|少)|差多少|相差|差距")
@@ -163,7 +167,7 @@ QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
 EXCLUSIVE_QUALIFIERS = (("cumulative", "new"), ("received", "accepted", "concluded"))
 # Every qualifier word: which figure is asked (the figure check reads them), not what it is about.
 QUALIFIER_WORDS = frozenset(w for words in QUALIFIER_GROUPS.values() for w in words)
-# A level reached (达到593个, 现有), not what was added: no answer to a 新增 question unless it says new.
+# A level reached (达到120个, 现有), not what was added: no answer to a 新增 question unless it says new.
 FIGURE_STOCK = ("达到", "现有", "共有", "总数", "总量", "拥有", "覆盖")
 # What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).
 COUNTED_NOUNS: dict[str, re.Pattern] = {

@@ -64,7 +64,7 @@ class Retriever:
         qualifiers = {c.region for h in near if h.how == "parent" for c in chosen_hits
                       if c.region == h.region and c.start + len(c.typed) == h.start}
         chosen_hits = [c for c in chosen_hits if c.region not in qualifiers]
-        # 卧龙区 when only 南阳市 is loaded: answered from the city's report where that report speaks of it
+        # 番禺区 when only 广州市 is loaded: answered from the city's report where that report speaks of it
         # (the answer must then name it); otherwise declined below, the city's figures being another unit's.
         spoken = [h for h in near if h.how == "parent" and any(
             h.typed in self.index.folded_text(s) for s, m in pool.items() if m.region == h.region)]

@@ -279,7 +279,7 @@ def test_what_a_question_counts_from_the_noun_it_names(question: str, measure: s
 def test_verdict_reads_the_figure_of_the_term_asked_about() -> None:
     evidence = fold("规范性文件23件,备案审查41件,发现问题并督促纠正三件。")
     assert verdict("纠正的超过5件了吗？", ["规范性文件", "纠正"], evidence) == "否。"
-    both = fold("执法检查量下降50.23%、处罚量增长1.6%。")
+    both = fold("执法检查量下降20%、处罚量增长3%。")
     assert verdict("处罚量是不是下降了？", ["处罚量"], both) == "否。"
     assert verdict("检查量是不是下降了？", ["检查量"], both) == "是。"
     assert verdict("法律顾问是不是全覆盖了？", ["法律顾问"], fold("乡镇法律顾问覆盖率达到96%。")) == "否。"
@@ -288,3 +288,12 @@ def test_verdict_reads_the_figure_of_the_term_asked_about() -> None:
 def test_why_questions_are_not_yes_no() -> None:
     assert classify("乙县败诉率为什么下降了？", 1)[0] != "yes_no"
     assert classify("乙县败诉率比上一年高了吧？", 1)[0] == "yes_no"
+
+
+def test_questions_about_the_collection_list_its_reports() -> None:
+    answer = ask("这几份报告分别是哪年的？")
+    assert not answer.refused and answer.text.startswith("资料库中符合条件的报告共三份")
+    assert all(name in answer.text for name in ("甲市（2024年）", "乙县（2023年）", "丙区（2024年）"))
+    assert len(answer.citations) == 3
+    only = ask("哪几份报告是2023年的？")
+    assert "乙县（2023年）" in only.text and "甲市" not in only.text

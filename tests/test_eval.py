@@ -13,8 +13,10 @@ from assistant import Answer, Assistant, Chunk, Citation, Passage, ReportMeta, S
 from assistant.cli import build_parser
 from assistant.evaluate import (
     DATASET,
-    STAFF_DATASET,
+    FRESH_DATASET,
     LLM_UNAVAILABLE,
+    STAFF_DATASET,
+    UNSEEN_DATASET,
     Item,
     by_split,
     by_type,
@@ -33,9 +35,13 @@ from assistant.evaluate import (
 ANSWER_ACCURACY_FLOOR = 0.95
 REFUSAL_ACCURACY_FLOOR = 0.93
 # The staff-style set (eval/qa_staff.jsonl, dev + frozen test), floors under the figures measured at the end of
-# the work on it (README). Raise them with the measured figures, never lower them silently.
-STAFF_ACCURACY_FLOOR = 0.83
+# the work on it (README: 90.4% / 91.7% on 2026-11-30). Raise them with the measured figures, never lower them silently.
+STAFF_ACCURACY_FLOOR = 0.87
 STAFF_REFUSAL_FLOOR = 0.90
+# The two sets written later by people who never saw the code: eval/qa_fresh.jsonl (87.3% / 88.0%) and the
+# other governments' reports, eval/qa_unseen.jsonl (dev + frozen test, in a store of their own; 83.3% / 85.0%).
+UNSEEN_ACCURACY_FLOOR = 0.80
+UNSEEN_REFUSAL_FLOOR = 0.82
 MAX_CONTEXT_CHARS = 2000  # product target: the top-5 passages a model would read
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +81,13 @@ def test_staff_set_passes_its_checks() -> None:
     items, errors = check_qa.check_staff()
     assert not errors, errors
     assert len(items) >= 200 and sum(i["split"] == "test" for i in items) >= 60
+
+
+@pytest.mark.parametrize("checker", ["check_fresh.py", "check_unseen.py"])
+def test_independent_sets_pass_their_checkers(checker: str) -> None:
+    """The fresh staff-style set and the unseen-reports set, each with the checker its writer left."""
+    done = subprocess.run([sys.executable, f"eval/{checker}"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
 
 
 def test_qa_checker_reports_broken_items(tmp_path: Path) -> None:
@@ -259,17 +272,21 @@ def test_script_shim_runs_the_cli() -> None:
 
 
 @pytest.mark.slow
-def test_both_sets_stay_above_their_ci_floors(assistant: Assistant, tmp_path: Path) -> None:
+def test_every_set_stays_above_its_ci_floors(assistant: Assistant, tmp_path: Path) -> None:
     args = eval_args("--out", str(tmp_path), "--min-accuracy", str(ANSWER_ACCURACY_FLOOR),
                      "--min-refusal", str(REFUSAL_ACCURACY_FLOOR), "--min-staff-accuracy", str(STAFF_ACCURACY_FLOOR),
-                     "--min-staff-refusal", str(STAFF_REFUSAL_FLOOR))
+                     "--min-staff-refusal", str(STAFF_REFUSAL_FLOOR), "--min-unseen-accuracy",
+                     str(UNSEEN_ACCURACY_FLOOR), "--min-unseen-refusal", str(UNSEEN_REFUSAL_FLOOR))
     code = main(assistant, args)
-    staff = json.loads((tmp_path / "staff.json").read_text(encoding="utf-8"))
-    assert staff["summary"]["n"] == len(load_items(STAFF_DATASET))
-    assert staff["summary"]["answer_accuracy"] >= STAFF_ACCURACY_FLOOR, staff["summary"]
-    assert staff["summary"]["refusal_accuracy"] >= STAFF_REFUSAL_FLOOR, staff["summary"]
-    assert staff["summary"]["ungrounded_numbers"] == 0, staff["summary"]
-    assert "| 报告 |" in (tmp_path / "staff.md").read_text(encoding="utf-8")  # the metadata table
+    for stem, dataset, floors in (("staff", STAFF_DATASET, (STAFF_ACCURACY_FLOOR, STAFF_REFUSAL_FLOOR)),
+                                  ("fresh", FRESH_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
+                                  ("unseen", UNSEEN_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR))):
+        staff = json.loads((tmp_path / f"{stem}.json").read_text(encoding="utf-8"))
+        assert staff["summary"]["n"] == len(load_items(dataset))
+        assert staff["summary"]["answer_accuracy"] >= floors[0], (stem, staff["summary"])
+        assert staff["summary"]["refusal_accuracy"] >= floors[1], (stem, staff["summary"])
+        assert staff["summary"]["ungrounded_numbers"] == 0, (stem, staff["summary"])
+        assert "| 报告 |" in (tmp_path / f"{stem}.md").read_text(encoding="utf-8")  # the metadata table
     summary = json.loads((tmp_path / "eval.json").read_text(encoding="utf-8"))["summary"]
     assert summary["n"] == len(load_items())
     assert summary["answer_accuracy"] >= ANSWER_ACCURACY_FLOOR, summary
@@ -281,7 +298,7 @@ def test_both_sets_stay_above_their_ci_floors(assistant: Assistant, tmp_path: Pa
 
 def test_every_citation_quotes_exactly_its_spans(assistant: Assistant) -> None:
     """Over every question of both sets: each span is report_text[a:b], and the quote is their concatenation."""
-    for item in load_items() + load_items(STAFF_DATASET):
+    for item in load_items() + load_items(STAFF_DATASET) + load_items(FRESH_DATASET):
         for c in assistant.ask(item.question, item.history).citations:
             text = assistant.index.document_text(c.source)
             assert c.spans and c.quote == "".join(text[a:b] for a, b in c.spans), (item.id, c)

@@ -188,10 +188,16 @@ METAS = {"yuexiu.txt": _meta("越秀区", ["广东省", "广州市", "越秀区"
 
 
 class _Index:
-    """The one Index method routing asks: does the collection's text contain a phrase."""
+    """What routing asks of the index: does the collection use a phrase; a report's folded text."""
+
+    def __init__(self, texts: dict[str, str] | None = None) -> None:
+        self.texts = texts or {}
 
     def knows(self, phrase: str) -> bool:
         return False
+
+    def folded_text(self, source: str) -> str:
+        return self.texts.get(source, "")
 
 
 ROUTER = Retriever(_Index(), LEXICON, None, Settings.from_env())  # type: ignore[arg-type]
@@ -232,6 +238,15 @@ def test_missing_region_with_parent_or_child_in_the_collection_is_explained() ->
     assert route.unknown_places == ["番禺区"] and route.available == "现有其上级广州市的报告"
     route = ROUTER.route("广州番禺区的行政复议情况如何？", METAS)  # the parent named as a qualifier
     assert route.unknown_places == ["番禺区"] and not route.regions and route.missing == "现有其上级广州市的报告"
+
+
+def test_a_district_its_citys_report_speaks_of_is_answered_from_that_report() -> None:
+    city = next(s for s, m in METAS.items() if m.region == "广州市")
+    router = Retriever(_Index({city: "全市办理行政复议案件900件,其中番禺区120件。"}), LEXICON, None,  # type: ignore[arg-type]
+                       Settings.from_env())
+    route = router.route("番禺区的行政复议情况如何？", METAS)
+    assert route.regions == ["广州市"] and route.within == ["番禺区"] and not route.unknown_places
+    assert route.notes == ["资料库中没有番禺区自己的报告，按广州市报告中写到番禺区的内容回答"]
 
 
 def test_missing_year_says_which_years_exist() -> None:

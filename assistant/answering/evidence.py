@@ -116,7 +116,7 @@ def figure_fits(query: Query, sentence: str) -> bool:
         return True
     have = qualifiers_in(sentence)
     if "new" in query.qualifiers and "new" not in have and any(w in folded for w in FIGURE_STOCK):
-        return False  # 达到593个 is a level, not what was added this year
+        return False  # 达到120个 is a level, not what was added this year
     for group in EXCLUSIVE_QUALIFIERS:
         for asked in query.qualifiers & set(group):
             if asked not in have and have & set(group):

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (ASCENDING_Q, CROSS_Q, LEVEL_Q, LEVEL_WORDS, PREVIOUS_YEAR_Q, YEARS_SPAN_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
+from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, LEVEL_Q, LEVEL_WORDS, PREVIOUS_YEAR_Q, YEARS_SPAN_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
                      RANK_Q, REFERS_BACK, SHORT_YEAR, WHICH_NOT_Q, WHY_Q, YEAR, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
@@ -23,7 +23,7 @@ from ..retrieve import Route
 
 Message = dict[str, str]
 Filters = dict[str, object]
-INTENTS = ("figure", "fact", "list", "yes_no", "compare", "rank", "which", "which_not", "problems", "plans")
+INTENTS = ("figure", "fact", "list", "yes_no", "compare", "rank", "which", "which_not", "problems", "plans", "catalog")
 _BACK_TWO = re.compile(r"这两|两项|两个数|二者|两者|这几|这些")
 
 
@@ -86,6 +86,8 @@ def classify(ask: str, named_regions: int) -> tuple[str, bool, bool]:
     q = fold(ask)
     cross = (bool(CROSS_Q.search(q)) and named_regions != 1) or named_regions > 1
     descending = not ASCENDING_Q.search(q)
+    if CATALOG_Q.search(q):
+        return "catalog", True, descending
     if WHICH_NOT_Q.search(q):
         return "which_not", True, descending
     if RANK_Q.search(q) and named_regions != 1:
@@ -151,11 +153,11 @@ class Planner:
 
     def _single(self, question: str, previous: QuestionPlan | None, metas: Mapping[str, ReportMeta],
                 filters: Filters | None, turn: int, same_turn: bool = False) -> QuestionPlan:
-        question = SHORT_YEAR.sub(r"20\1", question)  # "浦江22年" is 2022
+        question = SHORT_YEAR.sub(r"20\1", question)  # "桐庐22年" is 2022
         own = self.route(question, metas, filters)
         intent, cross, descending = classify(question, len(own.regions))
         ask = question
-        for typed, region in own.corrections.items():  # 普江县 read as 浦江县: judged by the name it meant
+        for typed, region in own.corrections.items():  # 时林县 read as 石林县: judged by the name it meant
             ask = ask.replace(typed, region)
         plan = QuestionPlan(question=question, ask=ask, intent=intent, regions=list(own.regions), within=list(own.within),
                             years=list(own.years), sources=own.sources, cross=cross, descending=descending,
@@ -206,6 +208,9 @@ class Planner:
             plan.carried.append(Carry("话题", plan.context, source_turn))
             if plan.intent in ("fact", "list") and previous.figure:
                 plan.intent = "figure"
+        elif ELLIPTIC_HEAD.search(question.strip()) and not named_place and previous.topic:
+            # "那普法覆盖了多少人？" after a question on one campaign: still about it, its words count half.
+            plan.context = previous.topic
         if (plan.carried or plan.years != own.years) and not plan.missing:
             self._reroute(plan, metas, filters)
         return _with_years(self._scoped(plan, metas, filters), metas)

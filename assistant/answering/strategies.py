@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..genre import CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, WHICH_NOT_Q
 from ..figures import parse_number
-from ..normalize import fold
+from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
 from .evidence import (LIGHT_WORDS, Extractor, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
                        report_head, scored_spans)
@@ -338,7 +338,7 @@ def _ordinal(n: int) -> str:
 
 
 def _value(figure: str) -> float | None:
-    """A figure's value: 3.41亿 -> 341000000, 三件 -> 3 (figures.parse_number reads both scripts)."""
+    """A figure's value: 2.5亿 -> 250000000, 三件 -> 3 (figures.parse_number reads both scripts)."""
     number = re.match(r"[\d.万亿千百十一二两三四五六七八九零〇]+", figure)
     return parse_number(number.group(0)) if number else None
 
@@ -418,8 +418,8 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
 def _direction(q: str, evidence: str, terms: list[str]) -> tuple[str, str]:
     """(direction asked, direction stated): "up" / "down" / "".
 
-    The stated one is read right after the asked term where the evidence names it (检查量下降50.23%、
-    处罚量增长1.6%: 处罚量 rose), else from the whole evidence when it goes one way only.
+    The stated one is read right after the asked term where the evidence names it (检查量下降20%、
+    处罚量增长3%: 处罚量 rose), else from the whole evidence when it goes one way only.
     """
     asked = "up" if _UP.search(q) else "down" if _DOWN.search(q) else ""
     for term in sorted(terms, key=len, reverse=True):
@@ -450,9 +450,30 @@ def premise(question: str, picked: list[Scored], terms: list[str]) -> str:
     return ""
 
 
+def catalog(plan: QuestionPlan, tools: Tools) -> Found:
+    """"这几份报告分别是哪年的": the reports in scope, each cited by its opening (title) passage."""
+    metas = tools.metas()
+    sources = sorted(plan.sources if plan.sources is not None else list(metas),
+                     key=lambda s: (metas[s].region, metas[s].year or 0))
+    lines: list[tuple[str, list[Scored]]] = []
+    for source in sources:
+        chunks = tools.chunks_of(source)
+        first = next(iter(sentence_spans(chunks[0].text)), None) if chunks else None
+        if first:
+            span = (chunks[0].start + first[0], chunks[0].start + first[1])
+            cited = scored_spans([span], tools.document_text(source), chunks, 1.0)
+            lines.append((f"{_name(metas[source])}《{metas[source].title}》：", cited))
+    if not lines:
+        return Found(refused=True)
+    return Found([(f"资料库中符合条件的报告共{_CN_COUNT[len(lines)] if len(lines) < len(_CN_COUNT) else len(lines)}份：", [])] + lines)
+
+
+_CN_COUNT = "零一两三四五六七八九十"
+
+
 STRATEGIES: dict[str, Callable[[QuestionPlan, Tools], Found]] = {
     "figure": single, "fact": single, "list": single, "yes_no": yes_no, "problems": sections, "plans": sections,
-    "compare": cross, "rank": cross, "which": cross, "which_not": cross,
+    "compare": cross, "rank": cross, "which": cross, "which_not": cross, "catalog": catalog,
 }
 
 
