@@ -132,7 +132,7 @@ def write_section(path: Path, body: str) -> None:
         text = text.rstrip("\n") + "\n\n" + body
     else:
         end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + body + (text[end + 1:] if end >= 0 else "")
+        text = text[:start] + body.rstrip("\n") + "\n\n" + (text[end + 1:] if end >= 0 else "")
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
