@@ -28,7 +28,8 @@ class Settings:
     prompts_dir: Path = ROOT / "prompts"
     data_dir: Path = ROOT / "data"
     # m3e-small through ONNX Runtime with int8 weights (exported once into the model cache, offline): the fastest
-    # option within 1 point of the best answer accuracy on the dev splits (docs/performance.md, "Embedding models").
+    # m3e option within 1 point of the best answer accuracy on the dev splits; the permissive models answer as
+    # well but mislead the compare tables' fallback (docs/performance.md, "Choosing the embedding model").
     embedding_model: str = "onnx-int8:"
     collection: str = "reports"
     chroma_host: str = ""  # set to use a Chroma server (`chroma run`) through HttpClient
