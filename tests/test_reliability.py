@@ -283,7 +283,7 @@ def test_doctor_finds_a_damaged_store_and_its_fix_works(assistant: Assistant, tm
         assert found.level == doctor.ERROR and "无法打开" in found.detail and "重新建库" in found.fix
         return
     chroma = chromadb.PersistentClient(path=str(store / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
-    collection = chroma.get_collection(settings.collection)
+    collection = chroma.get_collection(assistant.index._collection.name)  # the model's own collection
     collection.delete(ids=collection.get(limit=1, include=[])["ids"])
     found = doctor.check_index(settings)
     assert found.level == doctor.ERROR and "missing_vectors" in found.detail and "check --repair" in found.fix

@@ -13,7 +13,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.chunk import model_tag
 from assistant.cli import main as cli_main
-from assistant.config import default_embedding_model
+from assistant.config import bundled_m3e
 from assistant.index import Index, StoreModelError
 from assistant.meaning import FILE as MEANINGS_FILE
 
@@ -206,7 +206,7 @@ def test_a_store_from_before_models_were_recorded_counts_as_built_by_the_default
     folder.mkdir()
     shutil.copy(ROOT / "seeds" / "000_77c2a37c907cdb1a.txt", folder)
     settings = Settings.from_env(store_dir=tmp_path / "store", seeds_dir=tmp_path / "no-seeds",
-                                 embedding_model=default_embedding_model())
+                                 embedding_model=bundled_m3e())
     assert Assistant(settings).ingest([folder])[0].status == "added"
     with sqlite3.connect(tmp_path / "store" / "catalog.sqlite3") as db:
         db.execute("DELETE FROM store_info")  # as an older version left it

@@ -3,8 +3,8 @@ model record that says which model's collection holds the store's vectors.
 
 The record (catalog table `store_info`: model, collection, dimension) is written by the first write and
 replaced by `adopt` at the end of a reindex to another model. A store from before models were recorded was
-built by the default model (m3e-small) in the configured collection; an empty store takes the configured
-model. Each model has its own collection (the default model the configured name, any other that name with
+built by m3e-small on torch (then the default) in the configured collection; an empty store takes the configured
+model. Each model has its own collection (m3e-small on torch the configured name, any other that name with
 the model's tag), so vectors of another dimension never meet, and a reindex to a new model fills the new
 collection while the old one still serves readers.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..chunk import model_tag
-from ..config import Settings, default_embedding_model
+from ..config import Settings, bundled_m3e
 from ..embed import portable_id
 from ..records import Chunk
 from . import top
@@ -60,12 +60,12 @@ class VectorStore:
         """{"model", "collection"[, "dimension"]} of the store's vectors (see the module doc for older stores)."""
         record = self.catalog.info()
         if "model" not in record:
-            model = portable_id(default_embedding_model()) if self.catalog.has_chunks() else self.model
+            model = portable_id(bundled_m3e()) if self.catalog.has_chunks() else self.model
             record.update(model=model, collection=self.collection_for(model))
         return record
 
     def collection_for(self, model: str) -> str:
-        if model == portable_id(default_embedding_model()):
+        if model == portable_id(bundled_m3e()):
             return self.settings.collection
         return f"{self.settings.collection}-{model_tag(model)}"
 
