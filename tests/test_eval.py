@@ -35,11 +35,11 @@ from assistant.evaluate import (
 ANSWER_ACCURACY_FLOOR = 0.95
 REFUSAL_ACCURACY_FLOOR = 0.93
 # The staff-style set (eval/qa_staff.jsonl, dev + frozen test), floors under the figures measured at the end of
-# the work on it (README: 90.4% / 91.7% on 2026-11-30). Raise them with the measured figures, never lower them silently.
+# the work on it (README: 90.4% / 93.8% on 2026-11-30). Raise them with the measured figures, never lower them silently.
 STAFF_ACCURACY_FLOOR = 0.87
 STAFF_REFUSAL_FLOOR = 0.90
 # The two sets written later by people who never saw the code: eval/qa_fresh.jsonl (87.3% / 88.0%) and the
-# other governments' reports, eval/qa_unseen.jsonl (dev + frozen test, in a store of their own; 83.3% / 85.0%).
+# other governments' reports, eval/qa_unseen.jsonl (dev + frozen test, in a store of their own; 81.3% / 85.0%).
 UNSEEN_ACCURACY_FLOOR = 0.80
 UNSEEN_REFUSAL_FLOOR = 0.82
 MAX_CONTEXT_CHARS = 2000  # product target: the top-5 passages a model would read
