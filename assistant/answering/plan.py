@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, LEVEL_Q, LEVEL_WORDS, PREVIOUS_YEAR_Q, YEARS_SPAN_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, SPLIT_Q, LIST_ASK, LIST_Q, PLAN_Q, PROBLEM_Q, QUESTION_WORDS,
-                     RANK_Q, REFERS_BACK, SHORT_YEAR, WHICH_NOT_Q, WHY_Q, YEAR, YES_NO_Q)
+from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, LEVEL_Q,
+                     LEVEL_WORDS, LIST_ASK, LIST_Q, PLAN_Q, PREVIOUS_YEAR_Q, PROBLEM_Q, QUESTION_WORDS, RANK_Q,
+                     REFERS_BACK, SHORT_YEAR, SPLIT_Q, WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
 from ..retrieve import Route

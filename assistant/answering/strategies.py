@@ -41,7 +41,6 @@ _WHOLE = re.compile(r"全覆盖|全部覆盖")
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
 _LESS = re.compile(r"低于|不到|少于|以下|不足|未达")
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?")
 
 
 @dataclass
