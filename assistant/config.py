@@ -59,6 +59,9 @@ class Settings:
     max_file_chunks: int = 5000  # ~50x the longest report seen; more is refused before any embedding
     max_question_chars: int = 500
     answer_sentences: int = 2
+    # Reports a cross-report answer goes through one by one (the best of a wide search when more are in scope):
+    # staff compare a province's or city's reports, rarely more; each costs one small search.
+    cross_reports: int = 16
     refuse_threshold: float = 0.5  # evidence coverage an answer needs (figure questions)
     fact_threshold: float = 0.35  # ... for questions that ask no figure (measured on the dev splits of four sets)
     mode: str = "extractive"  # extractive | llm (llm needs one of the two LLM settings below)

@@ -64,7 +64,9 @@ PLAN_WORDS = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|�
 # Words that frame a question over several reports or a ranking, never its topic.
 FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别 各自 排 排名 排序 排列 从高到低 从低到高 从多到少 从少到多 "
                         "由高到低 由低到高 最高 最低 最多 最少 哪个 哪家 谁 高 低 一下 其他 其它 别的 都 几个 "
-                        "数 数量 人数 次数 件数 个数 总数 数目 原因 主要原因 为什么 为何".split())
+                        "数 数量 人数 次数 件数 个数 总数 数目 原因 主要原因 为什么 为何 "
+                        # comparators of a figure the asker names (超过90% / 没有达到100%): the figure is checked in code
+                        "达到 超过 高于 低于 不到 不足 多于 少于 以上 以下 没有 未".split())
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).
 FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 干 整 按 一起 现在 目前 已经 以前 之前 当时 建了 做了 办了 有啥 "
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "
@@ -87,6 +89,11 @@ CROSS_Q = re.compile(r"其他地方|其它地方|别的地方|其他地区|别�
                      r"各份报告|分别|各自|几个地方|几份报告|对比|比较|共同|都提到|都有|都写|所有报告|每个地方|每份报告|"
                      r"哪里|谁家|排名|排序|排一下|从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|最高|最低|最多|最少")
 WHICH_NOT_Q = re.compile(r"(?:哪|谁|哪些|哪个|哪份|哪几).{0,12}(?:没|未|不曾|没有)(?:有)?(?:写|提|讲|说|涉及|报告|披露|给出|公布)")
+# A cross question that filters reports by a figure (哪些地方…超过90% / 没有达到100% / 100件以上), and the
+# negated comparator (没有达到 -> the reports under it).
+THRESHOLD_Q = re.compile(r"(?:超过|高于|多于|低于|少于|不到|不足|达到|达|过)[^，。？?]*?\d+(?:\.\d+)?\s*[%件个项名人万宗家]"
+                         r"|\d+(?:\.\d+)?\s*[%件个项名人万宗家][^，。？?]*?(?:以上|以下)")
+NOT_REACHED = re.compile(r"(没有|没|未|不曾)(达到|超过|过)")
 RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|最高|最低|最多|最少|"
                     r"谁高|谁低|谁多|谁少|哪个(?:更|最)?(?:高|低|多|少)")
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|谁低|谁少|(?:更|最)(?:低|少)")

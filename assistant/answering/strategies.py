@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, WHICH_NOT_Q
+from ..genre import (CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
+                     QUALIFIER_WORDS, RANK_Q, THRESHOLD_Q, WHICH_NOT_Q)
 from ..figures import parse_number
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
@@ -23,9 +24,7 @@ if TYPE_CHECKING:
     from ..compare import Comparison
 from .sections import closing_items
 
-_MAX_REPORTS = 8  # a cross-report answer looks at this many reports at most (the best by a wide search)
 _NAMED_RELIEF = 0.8  # threshold factor for a report the question names
-_CROSS_RELATIVE = 0.6  # an unnamed report must reach this share of the best report's coverage
 _PER_REPORT_SENTENCES = 2
 _PER_REPORT_PASSAGES = 5  # a report's figure is often not in its best-matching passage
 _UP = re.compile(r"增加|增长|上升|提高|提升|增多|多了|涨|升高|攀升|长了|变长|延长|高了")
@@ -56,6 +55,7 @@ class Tools:
     words: Callable[[str], list[str]]  # content words of a question (Lexicon.words)
     near: Callable[[list[str]], dict[str, list[tuple[str, float]]]]  # meaning.Meanings.near
     top_k: int = 5
+    max_reports: int = 16  # reports a cross-report answer goes through (settings.cross_reports)
     # The figures table across reports (compare.py): (question, regions, years) -> Comparison; None: not used.
     compare: Callable[[str, list[str] | None, list[int] | None], Comparison] | None = None
 
@@ -104,7 +104,7 @@ def _counted(word: str, tools: Tools) -> str:
 def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Query:
     terms = key_terms(LEVEL_Q.sub(" ", RANK_Q.sub(" ", CROSS_Q.sub(" ", WHICH_NOT_Q.sub(" ", fold(plan.ask))))), tools)
     context = [t for t in key_terms(plan.context, tools) if t not in terms] if plan.context else []
-    texts = [tools.folded_text(s) for s in (sources if sources is not None else list(tools.metas()))[:_MAX_REPORTS]]
+    texts = [tools.folded_text(s) for s in (sources if sources is not None else list(tools.metas()))[:tools.max_reports]]
     strange = [t for t in terms + context if t not in LIGHT_WORDS and (tools.extractor.idf(t) is None
                                                                       or not any(t in x for x in texts))]
     expansions = tools.near(strange) if strange else {}
@@ -193,15 +193,11 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
     candidates = plan.sources if plan.sources is not None else list(metas)
     query = make_query(plan, tools, candidates)
     text = search_text(plan, query)
-    if len(candidates) > _MAX_REPORTS:
+    if len(candidates) > tools.max_reports:
         wide = tools.search(text, candidates, 30)
-        candidates = list(dict.fromkeys(p.chunk.source for p in wide))[:_MAX_REPORTS]
+        candidates = list(dict.fromkeys(p.chunk.source for p in wide))[:tools.max_reports]
     named = bool(plan.regions)
     floor = tools.extractor.threshold * (_NAMED_RELIEF if named else 1.0)
-    if plan.intent in ("compare", "rank") and not plan.segments:
-        tabled = _from_table(plan, tools, query, floor)
-        if tabled is not None:
-            return tabled
     groups: dict[str, list[Scored]] = {}
     looked: list[Passage] = []
     for source in candidates:
@@ -216,15 +212,19 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
         group = tools.extractor.pick(_fitting(own_query, tools.extractor.score(own_query, found)), query.listing, floor)
         if group:
             groups[source] = group[:_PER_REPORT_SENTENCES + int(query.listing)]
-    if groups and not named:
-        best = max(g[0].coverage for g in groups.values())
-        groups = {s: g for s, g in groups.items() if g[0].coverage >= _CROSS_RELATIVE * best}
+    if plan.intent in ("compare", "rank") and not plan.segments:
+        tabled = _from_table(plan, tools, query, floor, groups)
+        if tabled is not None:
+            tabled.passages = looked
+            return tabled
     silent = [metas[s] for s in candidates if s not in groups]
     scope = [metas[s] for s in candidates]
     if not groups and plan.intent != "which_not":
         return Found(refused=True, passages=looked)
     if plan.intent == "rank":
         return Found(_ranked(plan, query, groups, metas) + _silent_line(silent, scope), passages=looked)
+    if plan.intent == "which" and THRESHOLD_Q.search(fold(plan.ask)):
+        return Found(_meeting(plan, query, groups, metas) + _silent_line(silent, scope), passages=looked)
     ordered = sorted(groups.items(), key=lambda kv: -kv[1][0].coverage)
     lines = [(report_head(metas[s], True), g) for s, g in ordered]
     if plan.intent == "which_not":
@@ -234,11 +234,14 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
     return Found(lines + _silent_line(silent, scope), passages=looked)
 
 
-def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float) -> Found | None:
+def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float,
+                groups: dict[str, list[Scored]]) -> Found | None:
     """A compare or rank question answered from the figures table, when every figure it lists answers it.
 
     Each reported row's sentence must pass the same evidence gate as any answer sentence; otherwise
-    (a table of a neighbouring indicator) the sentence strategy answers instead.
+    (a table of a neighbouring indicator) the sentence strategy answers instead. A report the table has
+    no row for but whose sentences answer (`groups`, worded so the table could not file it) is quoted
+    below the table rather than called 未报告.
     """
     if tools.compare is None:
         return None
@@ -270,8 +273,13 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float) ->
     if others:
         lines.append(("口径不同、未参与比较：" + "、".join(r.region for r in others) + "。", []))
     silent = [r for r in table.rows if not r.reported]
-    if silent:
-        lines.append(("未报告：" + "、".join(dict.fromkeys(r.region for r in silent)) + "。", []))
+    said = [r for r in silent if r.source in groups]
+    if said:
+        lines.append(("以下报告的表述未能归入同一指标，摘录原文：", []))
+        lines += [(report_head(tools.metas()[r.source], True), groups[r.source]) for r in said]
+    unsaid = [r for r in silent if r.source not in groups]
+    if unsaid:
+        lines.append(("未报告：" + "、".join(dict.fromkeys(r.region for r in unsaid)) + "。", []))
     return Found(lines, table=table.to_markdown(ascending=not plan.descending))
 
 
@@ -297,6 +305,38 @@ def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
     if other:
         lines.append(("无法与上面直接比较（未给出同类数字）：", []))
         lines += [(report_head(metas[s], True), g) for s, g, _, _ in other]
+    return lines
+
+
+def _meeting(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
+             metas: dict[str, ReportMeta]) -> list[tuple[str, list[Scored]]]:
+    """哪些地方…没有达到100% / 超过90%: each report's stated figure held against the asked one, in code.
+
+    The reports that meet it are quoted; those that do not are named (their own figure decides), and
+    those whose sentences give no comparable figure are said to be undecided, never guessed.
+    """
+    q = fold(plan.ask)
+    negated = bool(NOT_REACHED.search(q))
+    unit = next((f[1] for f in figures(re.sub(r"20\d{2}年", "", q))), "")
+    meets, fails, undecided = [], [], []
+    for source, group in groups.items():
+        evidence = fold("".join(s.text for s in group))
+        said = verdict(NOT_REACHED.sub(lambda m: m.group(2), q), query.terms, evidence) \
+            if any(f[1] == unit for f in figures(evidence)) else ""
+        if not said:
+            undecided.append(source)
+        elif (said == "是。") != negated:
+            meets.append(source)
+        else:
+            fails.append(source)
+    lines: list[tuple[str, list[Scored]]] = [("符合所问条件的报告（据各报告所载数字判断）：" if meets else
+                                              "没有报告符合所问条件（据各报告所载数字判断）。", [])]
+    lines += [(report_head(metas[s], True), groups[s]) for s in meets]
+    if fails:
+        lines.append((f"不符合的报告：{'、'.join(_name(metas[s]) for s in fails)}。", []))
+    if undecided:
+        lines.append(("写到但未给出可比数字的报告：", []))
+        lines += [(report_head(metas[s], True), groups[s]) for s in undecided]
     return lines
 
 
