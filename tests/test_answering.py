@@ -311,3 +311,30 @@ def test_two_years_of_one_region_and_level_words_scope_the_plan() -> None:
     assert not PLANNER.plan("乙县2023年败诉率比上一年高了吧？", [], metas).cross
     counties = PLANNER.plan("县级的报告里哪个败诉率最低？", [], metas)
     assert counties.intent == "rank" and set(counties.sources) == {"yi.txt", "yi2022.txt"}
+
+
+def test_which_places_filter_by_the_figure_asked_computed_per_report() -> None:
+    over = ask("哪些地方败诉率超过5%？").text
+    head, rest = over.split("不符合", 1)
+    assert "乙县" in head and "甲市" not in head and "甲市" in rest
+    under = ask("哪些地方败诉率没有超过5%？").text
+    assert "甲市" in under.split("不符合")[0] and "乙县" in under.split("不符合")[1]
+
+
+def test_a_fragment_follow_up_stays_on_the_previous_topic() -> None:
+    assert "行政复议" in plan("涨了多少？", "甲市行政复议收到多少件？").context
+    assert "行政复议" in plan("审结的占几件？", "甲市行政复议收到多少件？").context
+
+
+def test_a_reference_plus_a_fragment_is_not_a_topic_switch() -> None:
+    both = plan("这两项加起来呢", "甲市行政复议收到多少件？", "那法律顾问呢？")
+    assert "行政复议" in both.context and "法律顾问" in both.context
+    switch = plan("那府院联动这些机制呢？", "乙县败诉率多少？")
+    assert "败诉率" not in switch.context and switch.regions == ["乙县"]
+
+
+def test_a_generic_counted_noun_alone_is_no_evidence() -> None:
+    query = Query(text="行政复议申请多少件", terms=["行政复议", "申请"], numeric=True)
+    extractor = TOOLS.extractor
+    assert extractor.coverage(query, "办理政府信息公开申请87件。", "") == 0.0
+    assert extractor.coverage(query, "办理行政复议案件319件。", "") >= 0.5

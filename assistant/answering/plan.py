@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, LEVEL_Q,
+from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, HOW_MANY, LEVEL_Q,
                      LEVEL_WORDS, LIST_ASK, LIST_Q, PLAN_Q, PREVIOUS_YEAR_Q, PROBLEM_Q, QUESTION_WORDS, RANK_Q,
                      REFERS_BACK, SHORT_YEAR, SPLIT_Q, WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
@@ -25,6 +25,7 @@ from ..retrieve import Route
 Message = dict[str, str]
 Filters = dict[str, object]
 INTENTS = ("figure", "fact", "list", "yes_no", "compare", "rank", "which", "which_not", "problems", "plans", "catalog")
+_FRAGMENT = 3  # a follow-up whose own topic is this short (涨 / 部门 占) is a fragment of the previous one
 _BACK_TWO = re.compile(r"这两|两项|两个数|二者|两者|这几|这些")
 
 
@@ -199,8 +200,8 @@ class Planner:
             plan.intent, plan.cross, plan.descending = previous.intent, previous.cross or cross, previous.descending
             plan.context = previous.context
             plan.carried.append(Carry("话题", topic_of(previous.ask, values), source_turn))
-        elif ELLIPTIC_TAIL.search(question.strip()) and REFERS_BACK.sub("", own_topic).strip():
-            # "那执法方面呢？": another topic, same region and year, asked the same way.
+        elif ELLIPTIC_TAIL.search(question.strip()) and _switches(own_topic, question):
+            # "那执法方面呢？" / "那12345这些诉求单呢？": another topic, same region and year, asked the same way.
             if plan.intent in ("fact", "list") and previous.intent not in ("fact", "list"):
                 plan.intent, plan.cross = previous.intent, previous.cross or plan.cross
         elif REFERS_BACK.search(fold(question)):
@@ -209,8 +210,10 @@ class Planner:
             plan.carried.append(Carry("话题", plan.context, source_turn))
             if plan.intent in ("fact", "list") and previous.figure:
                 plan.intent = "figure"
-        elif ELLIPTIC_HEAD.search(question.strip()) and not named_place and previous.topic:
-            # "那普法覆盖了多少人？" after a question on one campaign: still about it, its words count half.
+        elif not named_place and previous.topic and (ELLIPTIC_HEAD.search(question.strip())
+                                                     or len(re.sub(r"\W", "", HOW_MANY.sub("", own_topic))) <= _FRAGMENT):
+            # "那普法覆盖了多少人？" / "涨了多少？" / "部门的占几件？" after a question on one topic: still
+            # about it, its words count half.
             plan.context = previous.topic
         if (plan.carried or plan.years != own.years) and not plan.missing:
             self._reroute(plan, metas, filters)
@@ -264,6 +267,13 @@ class Planner:
             wanted["year"] = plan.years
         route = self.route("", metas, wanted)
         plan.sources, plan.missing = route.sources, route.missing
+
+
+def _switches(own_topic: str, question: str) -> bool:
+    """Whether an elliptic follow-up names a topic of its own: 那执法方面呢 does, 这两项加起来呢 does not (a
+    reference to earlier turns plus a fragment)."""
+    rest = re.sub(r"\W", "", REFERS_BACK.sub("", own_topic)).lstrip("项个些者")
+    return bool(rest) and (not REFERS_BACK.search(fold(question)) or len(rest) > _FRAGMENT)
 
 
 def _with_years(plan: QuestionPlan, metas: Mapping[str, ReportMeta]) -> QuestionPlan:
