@@ -73,7 +73,10 @@ def fold(s):
 def read_raw(path):
     """Plain text of one report: Word paragraphs, or UTF-8 / GB18030 text."""
     if path.endswith(".docx"):
-        import docx  # lazy: only corpora with Word reports need python-docx
+        try:
+            import docx  # lazy: only corpora with Word reports need python-docx
+        except ImportError:
+            raise SystemExit(f"{path}: reading .docx needs python-docx (run with the project's venv)")
         return "\n".join(p.text for p in docx.Document(path).paragraphs)
     data = open(path, "rb").read()
     try:
