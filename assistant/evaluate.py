@@ -38,6 +38,7 @@ DATASET = ROOT / "eval" / "qa.jsonl"
 STAFF_DATASET = ROOT / "eval" / "qa_staff.jsonl"  # written the way staff ask; its test split is frozen
 FRESH_DATASET = ROOT / "eval" / "qa_fresh.jsonl"  # a second, independently written staff-style set (all dev)
 UNSEEN_DATASET = ROOT / "eval" / "qa_unseen.jsonl"  # about reports of other governments, in their own store
+UNSEEN2_DATASET = ROOT / "eval" / "qa_unseen2.jsonl"  # a second such corpus and writer
 TYPE_LABELS = {"numeric": "数值", "fact": "事实", "list": "列举", "cross": "跨报告", "trad_query": "繁体提问",
                "unanswerable": "无法回答", "followup": "追问", "paraphrase": "换说法", "yes_no": "是非题",
                "false_premise": "错误前提", "conversation": "多轮对话", "trap": "陷阱（报告无此数字）",
@@ -91,14 +92,15 @@ def corpus_assistant(base: Assistant, dataset: str | Path) -> Assistant:
     """The assistant a dataset is asked of: `base`, or one over the dataset's own `corpus` folder.
 
     A set about reports the seeds do not hold names its folder in its header; its store lives beside
-    the main one (`<store>-<folder>`), is built on first use and kept (ingest skips unchanged files).
+    the main one (`<store>-eval-unseen-reports` for `eval/unseen/reports`: two corpora never share one), is
+    built on first use and kept (ingest skips unchanged files).
     """
     corpus = header_of(dataset).get("corpus")
     if not corpus:
         return base
     folder = ROOT / corpus
     main = Path(base.settings.store_dir)
-    store = main.with_name(f"{main.name}-{folder.name}")
+    store = main.with_name(f"{main.name}-{'-'.join(Path(corpus).parts)}")
     settings = replace(base.settings, store_dir=store, seeds_dir=folder)
     other = Assistant(settings, build=False)
     other.ingest([folder])
@@ -586,7 +588,8 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
     Without --dataset every set runs: eval/qa.jsonl (eval.*), the staff-style eval/qa_staff.jsonl
     (staff.*, gated by --min-staff-accuracy / --min-staff-refusal), and the two sets written later by people
     who never saw the code, gated by --min-unseen-accuracy / --min-unseen-refusal: eval/qa_fresh.jsonl
-    (fresh.*) and eval/qa_unseen.jsonl about other governments' reports (unseen.*, in a store of its own).
+    (fresh.*), and eval/qa_unseen.jsonl and eval/qa_unseen2.jsonl about other governments' reports (unseen.*,
+    unseen2.*, each in a store of its own).
     Exit codes: 0 ok, 1 below a floor, 2 nothing to evaluate or mode unavailable.
     """
     if args.mode == "llm" and getattr(assistant, "llm", None) is None:
@@ -595,15 +598,11 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
     if args.dataset:
         return run_dataset(assistant, args, Path(args.dataset), "eval", args.min_accuracy, args.min_refusal)
     codes = [run_dataset(assistant, args, DATASET, "eval", args.min_accuracy, args.min_refusal)]
-    if STAFF_DATASET.exists():
-        codes.append(run_dataset(assistant, args, STAFF_DATASET, "staff", args.min_staff_accuracy,
-                                 args.min_staff_refusal))
-    if FRESH_DATASET.exists():
-        codes.append(run_dataset(assistant, args, FRESH_DATASET, "fresh", args.min_unseen_accuracy,
-                                 args.min_unseen_refusal))
-    if UNSEEN_DATASET.exists():
-        codes.append(run_dataset(assistant, args, UNSEEN_DATASET, "unseen", args.min_unseen_accuracy,
-                                 args.min_unseen_refusal))
+    later = [(STAFF_DATASET, "staff", args.min_staff_accuracy, args.min_staff_refusal)] + [
+        (path, stem, args.min_unseen_accuracy, args.min_unseen_refusal)
+        for path, stem in ((FRESH_DATASET, "fresh"), (UNSEEN_DATASET, "unseen"), (UNSEEN2_DATASET, "unseen2"))]
+    codes += [run_dataset(assistant, args, path, stem, low_accuracy, low_refusal)
+              for path, stem, low_accuracy, low_refusal in later if path.exists()]
     return max(codes)
 
 

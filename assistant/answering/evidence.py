@@ -54,6 +54,7 @@ class Scored:
     end: int
     text: str
     coverage: float
+    clipped: bool = False  # clauses of a longer sentence (asked_clauses): shown with an ellipsis
 
 
 @dataclass
@@ -244,6 +245,44 @@ class Extractor:
         return extended
 
 
+_CLAUSE_END = re.compile(r"[，,；;]")
+
+
+def asked_clauses(s: Scored, query: Query) -> Scored:
+    """The clauses of a sentence that state the figure asked, when others state a figure the question
+    excludes: 审结了多少 quotes "审结6127件，其中…纠错713件", not the 受理6580件 before it.
+
+    Kept: the first clause with the asked qualifier and a figure, the clauses before it back to the last
+    one stating an excluded figure, and those after it up to the next such one.
+    """
+    groups = [set(g) for g in EXCLUSIVE_QUALIFIERS if query.qualifiers & set(g)]
+    if not query.numeric or not groups:
+        return s
+    cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(s.text)] + [len(s.text)]
+    spans = [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
+
+    def kind(a: int, b: int) -> str:
+        clause = s.text[a:b]
+        if not figures(clause):
+            return ""
+        have = qualifiers_in(clause)
+        if have & query.qualifiers:
+            return "asked"
+        return "other" if any(have & g for g in groups) else ""
+
+    kinds = [kind(a, b) for a, b in spans]
+    if "asked" not in kinds or "other" not in kinds:
+        return s
+    first = last = kinds.index("asked")
+    while first > 0 and kinds[first - 1] != "other":
+        first -= 1
+    while last + 1 < len(kinds) and kinds[last + 1] != "other":
+        last += 1
+    a, b = spans[first][0], spans[last][1]
+    text = s.text[a:b].rstrip("，,；; ")
+    return Scored(s.passage, s.start + a, s.start + a + len(text), text, s.coverage, clipped=True)
+
+
 def scored_spans(spans: list[tuple[int, int]], text: str, chunks: list[Chunk], coverage: float) -> list[Scored]:
     """Sentence spans of a report as Scored records, each cited with the chunk that holds it."""
     found = []
@@ -277,7 +316,7 @@ def compose(groups: Sequence[tuple[str, Sequence[Scored]]], simplified: bool) ->
         parts = []
         for s in group:
             number = by_chunk.setdefault(s.passage.chunk.id, len(by_chunk) + 1)
-            parts.append(f"{fold(s.text) if simplified else s.text}[{number}]")
+            parts.append(f"{fold(s.text) if simplified else s.text}{'……' if s.clipped else ''}[{number}]")
         lines.append(head + "".join(parts))
     every = [s for _, g in groups for s in g]
     citations = [citation_for([s for s in every if s.passage.chunk.id == cid])

@@ -16,7 +16,7 @@ from ..genre import (CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, 
 from ..figures import parse_number
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
-from .evidence import (LIGHT_WORDS, Extractor, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
+from .evidence import (LIGHT_WORDS, Extractor, asked_clauses, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
                        report_head, scored_spans)
 from .plan import QuestionPlan
 
@@ -147,7 +147,7 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     if picked:
         head = report_head(picked[0].passage.chunk.meta, False)
         note = premise(plan.ask, picked, query.terms) if correct_premise else ""
-        return Found([(note + head, picked)], passages=passages)
+        return Found([(note + head, [asked_clauses(s, query) for s in picked])], passages=passages)
     # The topic is there (its words, without the qualifier that no sentence matched), the figure is not.
     topic = replace(query, terms=[t for t in query.terms if t not in QUALIFIER_WORDS] or query.terms)
     if query.numeric and tools.extractor.pick(tools.extractor.score(topic, passages), False):
