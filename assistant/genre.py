@@ -158,6 +158,10 @@ FIGURE_SCOPES = ("全市", "全县", "全区", "全省", "全州", "全旗", "�
 # A change, not a level: 同比增长 87.5%, 较2023年下降 18.88 个百分点.
 FIGURE_CHANGE = re.compile(r"(?:同比|环比|较上年|较去年|比上年|比去年|较上一年|较\d{4}年(?:同期)?)?"
                            r"(?:增长|下降|减少|增加|提高|降低|上升|压缩|精简|提升|减|增)$")
+# A question asking by how much a figure changed, and a sentence stating a change (not only a level).
+CHANGE_Q = re.compile(r"(?:增长|增加|增幅|提高|上升|涨|多|下降|减少|降幅|降低|降|少|变化)了?(?:多少|几)")
+CHANGE_STATED = re.compile(r"(?:增长|增加|提高|上升|下降|减少|降低|增幅|降幅|压缩|精简|提升)[^，,。；;\d]{0,12}"
+                           r"(?:\d|[一二两三四五六七八九十]+[个项次件家名人条起批所支场期])")
 FIGURE_CUMULATIVE = ("累计", "新增")
 # Qualifiers of a figure, as a question names them: two figures answer the same question only when these
 # agree (累计 vs 新增, 收到/受理 vs 审结/办结). Stages come from FIGURE_STAGES, so both readings agree.

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, QUALIFIER_GROUPS, QUALIFIER_WORDS
+from ..genre import CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, QUALIFIER_GROUPS, QUALIFIER_WORDS
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
@@ -71,6 +71,7 @@ class Query:
     measure: str | None = None  # what a figure question counts (MEASURES' values)
     qualifiers: frozenset[str] = frozenset()  # QUALIFIER_GROUPS keys the question names
     rates: tuple[str, ...] = ()  # the X率 a rate question names (with its equivalents by meaning)
+    change: bool = False  # the question asks by how much a figure changed (增长了多少 / 少了多少)
     required: tuple[str, ...] = ()  # one of these must be in the sentence: a district asked of its city's report
 
 
@@ -106,6 +107,8 @@ def figure_fits(query: Query, sentence: str) -> bool:
     found = figures(sentence)
     if not found:
         return False
+    if query.change and not CHANGE_STATED.search(fold(sentence)):
+        return False  # 增长了多少 is not answered by the level reached
     if query.measure:
         found = [f for f in found if MEASURES.get(f[1]) == query.measure]
         if not found:

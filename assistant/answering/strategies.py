@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
+from ..genre import (CHANGE_Q, CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
                      QUALIFIER_WORDS, RANK_Q, THRESHOLD_Q, WHICH_NOT_Q)
 from ..figures import parse_number
 from ..normalize import fold, sentence_spans
@@ -114,7 +114,8 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if plan.figure else (),
                  measure=measure_asked(plan.ask) if plan.figure else None, required=tuple(plan.within),
-                 qualifiers=qualifiers_in(plan.ask) if plan.figure else frozenset())
+                 qualifiers=qualifiers_in(plan.ask) if plan.figure else frozenset(),
+                 change=plan.figure and not plan.cross and bool(CHANGE_Q.search(fold(plan.ask))))
 
 
 def _shorter_rates(rate: str, tools: Tools) -> list[str]:
