@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-from .genre import CN_NUM
+from collections import Counter
+
+from .genre import CN_NUM, HEADING_LEVELS
 
 # A short line containing one of these is navigation or page furniture.
 _NAV_WORDS = (
@@ -59,6 +61,13 @@ _WATERMARK_LINE = re.compile(r"(?:文库|文庫|范文网|範文網).{0,20}(?:�
 _HEADING_INSIDE = re.compile(rf"(?<=[。！？；：:])\s*(?=[{CN_NUM}]+、|第[{CN_NUM}]+部分)|(?<=[^\s\n])(?=[（(][{CN_NUM}]+[）)])")
 _TITLE_LEAD = re.compile(r"^(.{6,80}?(?:报告|報告))(?=\s*(?:20\d{2}年|[一二]〇|今年|一年来|一年來|近年来|\d{4}年以来))")
 _LONG_LINE = 300
+# Page numbers of a printed report pasted as text: "— 2 —", "- 3 -", "第3页 共10页", "3/10".
+_PAGE_NUMBER = re.compile(r"^[—–\-－~\s]*\d{1,3}[—–\-－~\s]*$|^第\s*\d{1,3}\s*页(?:\s*[/／,，]?\s*共\s*\d{1,3}\s*页)?$"
+                          r"|^\d{1,3}\s*[/／]\s*\d{1,3}$")
+# A paragraph may end a line only after one of these (a hard-wrapped line ends mid-sentence).
+_LINE_END = ("。", "！", "？", "；", "：", ":", ";", "!", "?")
+_WRAP_MIN_LINES = 8  # lines of one width that make a text hard-wrapped
+_WRAP_SHARE = 0.3  # ... and their share of the text's lines
 
 
 def is_debris(line: str) -> bool:
@@ -72,7 +81,35 @@ def is_debris(line: str) -> bool:
         return True  # breadcrumb: 您当前的位置:首页>政务公开>…
     if len(s) <= 120 and (_FOOTER_LINE.search(s) or _WATERMARK_LINE.search(s)):
         return True
-    return bool(_EMPTY_LABEL.match(s) or _META_LINE.match(s) or _BULLET_SHORT.match(s) or _HEADER_DATE.match(s))
+    return bool(_EMPTY_LABEL.match(s) or _META_LINE.match(s) or _BULLET_SHORT.match(s) or _HEADER_DATE.match(s)
+                or _PAGE_NUMBER.match(s))
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Text pasted from a PDF keeps the page's line breaks, cutting sentences in two: join each full-width
+    line that does not end a sentence to the next, unless the next is a heading.
+
+    Only for a text where many lines have one width (±1); a report with a paragraph per line has none.
+    """
+    def heading(line: str) -> bool:
+        return any(p.match(line) for _, p in HEADING_LEVELS)
+
+    widths = Counter(len(line) for line in lines if len(line) >= 15 and not heading(line))
+    if not widths:
+        return lines
+    width = max(widths, key=lambda w: widths[w - 1] + widths[w] + widths[w + 1])
+    share = widths[width - 1] + widths[width] + widths[width + 1]
+    if share < _WRAP_MIN_LINES or share < _WRAP_SHARE * len(lines) or width > 120:
+        return lines
+    joined: list[str] = []
+    carry = False
+    for line in lines:
+        if carry and not heading(line):
+            joined[-1] += line
+        else:
+            joined.append(line)
+        carry = len(line) >= width - 2 and not line.endswith(_LINE_END)
+    return joined
 
 
 def _split_run_on(line: str) -> list[str]:
@@ -102,4 +139,4 @@ def clean_text(raw: str) -> str:
         if not s or is_debris(s):
             continue
         kept.append(s)
-    return _BLANKS.sub("\n", "\n".join(kept)).strip() + "\n"
+    return _BLANKS.sub("\n", "\n".join(_unwrap(kept))).strip() + "\n"

@@ -15,7 +15,7 @@ HEADING_LEVELS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (1, re.compile(rf"^[{CN_NUM}]+[、.．]")),
     (1, re.compile(rf"^第[{CN_NUM}]+[部章节][分]?")),
     (2, re.compile(rf"^[（(][{CN_NUM}]+[）)]")),
-    (3, re.compile(r"^\d{1,2}[.、．]|^[（(]\d{1,2}[）)]")),
+    (3, re.compile(r"^\d{1,2}[.、．](?!\d)|^[（(]\d{1,2}[）)]")),  # not 42.7亿元 at a line start
 )
 LEVEL1_HEADING = HEADING_LEVELS[0][1]
 ITEM_IS = re.compile(rf"^[{CN_NUM}]+是")  # 一是 / 二是: items inside a paragraph

@@ -368,3 +368,23 @@ def test_a_known_and_an_unknown_region_together() -> None:
     route = ROUTER.route("延庆区和海淀区的行政复议案件各有多少件？", METAS)
     assert route.sources == ["yanqing.txt"] and route.unknown_places == ["海淀区"]
     assert route.available == "现有附近地区的北京市延庆区的报告" and not route.missing
+
+
+def test_text_pasted_from_a_pdf_gets_its_sentences_back_and_loses_page_numbers() -> None:
+    """Hard-wrapped lines of one width are joined unless the next line is a heading; "— 2 —" goes."""
+    body = ["（一）坚持依法决策，合法性审查全面覆盖。严格落实重大行政决策程序，县政府年",
+            "度重大行政决策事项目录列入事项４项。深化合法性审查全覆盖改革，全县１５个乡",
+            "镇（街道）全部建立合法性审查工作机制。全年审查县政府合同１５６份，涉及金额",
+            "４２.７亿元。"] * 5
+    wrapped = "\n".join(["某县人民政府关于2023年度法治政府建设情况的报告", "一、主要成效"] + body[:6] + ["", "— 2 —", ""]
+                        + body[6:] + ["二、存在的不足", "一是执法力量不足。"])
+    text = clean_text(wrapped)
+    assert "县政府年度重大行政决策事项目录" in text and "— 2 —" not in text
+    assert "涉及金额４２.７亿元。" in text and "\n二、存在的不足\n" in text
+    assert text.count("\n") == 9  # title, heading, 5 paragraphs, heading, item
+
+
+def test_a_report_with_a_paragraph_per_line_is_left_as_it_is() -> None:
+    lines = ["（一）深入学习贯彻习近平法治思想，强化法治思维", "将习近平法治思想纳入理论学习中心组的重要内容。",
+             "（二）完善制度体系，推进依法行政", "严格执行重大行政决策法定程序，确保决策科学、民主、合法。"] * 4
+    assert clean_text("\n".join(lines)).strip().split("\n") == lines
