@@ -66,7 +66,9 @@ FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别
                         "由高到低 由低到高 最高 最低 最多 最少 哪个 哪家 谁 高 低 一下 其他 其它 别的 都 几个 "
                         "数 数量 人数 次数 件数 个数 总数 数目 原因 主要原因 为什么 为何 "
                         # comparators of a figure the asker names (超过90% / 没有达到100%): the figure is checked in code
-                        "达到 超过 高于 低于 不到 不足 多于 少于 以上 以下 没有 未".split())
+                        "达到 超过 高于 低于 不到 不足 多于 少于 以上 以下 没有 未 "
+                        # ... and of a yes/no question (是不是比乙县高): the verdict is read in code
+                        "是不是 是否 有没有 比 还是 多 少".split())
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).
 FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 干 整 按 一起 现在 目前 已经 以前 之前 当时 建了 做了 办了 有啥 "
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "
@@ -105,6 +107,8 @@ CATALOG_Q = re.compile(r"(?:哪几份|哪些|几份|这几份|这些|所有|有�
                        r"(?:有|收了|收录了)(?:哪些|几份|多少份)报告")
 # Asking why or how: never a yes/no question, whatever its ending (为什么下降了？).
 WHY_Q = re.compile(r"为什么|为何|什么原因|原因|怎么做到|如何做到|怎么回事")
+# A yes/no question comparing two regions' figures: 甲是不是比乙多 / 甲比乙高吗 / 甲超过乙了吗 (group 1: the way).
+VERSUS_Q = re.compile(r"比[^，。？?]{1,12}?(多|少|高|低|大|小|强|差|快|慢)|(超过|高于|低于|多于|少于|不如)[^，。？?\d]{1,12}?(?:了|吗|没|[?？]|$)")
 COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(?:高|低|多|少)|差多少|相差|差距")
 # After a place name: the question is about the units under it (广州各区, 北京市下辖各区).
 UNITS_BELOW = ("各区县", "各县区", "各区", "各县", "各市", "下辖", "所辖", "辖区内", "区县", "县区", "哪些区", "哪些县", "哪些市",

@@ -338,3 +338,20 @@ def test_a_generic_counted_noun_alone_is_no_evidence() -> None:
     extractor = TOOLS.extractor
     assert extractor.coverage(query, "办理政府信息公开申请87件。", "") == 0.0
     assert extractor.coverage(query, "办理行政复议案件319件。", "") >= 0.5
+
+
+def test_a_yes_no_question_comparing_two_regions_compares_their_figures() -> None:
+    assert plan("甲市败诉率是不是比乙县高？").intent == "yes_no"
+    higher = ask("甲市败诉率是不是比乙县高？").text
+    assert higher.startswith("否") and "3.5%" in higher and "6%" in higher
+    assert ask("乙县败诉率是不是比甲市高？").text.startswith("是")
+
+
+def test_a_qualified_figure_is_quoted_without_the_excluded_neighbour() -> None:
+    text = ask("甲市行政复议审结了多少件？").text
+    assert "审结98件" in text and "120件" not in text and "……" in text
+
+
+def test_how_much_a_figure_changed_needs_a_stated_change() -> None:
+    assert not ask("丙区行政复议案件增长了多少？").text.startswith("据")
+    assert "下降2个百分点" in ask("甲市败诉率下降了多少？").text

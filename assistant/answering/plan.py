@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, HOW_MANY, LEVEL_Q,
                      LEVEL_WORDS, LIST_ASK, LIST_Q, PLAN_Q, PREVIOUS_YEAR_Q, PROBLEM_Q, QUESTION_WORDS, RANK_Q,
-                     REFERS_BACK, SHORT_YEAR, SPLIT_Q, WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
+                     REFERS_BACK, SHORT_YEAR, SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
 from ..retrieve import Route
@@ -99,8 +99,8 @@ def classify(ask: str, named_regions: int) -> tuple[str, bool, bool]:
             return "plans", False, descending
         if PROBLEM_Q.search(q):
             return "problems", False, descending
-    if YES_NO_Q.search(q) and not WHY_Q.search(q) and not cross:
-        return "yes_no", False, descending
+    if YES_NO_Q.search(q) and not WHY_Q.search(q) and (not cross or named_regions == 2 and VERSUS_Q.search(q)):
+        return "yes_no", cross, descending  # 甲是不是比乙多: both reports read, the figures compared
     if FIGURE_Q.search(q):
         return ("compare" if cross else "figure"), cross, descending
     if cross:
@@ -166,7 +166,7 @@ class Planner:
                             unknown_places=list(own.unknown_places), missing=own.missing,
                             notes=list(getattr(own, "notes", []) or []))
         plan.topic = topic_of(ask, list(metas.values()))
-        if len(own.regions) > 1:
+        if len(own.regions) > 1 and not VERSUS_Q.search(fold(question)):  # 甲比乙多: one topic for both
             plan.segments = region_segments(question, own.regions, list(metas.values()))
         if previous is None or previous.intent == "parts":
             return _with_years(self._scoped(plan, metas, filters), metas)

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (CHANGE_Q, CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
+from ..genre import (CHANGE_Q, CROSS_Q, VERSUS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
                      QUALIFIER_WORDS, RANK_Q, THRESHOLD_Q, WHICH_NOT_Q)
 from ..figures import parse_number
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
-from .evidence import (LIGHT_WORDS, Extractor, asked_clauses, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
+from .evidence import (LIGHT_WORDS, MEASURES, Extractor, asked_clauses, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
                        report_head, scored_spans)
 from .plan import QuestionPlan
 
@@ -40,6 +40,7 @@ _WHOLE = re.compile(r"全覆盖|全部覆盖")
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
 _LESS = re.compile(r"低于|不到|少于|以下|不足|未达")
+_MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")
 
 
 @dataclass
@@ -77,6 +78,8 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     names = {a for m in tools.metas().values() for a in m.aliases}
     terms: list[str] = []
     text = HOW_MANY.sub(" ", text)
+    for name in sorted(names, key=len, reverse=True):  # 比乙县 is not a topic word
+        text = text.replace(name, " ") if len(name) >= 2 else text
     # Everyday phrases the genre's equivalences know (省下来, 请不起律师) stay whole: the tokenizer would
     # cut them into pieces that mean nothing on their own (省 / 下来).
     for phrase in _PHRASES:
@@ -224,6 +227,8 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
         return Found(refused=True, passages=looked)
     if plan.intent == "rank":
         return Found(_ranked(plan, query, groups, metas) + _silent_line(silent, scope), passages=looked)
+    if plan.intent == "yes_no" and len(plan.regions) == 2 and VERSUS_Q.search(fold(plan.ask)):
+        return Found(_versus(plan, query, groups, metas) + _silent_line(silent, scope), passages=looked)
     if plan.intent == "which" and THRESHOLD_Q.search(fold(plan.ask)):
         return Found(_meeting(plan, query, groups, metas) + _silent_line(silent, scope), passages=looked)
     ordered = sorted(groups.items(), key=lambda kv: -kv[1][0].coverage)
@@ -289,8 +294,7 @@ def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
     """Reports ordered by the figure of their best fitting sentence; those without a comparable one named."""
     valued, other = [], []
     for source, group in groups.items():
-        figure = next(((f, s) for s in group for f in _near_terms(s.text, query.terms) if figure_fits(query, f[0])),
-                      None) or next(((f, s) for s in group for f in figures(s.text) if figure_fits(query, f[0])), None)
+        figure = _figure_of(query, group)
         value = _value(figure[0][0]) if figure else None
         (valued if value is not None else other).append((source, group, value, figure))
     units = {f[0][1] for _, _, _, f in valued}
@@ -307,6 +311,33 @@ def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
         lines.append(("无法与上面直接比较（未给出同类数字）：", []))
         lines += [(report_head(metas[s], True), g) for s, g, _, _ in other]
     return lines
+
+
+def _figure_of(query: Query, group: list[Scored]) -> tuple[tuple[str, str, int], Scored] | None:
+    """A report's figure for what was asked: the first fitting one right after a question term, else the
+    first fitting one of its sentences."""
+    def fits(figure: tuple[str, str, int]) -> bool:
+        return not query.measure or MEASURES.get(figure[1]) == query.measure
+
+    return next(((f, s) for s in group for f in _near_terms(s.text, query.terms) if fits(f)),
+                None) or next(((f, s) for s in group for f in figures(s.text) if fits(f)), None)
+
+
+def _versus(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
+            metas: dict[str, ReportMeta]) -> list[tuple[str, list[Scored]]]:
+    """甲是不是比乙多？: both reports' figures compared in code, the verdict first, then each report's evidence."""
+    q = fold(plan.ask)
+    named = sorted(groups, key=lambda s: min((q.find(a) for a in metas[s].aliases + [metas[s].region] if a in q),
+                                             default=len(q)))  # in the order the question names them
+    stated = [(s, _figure_of(query, groups[s])) for s in named]
+    values = [(_value(f[0][0]), f[0][1]) for _, f in stated if f]
+    said = "报告未说明。"
+    if len(values) == 2 and values[0][1] == values[1][1] and None not in (values[0][0], values[1][0]):
+        way = VERSUS_Q.search(fold(plan.ask))
+        more = (way.group(1) or way.group(2)) in _MORE_WORDS
+        said = "是。" if (values[0][0] > values[1][0]) == more and values[0][0] != values[1][0] else "否。"
+    lines = [(f"{said}（据两份报告所载数字比较）" if said != "报告未说明。" else said, [])]
+    return lines + [(report_head(metas[s], True), [f[1]] if f else groups[s]) for s, f in stated]
 
 
 def _meeting(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
