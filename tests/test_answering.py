@@ -355,3 +355,10 @@ def test_a_qualified_figure_is_quoted_without_the_excluded_neighbour() -> None:
 def test_how_much_a_figure_changed_needs_a_stated_change() -> None:
     assert not ask("丙区行政复议案件增长了多少？").text.startswith("据")
     assert "下降2个百分点" in ask("甲市败诉率下降了多少？").text
+
+
+def test_the_counted_term_must_carry_the_figure() -> None:
+    """败诉了多少件 is not answered by 败诉率6% nor by another count; 零积压 answers 积压了多少件."""
+    lost = ask("乙县一审行政案件败诉了多少件？")
+    assert lost.refused and "6%" not in lost.text.split("\n")[0]
+    assert "零积压" in ask("甲市办不成事窗口积压了多少件？").text

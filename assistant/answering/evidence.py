@@ -34,6 +34,8 @@ UNKNOWN_WEIGHT_LONG = 4.0  # ... unless it is a compound noun (生产总值, 纠
 ABSENT_FACTOR = 1.5
 CONTEXT_FACTOR = 0.5
 _LIST_CONTINUE = 3
+_HEAD_WINDOW = 24  # characters after the counted term in which its figure stands (小程序,目前全县累计使用人数41484人)
+_NONE_BEFORE = r"(?:零|无|未发生|没有)[“”\"]?"
 # Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
 MEASURES: dict[str, str] = {
     **dict.fromkeys("人名位", "people"), "人次": "people",
@@ -72,6 +74,7 @@ class Query:
     qualifiers: frozenset[str] = frozenset()  # QUALIFIER_GROUPS keys the question names
     rates: tuple[str, ...] = ()  # the X率 a rate question names (with its equivalents by meaning)
     change: bool = False  # the question asks by how much a figure changed (增长了多少 / 少了多少)
+    head: str = ""  # the collection's term right before the how-many (败诉 in 败诉了多少件): its figure is asked
     required: tuple[str, ...] = ()  # one of these must be in the sentence: a district asked of its city's report
 
 
@@ -100,20 +103,28 @@ def measure_asked(question: str) -> str | None:
 def figure_fits(query: Query, sentence: str) -> bool:
     """True when the sentence holds a figure of the kind the question asks for.
 
-    A figure fits when its measure word counts what was asked (when the question says) and the
+    A figure fits when its measure word counts what was asked (when the question says), stands after the
+    term the question counts (败诉4件, not 败诉率4.1%), states a change when a change is asked, and the
     sentence does not qualify it in a way the question excludes: 累计 for a 新增 question, 收到/受理
     for 审结/办结, and the reverse.
     """
+    folded = fold(sentence)
+    if query.head and re.search(_NONE_BEFORE + re.escape(query.head), folded):
+        return True  # 零积压 answers 积压了多少件
     found = figures(sentence)
     if not found:
         return False
-    if query.change and not CHANGE_STATED.search(fold(sentence)):
+    if query.change and not CHANGE_STATED.search(folded):
         return False  # 增长了多少 is not answered by the level reached
     if query.measure:
         found = [f for f in found if MEASURES.get(f[1]) == query.measure]
         if not found:
             return False
-    folded = fold(sentence)
+    if query.head and query.measure and not any(
+            MEASURES.get(f[1]) == query.measure
+            for at in (m.end() for m in re.finditer(re.escape(query.head), folded))
+            for f in figures(folded[at:at + _HEAD_WINDOW])):
+        return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases
     if query.rates and not any(r in folded for r in query.rates):
         return False  # 通过率 is not answered by 覆盖率
     if not query.qualifiers:

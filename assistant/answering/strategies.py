@@ -118,7 +118,22 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  expansions=expansions, rates=rates if plan.figure else (),
                  measure=measure_asked(plan.ask) if plan.figure else None, required=tuple(plan.within),
                  qualifiers=qualifiers_in(plan.ask) if plan.figure else frozenset(),
-                 change=plan.figure and not plan.cross and bool(CHANGE_Q.search(fold(plan.ask))))
+                 change=plan.figure and not plan.cross and bool(CHANGE_Q.search(fold(plan.ask))),
+                 head=_head(fold(plan.ask), [t for t in terms if tools.extractor.idf(t) is not None])
+                 if plan.intent in ("figure", "compare") else "")
+
+
+def _head(question: str, terms: list[str]) -> str:
+    """The content term right before the how-many word (败诉 in 一审行政诉讼败诉了多少件), "" when none is."""
+    asked = HOW_MANY.search(question)
+    if not asked:
+        return ""
+    before = [(question.rfind(t, 0, asked.start()), t) for t in terms
+              if t not in LIGHT_WORDS and t not in QUALIFIER_WORDS and 0 <= question.rfind(t, 0, asked.start())]
+    if not before:
+        return ""
+    at, term = max(before, key=lambda x: x[0] + len(x[1]))
+    return term if re.fullmatch(r"了?(?:共|一共|总共|累计)?", question[at + len(term):asked.start()]) else ""
 
 
 def _shorter_rates(rate: str, tools: Tools) -> list[str]:
