@@ -68,7 +68,9 @@ FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别
                         # comparators of a figure the asker names (超过90% / 没有达到100%): the figure is checked in code
                         "达到 超过 高于 低于 不到 不足 多于 少于 以上 以下 没有 未 "
                         # ... and of a yes/no question (是不是比乙县高): the verdict is read in code
-                        "是不是 是否 有没有 比 还是 多 少".split())
+                        "是不是 是否 有没有 比 还是 多 少 "
+                        # ... and of a change asked about (比上年增加了吗): the direction is read in code
+                        "上年 去年 上一年 前一年 增加 增长 下降 减少 提高 降低 上升 涨 降 涨了 降了".split())
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).
 FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 干 整 按 一起 现在 目前 已经 以前 之前 当时 建了 做了 办了 有啥 "
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "
@@ -83,6 +85,8 @@ LEVEL_WORDS = {"地级市": "市", "设区的市": "市", "市级": "市", "市"
                "区": "区", "省级": "省", "省": "省", "开发区": "开发区", "园区": "开发区"}
 # A question over one region's reports of several years (桐庐两年比…, 历年…), or a follow-up reaching the year before.
 YEARS_SPAN_Q = re.compile(r"两年|几年|历年|逐年|各年|每年|这几年|这两年|近两年|两份报告|各年度")
+# A question about the change since the year before (比上年增加了吗 / 同比下降了吗).
+SINCE_LAST_YEAR_Q = re.compile(r"(?:比|较|跟|和|与|同)(?:上年|去年|上一年|前一年|往年)|同比|环比")
 PREVIOUS_YEAR_Q = re.compile(r"(?:跟|和|与|同)(?:前一年|上一年|去年|上年|前年)(?:比|相比|对比)")
 # Words that only split a question over the regions it names (分别/各自): no cross question on their own.
 SPLIT_Q = re.compile(r"分别|各自|对比|比较")

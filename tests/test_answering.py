@@ -362,3 +362,17 @@ def test_the_counted_term_must_carry_the_figure() -> None:
     lost = ask("乙县一审行政案件败诉了多少件？")
     assert lost.refused and "6%" not in lost.text.split("\n")[0]
     assert "零积压" in ask("甲市办不成事窗口积压了多少件？").text
+
+
+def test_a_change_since_last_year_the_report_does_not_state_is_unstated() -> None:
+    said = verdict("甲市行政复议申请比上年增加了吗？", ["行政复议"], fold("全年收到行政复议申请120件,审结98件。"))
+    assert said.startswith("报告未说明")
+    assert verdict("甲市行政复议申请比上年增加了吗？", ["行政复议"], fold("收到行政复议申请120件,同比增长5%。")) == "是。"
+
+
+def test_the_rest_of_a_full_name_slipped_by_a_sound_alike_is_read_as_the_region() -> None:
+    from assistant.regions import find
+    metas = {"a": ReportMeta("楚雄彝族自治州2022年报告", "楚雄彝族自治州", 2022, "地级市", ["楚雄"])}
+    hit = find("楚雄彝族自治洲公职律师多少名", metas)[0]
+    assert (hit.region, hit.typed, hit.how) == ("楚雄彝族自治州", "楚雄彝族自治洲", "pinyin")
+    assert find("楚雄公职律师", metas)[0].how == "short"

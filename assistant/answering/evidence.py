@@ -23,9 +23,9 @@ from ..records import Chunk, Citation, Passage
 
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个项次件家名人条起批所支场期]")
 # Words a question uses to frame what it asks (comparisons, abstract nouns): they count, but little.
-LIGHT_WORDS = frozenset("""上一年 上年 去年 前一年 同比 相比 较 下降 上升 增长 提高 减少 增加 成果 取得 进展 效果 成效
+LIGHT_WORDS = frozenset("""同比 相比 较 成果 取得 进展 效果 成效
     做法 措施 举措 情况 方面 工作 数量 结果 内容 处理 比例 经过 实现 开展 推进 加强 提升 有关 相关 全年 一年 多少 具体
-    数字 数据 怎么 开展 落实 变化 变 了 吗 突破 不低于 不少于 达没达到 涨 降 涨了 降了 占
+    数字 数据 怎么 开展 落实 变化 变 了 吗 突破 不低于 不少于 达没达到 占
     申请 案件 案子""".split())  # the genre's generic counted nouns: 行政复议申请 is answered by 行政复议案件
 # A word the collection never uses is more often the asker's phrasing than a missing concept ...
 UNKNOWN_WEIGHT = 1.5

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (CHANGE_Q, CROSS_Q, VERSUS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
+from ..genre import (CHANGE_Q, CROSS_Q, SINCE_LAST_YEAR_Q, VERSUS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
                      QUALIFIER_WORDS, RANK_Q, THRESHOLD_Q, WHICH_NOT_Q)
 from ..figures import parse_number
 from ..normalize import fold, sentence_spans
@@ -458,7 +458,8 @@ def _after(evidence: str, words: tuple[str, ...]) -> float | None:
 
 
 def verdict(question: str, terms: list[str], evidence: str) -> str:
-    """是 / 否 for a yes/no question given the evidence found (folded).
+    """是 / 否 for a yes/no question given the evidence found (folded); 报告未说明 for a change since last
+    year the evidence does not state.
 
     The direction asked (增加 vs 下降) against the one stated; a number asked (超过三成) against the
     figure stated for the question's terms; "没有X / 零X / 未发生X" in the evidence for "有没有X".
@@ -466,6 +467,9 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     q = fold(question)
     if _opposite(q, evidence, terms):
         return "否。"
+    asked, stated = _direction(q, evidence, terms)
+    if asked and not stated and SINCE_LAST_YEAR_Q.search(q):
+        return "报告未说明与上年相比的变化，只给出当年的数字。"
     q = _WHOLE.sub("覆盖率达到100%", q)  # 全覆盖了吗: is the rate 100%?
     tenths = _TENTHS.search(q)
     if tenths:
