@@ -49,6 +49,8 @@ YEAR = re.compile(r"(20\d{2})\s*年?度?")
 # "桐庐22年", "23年败诉率": a year typed with two digits (not 近10年, 连续12年, 15年来).
 SHORT_YEAR = re.compile(r"(?<![\d.近连续第多余满每历经过用这那前后共约达超了])([12]\d)(?=年(?!来|以来|间|内|多|余|左右|之久|前|后))")
 # A year right after these is a comparison or a plan, not the year a report covers.
+# ... unless another year comes right before it: 2022年和2023年 asks both.
+YEAR_LIST_BEFORE = re.compile(r"20\d{2}\s*年?度?\s*(?:和|与|及|、|至|到)$")
 SOFT_YEAR_BEFORE = re.compile(r"(较|比|相比|同比|与|和|对比|截至|截止|到|至|计划|将在|下一步)\s*$")
 
 # -- how staff ask ---------------------------------------------------------------------------
@@ -68,7 +70,7 @@ FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别
                         # comparators of a figure the asker names (超过90% / 没有达到100%): the figure is checked in code
                         "达到 超过 高于 低于 不到 不足 多于 少于 以上 以下 没有 未 "
                         # ... and of a yes/no question (是不是比乙县高): the verdict is read in code
-                        "是不是 是否 有没有 比 还是 多 少 "
+                        "是不是 是否 有没有 比 还是 多 少 写 写了 写到 写明 提到 提及 提 涉及 明确 报 报了 公布 披露 给出 "
                         # ... and of a change asked about (比上年增加了吗): the direction is read in code
                         "上年 去年 上一年 前一年 增加 增长 下降 减少 提高 降低 上升 涨 降 涨了 降了".split())
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).

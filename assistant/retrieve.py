@@ -12,7 +12,7 @@ from . import regions
 from .config import Settings
 from .embed import Embedder
 from .gazetteer import gazetteer
-from .genre import PLAN_WORDS, SOFT_YEAR_BEFORE, YEAR
+from .genre import PLAN_WORDS, SOFT_YEAR_BEFORE, YEAR, YEAR_LIST_BEFORE
 from .index import Filters, Index
 from .normalize import fold
 from .records import Passage, ReportMeta
@@ -139,7 +139,8 @@ class Retriever:
 def _years(q: str) -> list[int]:
     """Years the question asks about; 较2023年 / 截至2023年 are comparisons, not the year asked."""
     return sorted({int(m.group(1)) for m in YEAR.finditer(q)
-                   if not SOFT_YEAR_BEFORE.search(q[max(0, m.start() - 4):m.start()])})
+                   if not SOFT_YEAR_BEFORE.search(q[max(0, m.start() - 4):m.start()])
+                   or YEAR_LIST_BEFORE.search(q[max(0, m.start() - 8):m.start()])})
 
 
 def _canonical(name: str) -> str:

@@ -376,3 +376,18 @@ def test_the_rest_of_a_full_name_slipped_by_a_sound_alike_is_read_as_the_region(
     hit = find("楚雄彝族自治洲公职律师多少名", metas)[0]
     assert (hit.region, hit.typed, hit.how) == ("楚雄彝族自治州", "楚雄彝族自治洲", "pinyin")
     assert find("楚雄公职律师", metas)[0].how == "short"
+
+
+def test_a_compound_the_collection_never_uses_gets_little_credit_for_its_common_part() -> None:
+    """行政裁决 unknown: a sentence with only its 行政 (and the light 案件) is no evidence for it."""
+    idf = {"行政": 0.3, "案件": 1.0, "办理": 1.0}.get
+    extractor = Extractor(idf, lambda s: "", lambda t: [t], 0.5, 2)
+    query = Query(text="行政裁决案件办理", terms=["行政裁决", "案件", "办理"])
+    sentence = "县综合行政执法局全年办理各类执法案件3140件。"
+    assert extractor.coverage(query, sentence, "", pieces=extractor.pieces(query.terms)) < 0.5
+
+
+def test_two_years_named_for_one_region_are_answered_report_by_report() -> None:
+    two = PLANNER.plan("甲市2023年和2024年的败诉率分别是多少？", [], {**METAS, "jia23.txt": ReportMeta(
+        "甲市2023年法治政府建设情况报告", "甲市", 2023, "市", ["甲市"])})
+    assert two.cross and two.years == [2023, 2024]

@@ -193,7 +193,10 @@ class Extractor:
             elif term in query.expansions and any(alt in s for alt, _ in query.expansions[term]):
                 got += weight * max(sim for alt, sim in query.expansions[term] if alt in s)
             elif pieces and term in pieces:
-                got += 0.6 * weight * sum(p in s for p in pieces[term]) / len(pieces[term])
+                # Partial credit by the parts found; for a compound the collection never uses (行政裁决), by
+                # their information: its 行政 says little, its missing 裁决 much.
+                informs = [(p in s, (self.idf(p) or UNKNOWN_WEIGHT_LONG) if idf is None else 1.0) for p in pieces[term]]
+                got += 0.6 * weight * sum(w for hit, w in informs if hit) / sum(w for _, w in informs)
             matched |= about and got > before
         if subject and not matched:
             return 0.0

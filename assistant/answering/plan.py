@@ -234,7 +234,9 @@ class Planner:
         have = sorted({m.year for m in metas.values() if m.region == plan.regions[0] and m.year})
         if len(have) < 2:
             return plan
-        if YEARS_SPAN_Q.search(q):
+        if len([y for y in plan.years if y in have]) >= 2:  # 2022年和2023年的…: the years named
+            years = [y for y in plan.years if y in have]
+        elif YEARS_SPAN_Q.search(q):
             years = have
         elif PREVIOUS_YEAR_Q.search(q) and len(plan.years) == 1 and plan.years[0] - 1 in have:
             years = [plan.years[0] - 1, plan.years[0]]
