@@ -391,3 +391,15 @@ def test_two_years_named_for_one_region_are_answered_report_by_report() -> None:
     two = PLANNER.plan("甲市2023年和2024年的败诉率分别是多少？", [], {**METAS, "jia23.txt": ReportMeta(
         "甲市2023年法治政府建设情况报告", "甲市", 2023, "市", ["甲市"])})
     assert two.cross and two.years == [2023, 2024]
+
+
+def test_two_how_many_asks_in_one_sentence_are_two_parts() -> None:
+    from assistant.answering.plan import _split
+    assert _split("甲市审了多少份规范性文件，纠正了几件") == ["甲市审了多少份规范性文件，", "纠正了几件"]
+    assert _split("甲市行政复议，收到多少件") == ["甲市行政复议，收到多少件"]
+
+
+def test_a_figure_asked_of_the_townships_needs_a_sentence_about_them() -> None:
+    assert measure_asked("审查了多少份合同") == "cases"
+    township = ask("甲市各乡镇自己收到的行政复议申请有多少件？")
+    assert township.refused and "120件" not in township.text.split("\n")[0]

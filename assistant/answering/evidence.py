@@ -39,7 +39,7 @@ _NONE_BEFORE = r"(?:零|无|未发生|没有)[“”\"]?"
 # Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
 MEASURES: dict[str, str] = {
     **dict.fromkeys("人名位", "people"), "人次": "people",
-    **dict.fromkeys(["件", "宗", "起", "件次", "宗次"], "cases"),
+    **dict.fromkeys(["件", "宗", "起", "件次", "宗次", "份"], "cases"),  # 审查文件326件 answers 多少份
     **dict.fromkeys(["次", "场", "期", "轮", "场次", "批次", "回", "趟"], "events"),
     **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
@@ -75,7 +75,7 @@ class Query:
     rates: tuple[str, ...] = ()  # the X率 a rate question names (with its equivalents by meaning)
     change: bool = False  # the question asks by how much a figure changed (增长了多少 / 少了多少)
     head: str = ""  # the collection's term right before the how-many (败诉 in 败诉了多少件): its figure is asked
-    required: tuple[str, ...] = ()  # one of these must be in the sentence: a district asked of its city's report
+    required: tuple[str, ...] = ()  # one must be in the sentence: a district asked of its city's report, 乡镇 asked
 
 
 def figures(sentence: str) -> list[tuple[str, str, int]]:
@@ -94,7 +94,7 @@ def measure_asked(question: str) -> str | None:
     q = fold(question)
     if re.search(r"率|比例|占比|百分|几成", q):
         return "share"
-    m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟])", q)
+    m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份])", q)
     if m:
         return MEASURES.get(m.group(1))
     return next((kind for kind, pattern in COUNTED_NOUNS.items() if pattern.search(q)), None)

@@ -310,11 +310,15 @@ def region_segments(question: str, regions: list[str], metas: Sequence[ReportMet
 
 
 def _split(question: str) -> list[str]:
-    """A question that asks two things ("...叫什么?...有多少?") is two questions; a short tail joins the last."""
+    """A question that asks two things ("...叫什么?...有多少?", "…多少份，纠正了几件") is two questions; a
+    short tail, or a clause without a how-many, joins the last."""
     pieces = [p for p in re.split(r"(?<=[?？])", question) if p.strip()]
+    # "审了多少份…，纠正了几件": two how-many asks in one sentence are two questions too.
+    clauses = [c for p in pieces for c in (re.split(r"(?<=[，,])", p) if len(HOW_MANY.findall(p)) >= 2 else [p])]
     parts: list[str] = []
-    for piece in pieces:
-        if parts and len(re.sub(r"[\W_]", "", piece)) < 4:
+    for piece in clauses:
+        clause_tail = bool(parts) and parts[-1].endswith(("，", ",")) and not HOW_MANY.search(piece)
+        if parts and (len(re.sub(r"[\W_]", "", piece)) < 4 or clause_tail):
             parts[-1] += piece
         else:
             parts.append(piece)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (CHANGE_Q, CROSS_Q, SINCE_LAST_YEAR_Q, VERSUS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
+from ..genre import (BELOW_COUNTY, CHANGE_Q, CROSS_Q, SINCE_LAST_YEAR_Q, VERSUS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
                      QUALIFIER_WORDS, RANK_Q, THRESHOLD_Q, WHICH_NOT_Q)
 from ..figures import parse_number
 from ..normalize import fold, sentence_spans
@@ -90,7 +90,7 @@ def key_terms(text: str, tools: Tools) -> list[str]:
         if (word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) or word in terms
                 or word in FRAME_WORDS or word in FILLER_WORDS):
             continue
-        terms.append(_counted(word, tools))
+        terms.append(_counted(word[:-1] if len(word) >= 2 and word.endswith("了") else word, tools))  # 审了 -> 审
     return list(dict.fromkeys(terms))
 
 
@@ -116,7 +116,8 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=plan.figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if plan.figure else (),
-                 measure=measure_asked(plan.ask) if plan.figure else None, required=tuple(plan.within),
+                 measure=measure_asked(plan.ask) if plan.figure else None,
+                 required=tuple(plan.within) or (tuple(BELOW_COUNTY.findall(fold(plan.ask))) if plan.figure else ()),
                  qualifiers=qualifiers_in(plan.ask) if plan.figure else frozenset(),
                  change=plan.figure and not plan.cross and bool(CHANGE_Q.search(fold(plan.ask))),
                  head=_head(fold(plan.ask), [t for t in terms if tools.extractor.idf(t) is not None])
