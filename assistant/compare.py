@@ -41,8 +41,9 @@ _GENERIC_TAIL = re.compile(r"(?:案件|申请|事项)?(?:数量|件数|人数|�
 # phrase sharing a character pair with it. On the seeds 败诉比例 -> 败诉率 0.88-0.89, 复议申请量 -> 行政复议申请
 # 0.86, while the best unrelated phrases stay below 0.85 (碳排放 0.71, 合法性审查 -> 审查各类政策文件 0.84).
 SIMILARITY = 0.85
-_SQL_SCOPE = 500
-_CHANGE_WORDS = re.compile(r"(?:同比|环比|比上年|较上年)?(?:增长|下降|增加|减少|提高|降低|上升|变化|增幅|降幅)")  # reports named in one SQL IN (...) at most
+_SQL_SCOPE = 500  # reports named in one SQL IN (...) at most
+_CHANGE_WORDS = re.compile(r"(?:同比|环比|比上年|较上年)?(?:增长|下降|增加|减少|提高|降低|上升|变化|增幅|降幅)")
+_FALL = re.compile(r"下降|减少|降低|压缩|精简|减")  # a change word that makes the figure a fall
 _SIMILAR_CANDIDATES = 300
 _VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
 _VECTOR_CACHE = 20000
@@ -65,6 +66,11 @@ class Row:
     citation: Citation | None = None
     comparable: bool = True  # False: the report states it for another stage or unit (see note)
     note: str = ""
+    change: str = ""  # the change word when the figure is a change (同比下降): a fall ranks below zero
+
+    @property
+    def signed(self) -> float:
+        return -self.value if self.value is not None and _FALL.search(self.change) else (self.value or 0.0)
 
     @property
     def reported(self) -> bool:
@@ -106,7 +112,7 @@ class Comparison:
         """Comparable reported rows by value (largest first unless ascending); the order is computed here."""
         ascending = self.ascending if ascending is None else ascending
         rows = [r for r in self.rows if r.reported and r.comparable]
-        return sorted(rows, key=lambda r: (r.value if ascending else -r.value, r.region, r.year or 0))
+        return sorted(rows, key=lambda r: (r.signed if ascending else -r.signed, r.region, r.year or 0))
 
     def not_compared(self) -> list[Row]:
         return [r for r in self.rows if r.reported and not r.comparable]
@@ -359,7 +365,7 @@ def compare(store: FigureStore, metas: dict[str, ReportMeta], query: str, region
         if source in best:
             f, comparable = best[source]
             row.value, row.unit, row.qualifier, row.indicator = f.value, f.unit, f.qualifier, f.indicator
-            row.wording, row.period, row.comparable = f.wording, f.period, comparable
+            row.wording, row.period, row.comparable, row.change = f.wording, f.period, comparable, f.change
             row.note = "" if comparable else "、".join(filter(None, [f.stage or "未写明", f.change, f.unit])) + "口径"
             row.citation = _citation(f, meta, texts.get(f.chunk_id))
         result.rows.append(row)

@@ -65,14 +65,14 @@ PLAN_WORDS = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|�
 # Questions over several reports.
 # Words that frame a question over several reports or a ranking, never its topic.
 FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别 各自 排 排名 排序 排列 从高到低 从低到高 从多到少 从少到多 "
-                        "由高到低 由低到高 最高 最低 最多 最少 哪个 哪家 谁 高 低 一下 其他 其它 别的 都 几个 "
+                        "由高到低 由低到高 最高 最低 最多 最少 最大 最小 哪个 哪家 谁 高 低 一下 其他 其它 别的 都 几个 "
                         "数 数量 人数 次数 件数 个数 总数 数目 原因 主要原因 为什么 为何 "
                         # comparators of a figure the asker names (超过90% / 没有达到100%): the figure is checked in code
                         "达到 超过 高于 低于 不到 不足 多于 少于 以上 以下 没有 未 "
                         # ... and of a yes/no question (是不是比乙县高): the verdict is read in code
                         "是不是 是否 有没有 比 还是 多 少 写 写了 写到 写明 提到 提及 提 涉及 明确 报 报了 公布 披露 给出 "
                         # ... and of a change asked about (比上年增加了吗): the direction is read in code
-                        "上年 去年 上一年 前一年 增加 增长 下降 减少 提高 降低 上升 涨 降 涨了 降了".split())
+                        "上年 去年 上一年 前一年 增加 增长 下降 减少 提高 降低 上升 涨 降 涨了 降了 增幅 降幅 涨幅 增速".split())
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).
 FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 干 整 按 一起 现在 目前 已经 以前 之前 当时 建了 做了 办了 有啥 "
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "
@@ -103,9 +103,9 @@ WHICH_NOT_Q = re.compile(r"(?:哪|谁|哪些|哪个|哪份|哪几).{0,12}(?:没|
 THRESHOLD_Q = re.compile(r"(?:超过|高于|多于|低于|少于|不到|不足|达到|达|过)[^，。？?]*?\d+(?:\.\d+)?\s*[%件个项名人万宗家]"
                          r"|\d+(?:\.\d+)?\s*[%件个项名人万宗家][^，。？?]*?(?:以上|以下)")
 NOT_REACHED = re.compile(r"(没有|没|未|不曾)(达到|超过|过)")
-RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|最高|最低|最多|最少|"
-                    r"谁高|谁低|谁多|谁少|哪个(?:更|最)?(?:高|低|多|少)")
-ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|谁低|谁少|(?:更|最)(?:低|少)")
+RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|最高|最低|最多|最少|最大|最小|"
+                    r"谁高|谁低|谁多|谁少|谁大|谁小|哪个(?:更|最)?(?:高|低|多|少|大|小)")
+ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|最小|谁低|谁少|谁小|(?:更|最)(?:低|少|小)")
 YES_NO_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到|达到了吗|(?:了|过|有|是|吗)吗?[?？]?$|"
                       r"吗[?？。!！]*$|没有[?？]$|了没[?？]?$|没[?？]$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$")
 # About the collection itself: which reports there are, of which years (answered from the catalog).
@@ -175,8 +175,8 @@ FIGURE_SCOPES = ("全市", "全县", "全区", "全省", "全州", "全旗", "�
 FIGURE_CHANGE = re.compile(r"(?:同比|环比|较上年|较去年|比上年|比去年|较上一年|较\d{4}年(?:同期)?)?"
                            r"(?:增长|下降|减少|增加|提高|降低|上升|压缩|精简|提升|减|增)$")
 # A question asking by how much a figure changed, and a sentence stating a change (not only a level).
-CHANGE_Q = re.compile(r"(?:增长|增加|增幅|提高|上升|涨|多|下降|减少|降幅|降低|降|少|变化)了?(?:多少|几)")
-CHANGE_STATED = re.compile(r"(?:增长|增加|提高|上升|下降|减少|降低|增幅|降幅|压缩|精简|提升)[^，,。；;\d]{0,12}"
+CHANGE_Q = re.compile(r"(?:增长|增加|增幅|提高|上升|涨|多|下降|减少|降幅|降低|降|少|变化)了?(?:多少|几)|增幅|降幅|涨幅|增速")
+CHANGE_STATED = re.compile(r"(?:增长|增加|提高|上升|下降|减少|降低|增幅|降幅|压缩|精简|提升)(?![至到为])[^，,。；;\d]{0,12}"
                            r"(?:\d|[一二两三四五六七八九十]+[个项次件家名人条起批所支场期])")
 FIGURE_CUMULATIVE = ("累计", "新增")
 # Qualifiers of a figure, as a question names them: two figures answer the same question only when these

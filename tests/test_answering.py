@@ -403,3 +403,11 @@ def test_a_figure_asked_of_the_townships_needs_a_sentence_about_them() -> None:
     assert measure_asked("审查了多少份合同") == "cases"
     township = ask("甲市各乡镇自己收到的行政复议申请有多少件？")
     assert township.refused and "120件" not in township.text.split("\n")[0]
+
+
+def test_a_fall_ranks_below_a_rise() -> None:
+    from assistant.compare import Comparison, Row
+    table = Comparison(query="增幅最大", topic="行政复议申请", rows=[
+        Row("a", "甲市", 2024, "", value=8.4, unit="%", change="同比下降"),
+        Row("b", "乙县", 2024, "", value=5.0, unit="%", change="同比增长")])
+    assert [r.region for r in table.ranking(ascending=False)] == ["乙县", "甲市"]

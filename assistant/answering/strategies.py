@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..genre import (BELOW_COUNTY, CHANGE_Q, CROSS_Q, SINCE_LAST_YEAR_Q, VERSUS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
-                     QUALIFIER_WORDS, RANK_Q, THRESHOLD_Q, WHICH_NOT_Q)
+                     QUALIFIER_WORDS, RANK_Q, THRESHOLD_Q, WHICH_NOT_Q, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
@@ -90,7 +90,9 @@ def key_terms(text: str, tools: Tools) -> list[str]:
         if (word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) or word in terms
                 or word in FRAME_WORDS or word in FILLER_WORDS):
             continue
-        terms.append(_counted(word[:-1] if len(word) >= 2 and word.endswith("了") else word, tools))  # 审了 -> 审
+        word = word[:-1] if len(word) >= 2 and word.endswith("了") else word  # 审了 -> 审
+        word = word[1:] if len(word) >= 2 and word.startswith("各") else word  # 各调 -> 调
+        terms.append(_counted(word, tools))
     return list(dict.fromkeys(terms))
 
 
@@ -105,7 +107,10 @@ def _counted(word: str, tools: Tools) -> str:
 
 
 def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Query:
-    terms = key_terms(LEVEL_Q.sub(" ", RANK_Q.sub(" ", CROSS_Q.sub(" ", WHICH_NOT_Q.sub(" ", fold(plan.ask))))), tools)
+    asked = fold(plan.ask)
+    for frame in (WHICH_NOT_Q, CROSS_Q, RANK_Q, LEVEL_Q, YEARS_SPAN_Q):  # how the reports are asked, not what
+        asked = frame.sub(" ", asked)
+    terms = key_terms(asked, tools)
     context = [t for t in key_terms(plan.context, tools) if t not in terms] if plan.context else []
     texts = [tools.folded_text(s) for s in (sources if sources is not None else list(tools.metas()))[:tools.max_reports]]
     strange = [t for t in terms + context if t not in LIGHT_WORDS and (tools.extractor.idf(t) is None
@@ -119,7 +124,9 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  measure=measure_asked(plan.ask) if plan.figure else None,
                  required=tuple(plan.within) or (tuple(BELOW_COUNTY.findall(fold(plan.ask))) if plan.figure else ()),
                  qualifiers=qualifiers_in(plan.ask) if plan.figure else frozenset(),
-                 change=plan.figure and not plan.cross and bool(CHANGE_Q.search(fold(plan.ask))),
+                 # 变化了多少 over one region's years is computed across its reports, not stated in one
+                 change=plan.figure and not (len(plan.regions) == 1 and len(plan.years) > 1)
+                 and bool(CHANGE_Q.search(fold(plan.ask))),
                  head=_head(fold(plan.ask), [t for t in terms if tools.extractor.idf(t) is not None])
                  if plan.intent in ("figure", "compare") else "")
 
@@ -290,7 +297,8 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float,
             return None  # the row's figure is not the one stated for what was asked
         where = f"{row.region}（{row.year}年）" if row.year else row.region
         kind = f"（{row.note or row.qualifier}）" if not row.comparable and (row.note or row.qualifier) else ""
-        lines.append((f"{_ordinal(n) + ' ' if ranking else ''}{where} {row.wording}{kind}：", sentence))
+        shown = f"{row.change}{row.wording}" if row.change else row.wording  # 同比下降8.4%: ranked below zero
+        lines.append((f"{_ordinal(n) + ' ' if ranking else ''}{where} {shown}{kind}：", sentence))
     others = [r for r in table.rows if r.reported and not r.comparable] if ranking else []
     if others:
         lines.append(("口径不同、未参与比较：" + "、".join(r.region for r in others) + "。", []))
