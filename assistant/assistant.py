@@ -205,7 +205,8 @@ class Assistant:
         return Tools(search=search, extractor=self.extractor, metas=self.index.metas,
                      document_text=self.index.document_text, folded_text=self.index.folded_text,
                      chunks_of=self.index.chunks_of, words=self.lexicon.words, near=self.meanings.near,
-                     top_k=self.settings.top_k, max_reports=self.settings.cross_reports,
+                     top_k=self.settings.top_k, evidence_k=self.settings.evidence_passages,
+                     max_reports=self.settings.cross_reports,
                      compare=lambda q, regions, years: self.compare(q, regions, years))
 
     def _extract(self, question: str, history: Sequence[Message] | None, filters: Filters | None,

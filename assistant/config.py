@@ -59,6 +59,9 @@ class Settings:
     max_file_chunks: int = 5000  # ~50x the longest report seen; more is refused before any embedding
     max_question_chars: int = 500
     answer_sentences: int = 2
+    # Passages of the reports in scope whose sentences an answer is drawn from: more than top_k, because the one
+    # passage that names the asked term can fuse below dense near-misses (measured: 8 and 10 alike, 5 misses).
+    evidence_passages: int = 8
     # Reports a cross-report answer goes through one by one (the best of a wide search when more are in scope):
     # staff compare a province's or city's reports, rarely more; each costs one small search.
     cross_reports: int = 16

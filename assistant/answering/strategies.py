@@ -56,6 +56,7 @@ class Tools:
     words: Callable[[str], list[str]]  # content words of a question (Lexicon.words)
     near: Callable[[list[str]], dict[str, list[tuple[str, float]]]]  # meaning.Meanings.near
     top_k: int = 5
+    evidence_k: int = 8  # passages whose sentences a one-report answer is drawn from (settings.evidence_passages)
     max_reports: int = 16  # reports a cross-report answer goes through (settings.cross_reports)
     # The figures table across reports (compare.py): (question, regions, years) -> Comparison; None: not used.
     compare: Callable[[str, list[str] | None, list[int] | None], Comparison] | None = None
@@ -167,7 +168,7 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     (a yes/no question says 否 instead: `correct_premise=False`).
     """
     query = make_query(plan, tools, plan.sources)
-    passages = tools.search(search_text(plan, query), plan.sources, tools.top_k)
+    passages = tools.search(search_text(plan, query), plan.sources, tools.evidence_k)
     scored = tools.extractor.score(query, passages)
     floor = tools.extractor.fact_threshold if plan.intent in ("fact", "list") and not query.numeric else None
     picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
