@@ -411,3 +411,9 @@ def test_a_fall_ranks_below_a_rise() -> None:
         Row("a", "甲市", 2024, "", value=8.4, unit="%", change="同比下降"),
         Row("b", "乙县", 2024, "", value=5.0, unit="%", change="同比增长")])
     assert [r.region for r in table.ranking(ascending=False)] == ["乙县", "甲市"]
+
+
+def test_higher_or_lower_than_the_year_before_reads_the_stated_change() -> None:
+    assert verdict("乙县败诉率比上一年高了吧？", ["败诉率"], fold("一审行政案件败诉率为6%,同比上升1个百分点。")) == "是。"
+    assert verdict("甲市败诉率有没有比2023年低？", ["败诉率"], fold("败诉率为3.5%,较上年下降2个百分点。")) == "是。"
+    assert verdict("甲市败诉率比上一年高了吧？", ["败诉率"], fold("败诉率为3.5%,较上年下降2个百分点。")) == "否。"

@@ -27,8 +27,8 @@ from .sections import closing_items
 _NAMED_RELIEF = 0.8  # threshold factor for a report the question names
 _PER_REPORT_SENTENCES = 2
 _PER_REPORT_PASSAGES = 5  # a report's figure is often not in its best-matching passage
-_UP = re.compile(r"增加|增长|上升|提高|提升|增多|多了|涨|升高|攀升|长了|变长|延长|高了")
-_DOWN = re.compile(r"下降|减少|降低|下滑|少了|回落|降幅|缩短|短了|低了")
+_UP = re.compile(r"增加|增长|上升|提高|提升|增多|多了|涨|升高|攀升|长了|变长|延长|高了|比[^，。？?\d]{0,8}?(?:\d{4}年)?(?:高|多)")
+_DOWN = re.compile(r"下降|减少|降低|下滑|少了|回落|降幅|缩短|短了|低了|比[^，。？?\d]{0,8}?(?:\d{4}年)?(?:低|少)")
 _ASKING = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
 _NONE_OF = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
 _ALL = re.compile(r"都|全部|全都|均已|是否全")
