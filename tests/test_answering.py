@@ -417,3 +417,7 @@ def test_higher_or_lower_than_the_year_before_reads_the_stated_change() -> None:
     assert verdict("乙县败诉率比上一年高了吧？", ["败诉率"], fold("一审行政案件败诉率为6%,同比上升1个百分点。")) == "是。"
     assert verdict("甲市败诉率有没有比2023年低？", ["败诉率"], fold("败诉率为3.5%,较上年下降2个百分点。")) == "是。"
     assert verdict("甲市败诉率比上一年高了吧？", ["败诉率"], fold("败诉率为3.5%,较上年下降2个百分点。")) == "否。"
+
+
+def test_a_scope_word_is_no_topic() -> None:
+    assert topic_of("那乙县全县呢", list(METAS.values())) == ""

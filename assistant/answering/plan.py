@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FOLLOWUP_FILLER, HOW_MANY, LEVEL_Q,
-                     LEVEL_WORDS, LIST_ASK, LIST_Q, PLAN_Q, PREVIOUS_YEAR_Q, PROBLEM_Q, QUESTION_WORDS, RANK_Q,
-                     REFERS_BACK, SHORT_YEAR, SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
+from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES, FOLLOWUP_FILLER,
+                     HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIST_ASK, LIST_Q, PLAN_Q, PREVIOUS_YEAR_Q, PROBLEM_Q, QUESTION_WORDS,
+                     RANK_Q, REFERS_BACK, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q, YEAR,
+                     YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
 from ..retrieve import Route
@@ -114,6 +115,8 @@ def topic_of(text: str, metas: Sequence[ReportMeta]) -> str:
     for alias in sorted({a for m in metas for a in m.aliases if a}, key=len, reverse=True):
         t = t.replace(alias, "")
     t = YEAR.sub("", t)
+    for scope in sorted(FIGURE_SCOPES + SELF_REFERENCES, key=len, reverse=True):  # 那山西全省呢: a place, no topic
+        t = t.replace(scope, " ")
     t = ELLIPTIC_HEAD.sub("", t.strip())
     t = QUESTION_WORDS.sub(" ", t)
     t = FOLLOWUP_FILLER.sub(" ", t)
