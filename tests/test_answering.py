@@ -421,3 +421,10 @@ def test_higher_or_lower_than_the_year_before_reads_the_stated_change() -> None:
 
 def test_a_scope_word_is_no_topic() -> None:
     assert topic_of("那乙县全县呢", list(METAS.values())) == ""
+
+
+def test_this_figure_against_another_named_region_compares_the_two() -> None:
+    p = plan("这个败诉率比乙县高吗？", "甲市败诉率多少？")
+    assert p.intent == "yes_no" and p.regions == ["甲市", "乙县"]
+    text = ask("这个败诉率比乙县高吗？", "甲市败诉率多少？").text
+    assert text.startswith("否") and text.index("甲市") < text.index("乙县")

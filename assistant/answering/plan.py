@@ -186,6 +186,13 @@ class Planner:
             carried_region = True
             plan.intent, plan.cross, plan.descending = classify(question, len(plan.regions))
             cross = plan.cross
+        elif len(own.regions) == 1 and len(previous.regions) == 1 and own.regions != previous.regions \
+                and VERSUS_Q.search(fold(question)) and REFERS_BACK.search(fold(question)):
+            # "这个增幅比山西省高吗？": the region talked about against the one named.
+            plan.regions = list(previous.regions) + list(own.regions)
+            plan.carried.append(Carry("地区", previous.regions[0], source_turn))
+            plan.intent, plan.cross, plan.descending = classify(question, 2)
+            cross = plan.cross
         elif not named_place and not cross and previous.unknown_places and not previous.regions:
             # "大理州有报告吗？说说行政复议数据": still about the place the collection lacks.
             plan.unknown_places = list(previous.unknown_places)

@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (BELOW_COUNTY, CHANGE_Q, CROSS_Q, SINCE_LAST_YEAR_Q, VERSUS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q, NOT_REACHED, QUALIFIER_GROUPS,
-                     QUALIFIER_WORDS, RANK_Q, THRESHOLD_Q, WHICH_NOT_Q, YEARS_SPAN_Q)
+from ..genre import (BELOW_COUNTY, CHANGE_Q, CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
+                     NOT_REACHED, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SINCE_LAST_YEAR_Q, THRESHOLD_Q, VERSUS_Q,
+                     WHICH_NOT_Q, YEARS_SPAN_Q)
 from ..figures import parse_number
+from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
 from .evidence import (LIGHT_WORDS, MEASURES, Extractor, asked_clauses, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
@@ -41,6 +43,7 @@ _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
 _LESS = re.compile(r"低于|不到|少于|以下|不足|未达")
 _MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")
+_CHANGED = re.compile(r"(?:增长|增加|提高|上升|下降|减少|降低|增幅|降幅)[^，,。；;\d]{0,6}$")  # a change figure follows
 
 
 @dataclass
@@ -219,7 +222,8 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
     """Questions over several reports (哪些地方 / 各地 / 分别 / 排名 / 哪份没写): report by report."""
     metas = tools.metas()
     candidates = plan.sources if plan.sources is not None else list(metas)
-    query = make_query(plan, tools, candidates)
+    versus = plan.intent == "yes_no" and len(plan.regions) == 2 and bool(VERSUS_Q.search(fold(plan.ask)))
+    query = make_query(replace(plan, intent="compare") if versus else plan, tools, candidates)  # figures compared
     text = search_text(plan, query)
     if len(candidates) > tools.max_reports:
         wide = tools.search(text, candidates, 30)
@@ -251,7 +255,7 @@ def cross(plan: QuestionPlan, tools: Tools) -> Found:
         return Found(refused=True, passages=looked)
     if plan.intent == "rank":
         return Found(_ranked(plan, query, groups, metas) + _silent_line(silent, scope), passages=looked)
-    if plan.intent == "yes_no" and len(plan.regions) == 2 and VERSUS_Q.search(fold(plan.ask)):
+    if versus:
         return Found(_versus(plan, query, groups, metas) + _silent_line(silent, scope), passages=looked)
     if plan.intent == "which" and THRESHOLD_Q.search(fold(plan.ask)):
         return Found(_meeting(plan, query, groups, metas) + _silent_line(silent, scope), passages=looked)
@@ -341,24 +345,37 @@ def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
 def _figure_of(query: Query, group: list[Scored]) -> tuple[tuple[str, str, int], Scored] | None:
     """A report's figure for what was asked: the first fitting one right after a question term, else the
     first fitting one of its sentences."""
-    def fits(figure: tuple[str, str, int]) -> bool:
-        return not query.measure or MEASURES.get(figure[1]) == query.measure
+    def fits(figure: tuple[str, str, int], before: str) -> bool:
+        if query.measure and MEASURES.get(figure[1]) != query.measure:
+            return False
+        return not query.change or bool(_CHANGED.search(before))  # 增幅: 同比增长18.6%, not the 7412件 before it
 
-    return next(((f, s) for s in group for f in _near_terms(s.text, query.terms) if fits(f)),
-                None) or next(((f, s) for s in group for f in figures(s.text) if fits(f)), None)
+    def near(sentence: str) -> list[tuple[tuple[str, str, int], str]]:
+        folded = fold(sentence)
+        return [(f, folded[:at + f[2]]) for term in query.terms for at in
+                (m.end() for m in re.finditer(re.escape(term), folded)) for f in figures(folded[at:at + _WINDOW])]
+
+    # A sentence about the report's own unit before one naming another place (大同市…增长42% in a province's).
+    meta = group[0].passage.chunk.meta if group else None
+    own = {meta.region, *meta.aliases} if meta else set()
+    group = sorted(group, key=lambda s: any(name not in own for _, name in gazetteer().scan(fold(s.text))))
+    return next(((f, s) for s in group for f, before in near(s.text) if fits(f, before)), None) or next(
+        ((f, s) for s in group for f in figures(s.text) if fits(f, fold(s.text)[:f[2]])), None)
 
 
 def _versus(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
             metas: dict[str, ReportMeta]) -> list[tuple[str, list[Scored]]]:
     """甲是不是比乙多？: both reports' figures compared in code, the verdict first, then each report's evidence."""
     q = fold(plan.ask)
-    named = sorted(groups, key=lambda s: min((q.find(a) for a in metas[s].aliases + [metas[s].region] if a in q),
-                                             default=len(q)))  # in the order the question names them
+    way = VERSUS_Q.search(q)
+    # The report compared against is the one named after 比 / 超过; the other one (named first, or carried
+    # from the conversation: 这个增幅比山西省高吗) is the one asked about.
+    named = sorted(groups, key=lambda s: any(q.find(a) > way.start() for a in metas[s].aliases + [metas[s].region]
+                                             if a in q))
     stated = [(s, _figure_of(query, groups[s])) for s in named]
     values = [(_value(f[0][0]), f[0][1]) for _, f in stated if f]
     said = "报告未说明。"
     if len(values) == 2 and values[0][1] == values[1][1] and None not in (values[0][0], values[1][0]):
-        way = VERSUS_Q.search(fold(plan.ask))
         more = (way.group(1) or way.group(2)) in _MORE_WORDS
         said = "是。" if (values[0][0] > values[1][0]) == more and values[0][0] != values[1][0] else "否。"
     lines = [(f"{said}（据两份报告所载数字比较）" if said != "报告未说明。" else said, [])]
