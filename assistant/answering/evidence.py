@@ -21,7 +21,7 @@ from ..genre import CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_S
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
-_DIGIT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个项次件家名人条起批所支场期]")
+_DIGIT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个项次件家名人条起批所支场期年]")
 # Words a question uses to frame what it asks (comparisons, abstract nouns): they count, but little.
 LIGHT_WORDS = frozenset("""同比 相比 较 成果 取得 进展 效果 成效
     做法 措施 举措 情况 方面 工作 数量 结果 内容 处理 比例 经过 实现 开展 推进 加强 提升 有关 相关 全年 一年 多少 具体
@@ -43,9 +43,10 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(["次", "场", "期", "轮", "场次", "批次", "回", "趟"], "events"),
     **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
+    "年": "years",  # 连续三年 answers 连着降了几年
 }
 # A figure: arabic (or Chinese numerals with a measure word), magnitude, 余/多, then its measure word.
-_FIGURE = re.compile(r"(\d+(?:\.\d+)?(?:万\d+千)?|[一二两三四五六七八九十百千]+(?=[余多万亿]?[个项次件家名人条起批所支场期天套台辆张户]))"
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?(?:万\d+千)?|[一二两三四五六七八九十百千]+(?=[余多万亿]?[个项次件家名人条起批所支场期天套台辆张户年]))"
                      r"(?:余|多)?(万|亿)?(余|多)?(个百分点|百分点|件次|宗次|人次|场次|批次|万元|亿元|%|[\u4e00-\u9fff])?")
 
 
@@ -94,7 +95,7 @@ def measure_asked(question: str) -> str | None:
     q = fold(question)
     if re.search(r"率|比例|占比|百分|几成", q):
         return "share"
-    m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份])", q)
+    m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年])", q)
     if m:
         return MEASURES.get(m.group(1))
     return next((kind for kind, pattern in COUNTED_NOUNS.items() if pattern.search(q)), None)
