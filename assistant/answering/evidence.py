@@ -93,9 +93,11 @@ def qualifiers_in(text: str) -> frozenset[str]:
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
+    m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年])", q)
+    if m and m.group(1) == "年":  # 败诉率连着降了几年: the years, not the rate
+        return "years"
     if re.search(r"率|比例|占比|百分|几成", q):
         return "share"
-    m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年])", q)
     if m:
         return MEASURES.get(m.group(1))
     return next((kind for kind, pattern in COUNTED_NOUNS.items() if pattern.search(q)), None)
