@@ -435,3 +435,8 @@ def test_cases_and_years_asked_by_their_noun() -> None:
     assert measure_asked("败诉率连着降了几年") == "years" and measure_asked("案件的败诉率是多少") == "share"
     from assistant.answering.evidence import figures
     assert figures("败诉率实现连续三年下降")[0][:2] == ("三年", "年")
+
+
+def test_a_glued_prefix_is_cut_from_a_word_the_collection_never_uses() -> None:
+    from assistant.answering.strategies import key_terms
+    assert "输" in key_terms("复议后被诉的案子有输的吗", TOOLS) and "各调" not in key_terms("两年调解纠纷各调了多少件", TOOLS)

@@ -95,7 +95,8 @@ def key_terms(text: str, tools: Tools) -> list[str]:
                 or word in FRAME_WORDS or word in FILLER_WORDS):
             continue
         word = word[:-1] if len(word) >= 2 and word.endswith("了") else word  # 审了 -> 审
-        word = word[1:] if len(word) >= 2 and word.startswith("各") else word  # 各调 -> 调
+        if len(word) >= 2 and word[0] in "各有没" and tools.extractor.idf(word) is None:
+            word = word[1:]  # 各调 -> 调, 有输 -> 输: a word the collection never uses, cut where the asker glued it
         terms.append(_counted(word, tools))
     return list(dict.fromkeys(terms))
 
