@@ -9,10 +9,11 @@ into. The result is the text users see and citations index, so nothing after thi
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from collections import Counter
 
-from .genre import CN_NUM, HEADING_LEVELS
+from .genre import CN_NUM
 
 # A short line containing one of these is navigation or page furniture.
 _NAV_WORDS = (
@@ -61,13 +62,9 @@ _WATERMARK_LINE = re.compile(r"(?:文库|文庫|范文网|範文網).{0,20}(?:�
 _HEADING_INSIDE = re.compile(rf"(?<=[。！？；：:])\s*(?=[{CN_NUM}]+、|第[{CN_NUM}]+部分)|(?<=[^\s\n])(?=[（(][{CN_NUM}]+[）)])")
 _TITLE_LEAD = re.compile(r"^(.{6,80}?(?:报告|報告))(?=\s*(?:20\d{2}年|[一二]〇|今年|一年来|一年來|近年来|\d{4}年以来))")
 _LONG_LINE = 300
-# Page numbers of a printed report pasted as text: "— 2 —", "- 3 -", "第3页 共10页", "3/10".
-_PAGE_NUMBER = re.compile(r"^[—–\-－~\s]*\d{1,3}[—–\-－~\s]*$|^第\s*\d{1,3}\s*页(?:\s*[/／,，]?\s*共\s*\d{1,3}\s*页)?$"
-                          r"|^\d{1,3}\s*[/／]\s*\d{1,3}$")
-# A paragraph may end a line only after one of these (a hard-wrapped line ends mid-sentence).
-_LINE_END = ("。", "！", "？", "；", "：", ":", ";", "!", "?")
-_WRAP_MIN_LINES = 8  # lines of one width that make a text hard-wrapped
-_WRAP_SHARE = 0.3  # ... and their share of the text's lines
+_WRAP_MIN_LINES = 8  # lines of one width that make a pasted text hard-wrapped ...
+_WRAP_SHARE = 0.5  # ... when they are this share of its longer lines
+_PASTED_FULL = 0.9  # a pasted line continues when it fills the width (its title and headings do not)
 
 
 def is_debris(line: str) -> bool:
@@ -82,34 +79,86 @@ def is_debris(line: str) -> bool:
     if len(s) <= 120 and (_FOOTER_LINE.search(s) or _WATERMARK_LINE.search(s)):
         return True
     return bool(_EMPTY_LABEL.match(s) or _META_LINE.match(s) or _BULLET_SHORT.match(s) or _HEADER_DATE.match(s)
-                or _PAGE_NUMBER.match(s))
+                or _PAGE_NUMBER.fullmatch(s))
 
 
-def _unwrap(lines: list[str]) -> list[str]:
-    """Text pasted from a PDF keeps the page's line breaks, cutting sentences in two: join each full-width
-    line that does not end a sentence to the next, unless the next is a heading.
+def _hard_wrapped(lines: list[str]) -> bool:
+    """Text pasted from a PDF keeps the page's line breaks: most of its longer lines have one width (±1).
 
-    Only for a text where many lines have one width (±1); a report with a paragraph per line has none.
+    A report with a paragraph per line has no such width; headings are left out of the count.
     """
-    def heading(line: str) -> bool:
-        return any(p.match(line) for _, p in HEADING_LEVELS)
-
-    widths = Counter(len(line) for line in lines if len(line) >= 15 and not heading(line))
+    widths = Counter(len(line) for line in lines if len(line) >= 15 and not _HEADING.match(line))
     if not widths:
-        return lines
+        return False
     width = max(widths, key=lambda w: widths[w - 1] + widths[w] + widths[w + 1])
     share = widths[width - 1] + widths[width] + widths[width + 1]
-    if share < _WRAP_MIN_LINES or share < _WRAP_SHARE * len(lines) or width > 120:
-        return lines
-    joined: list[str] = []
-    carry = False
+    return share >= _WRAP_MIN_LINES and share >= _WRAP_SHARE * sum(widths.values())
+
+
+# -- PDF page furniture and line wrapping (load.py's PDF text, and text pasted from a PDF) ------
+_SENTENCE_END = "。！？；：!?;:"
+_SOFT_PUNCT = "，、,"
+_CLOSERS = "”’」』）)》〉】\"'"
+_HEADING = re.compile(
+    r"[一二三四五六七八九十百]+[、.．]"
+    r"|[（(](?:[一二三四五六七八九十百]+|\d{1,2})[）)]"
+    r"|\d{1,2}[、.．](?!\d)"
+    r"|第[一二三四五六七八九十百零〇\d]+[章节条部分篇]"
+    r"|[①-⑳⑴-⒇⒈-⒛●■◆▪•]"
+    r"|附件|附表"
+)
+# Page-number lines; the bare-number form only counts as the first or last line of a page.
+_PAGE_NUMBER = re.compile(
+    r"[-－—–·]\s*\d{1,4}\s*[-－—–·]"
+    r"|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|共\s*\d{1,4}\s*页\s*[，,]?\s*第\s*\d{1,4}\s*页"
+    r"|(?i:page)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
+)
+_EDGE_PAGE_NUMBER = re.compile(r"\d{1,4}(?:\s*/\s*\d{1,4})?")
+
+
+def strip_page_numbers(lines: list[str]) -> list[str]:
+    """A page's lines without its page number (a bare number only as the page's first or last line)."""
+    filled = [i for i, line in enumerate(lines) if line]
+    edges = {filled[0], filled[-1]} if filled else set()
+    return [line for i, line in enumerate(lines)
+            if not (_PAGE_NUMBER.fullmatch(line) or (i in edges and _EDGE_PAGE_NUMBER.fullmatch(line)))]
+
+
+def join_wrapped(lines: list[str], full_share: float = 0.7) -> list[str]:
+    """PDF wraps paragraphs at the line width; rejoin a line with the next unless the paragraph visibly ends.
+
+    A line without trailing punctuation continues when it is at least `full_share` of the full width; text
+    pasted from a PDF asks nearly full lines (its title and headings are long lines of their own)."""
+    widths = sorted(_width(line) for line in lines if line)
+    full = widths[int(0.9 * (len(widths) - 1))] if widths else 0
+    out: list[str] = []
+    prev = ""  # previous physical line; "" after a blank line, which always ends a paragraph
     for line in lines:
-        if carry and not heading(line):
-            joined[-1] += line
-        else:
-            joined.append(line)
-        carry = len(line) >= width - 2 and not line.endswith(_LINE_END)
-    return joined
+        if prev and line and _is_wrapped(prev, line, full_share * full):
+            glue = " " if prev[-1].isascii() and prev[-1].isalnum() and line[0].isascii() and line[0].isalnum() else ""
+            out[-1] += glue + line
+        elif line:
+            out.append(line)
+        prev = line
+    return out
+
+
+def _is_wrapped(prev: str, nxt: str, full_width: float) -> bool:
+    end = prev.rstrip(_CLOSERS)[-1:]
+    if end in _SENTENCE_END or _HEADING.match(nxt):
+        return False
+    # A short line without trailing punctuation is a title or heading, not a wrapped line.
+    return end in _SOFT_PUNCT or _width(prev) >= full_width
+
+
+def is_wide(ch: str) -> bool:
+    """A character that takes two columns (CJK, full-width): page widths are counted in columns."""
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def _width(line: str) -> int:
+    return sum(2 if is_wide(ch) else 1 for ch in line)
 
 
 def _split_run_on(line: str) -> list[str]:
@@ -139,4 +188,6 @@ def clean_text(raw: str) -> str:
         if not s or is_debris(s):
             continue
         kept.append(s)
-    return _BLANKS.sub("\n", "\n".join(_unwrap(kept))).strip() + "\n"
+    if _hard_wrapped(kept):
+        kept = join_wrapped(kept, _PASTED_FULL)
+    return _BLANKS.sub("\n", "\n".join(kept)).strip() + "\n"

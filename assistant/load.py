@@ -9,7 +9,6 @@ import codecs
 import functools
 import io
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ from bs4.dammit import EncodingDetector
 from docx.table import Table
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
+
+from .clean import is_wide, join_wrapped, strip_page_numbers
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".docx", ".pdf"})
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -251,7 +252,7 @@ def _html_text(data: bytes) -> tuple[str, str]:
 def _collapse_space(m: re.Match[str]) -> str:
     """Source whitespace renders as one space, but a line break next to a Chinese character is just wrapping."""
     s, i, j = m.string, m.start(), m.end()
-    if "\n" in m.group() and ((i > 0 and _is_wide(s[i - 1])) or (j < len(s) and _is_wide(s[j]))):
+    if "\n" in m.group() and ((i > 0 and is_wide(s[i - 1])) or (j < len(s) and is_wide(s[j]))):
         return ""
     return " "
 
@@ -294,27 +295,6 @@ def _table_rows(table: Table) -> list[str]:
 
 # ---------------------------------------------------------------- pdf
 
-_SENTENCE_END = "。！？；：!?;:"
-_SOFT_PUNCT = "，、,"
-_CLOSERS = "”’」』）)》〉】\"'"
-_HEADING = re.compile(
-    r"[一二三四五六七八九十百]+[、.．]"
-    r"|[（(](?:[一二三四五六七八九十百]+|\d{1,2})[）)]"
-    r"|\d{1,2}[、.．](?!\d)"
-    r"|第[一二三四五六七八九十百零〇\d]+[章节条部分篇]"
-    r"|[①-⑳⑴-⒇⒈-⒛●■◆▪•]"
-    r"|附件|附表"
-)
-# Page-number lines; the bare-number form only counts as the first or last line of a page.
-_PAGE_NUMBER = re.compile(
-    r"[-－—–·]\s*\d{1,4}\s*[-－—–·]"
-    r"|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?"
-    r"|共\s*\d{1,4}\s*页\s*[，,]?\s*第\s*\d{1,4}\s*页"
-    r"|(?i:page)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
-)
-_EDGE_PAGE_NUMBER = re.compile(r"\d{1,4}(?:\s*/\s*\d{1,4})?")
-
-
 def _pdf_text(data: bytes) -> str:
     """Text of all pages with page numbers removed and wrapped lines joined back into paragraphs."""
     try:
@@ -330,50 +310,11 @@ def _pdf_text(data: bytes) -> str:
         raise LoadError(f"PDF 文件损坏或被截断：{e}") from e
     lines: list[str] = []
     for page in pages:
-        lines.extend(_strip_page_numbers([line.strip() for line in page.splitlines()]))
-    text = "\n".join(_join_wrapped(lines))
+        lines.extend(strip_page_numbers([line.strip() for line in page.splitlines()]))
+    text = "\n".join(join_wrapped(lines))
     if not text.strip():
         raise LoadError("PDF 中没有可提取的文字（可能是扫描件）")
     return text
-
-
-def _strip_page_numbers(lines: list[str]) -> list[str]:
-    filled = [i for i, line in enumerate(lines) if line]
-    edges = {filled[0], filled[-1]} if filled else set()
-    return [line for i, line in enumerate(lines)
-            if not (_PAGE_NUMBER.fullmatch(line) or (i in edges and _EDGE_PAGE_NUMBER.fullmatch(line)))]
-
-
-def _join_wrapped(lines: list[str]) -> list[str]:
-    """PDF wraps paragraphs at the line width; rejoin a line with the next unless the paragraph visibly ends."""
-    widths = sorted(_width(line) for line in lines if line)
-    full = widths[int(0.9 * (len(widths) - 1))] if widths else 0
-    out: list[str] = []
-    prev = ""  # previous physical line; "" after a blank line, which always ends a paragraph
-    for line in lines:
-        if prev and line and _is_wrapped(prev, line, full):
-            glue = " " if prev[-1].isascii() and prev[-1].isalnum() and line[0].isascii() and line[0].isalnum() else ""
-            out[-1] += glue + line
-        elif line:
-            out.append(line)
-        prev = line
-    return out
-
-
-def _is_wrapped(prev: str, nxt: str, full_width: int) -> bool:
-    end = prev.rstrip(_CLOSERS)[-1:]
-    if end in _SENTENCE_END or _HEADING.match(nxt):
-        return False
-    # A short line without trailing punctuation is a title or heading, not a wrapped line.
-    return end in _SOFT_PUNCT or _width(prev) >= 0.7 * full_width
-
-
-def _is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in "WF"
-
-
-def _width(line: str) -> int:
-    return sum(2 if _is_wide(ch) else 1 for ch in line)
 
 
 # ---------------------------------------------------------------- entry points

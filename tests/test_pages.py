@@ -388,3 +388,12 @@ def test_a_report_with_a_paragraph_per_line_is_left_as_it_is() -> None:
     lines = ["（一）深入学习贯彻习近平法治思想，强化法治思维", "将习近平法治思想纳入理论学习中心组的重要内容。",
              "（二）完善制度体系，推进依法行政", "严格执行重大行政决策法定程序，确保决策科学、民主、合法。"] * 4
     assert clean_text("\n".join(lines)).strip().split("\n") == lines
+
+
+def test_number_lines_and_lists_of_one_width_are_kept_as_they_are() -> None:
+    """A table pasted one cell per line keeps its figures; ten titles of one width in a report stay ten lines."""
+    table = clean_text("行政复议案件\n120\n98\n行政诉讼案件\n45\n")
+    assert "\n120\n98\n" in table and "45" in table
+    titles = [f"《某市行政规范性文件管理办法第{n}号修订》" for n in range(10)]
+    prose = [("全年收到行政复议申请" + "件" * n + "，审结若干件。") for n in range(20)]
+    assert set(titles) <= set(clean_text("\n".join(prose[:10] + titles + prose[10:])).split("\n"))
