@@ -53,7 +53,7 @@ class Assistant:
         self.meanings = Meanings(self.settings.store_dir, self.embedder, self.index.vocabulary,
                                  self.settings.meaning_near)
         self.meanings.refresh()
-        self.planner = Planner(self.retriever.route)
+        self.planner = Planner(self.retriever.route, known=lambda word: self.index.idf(word) is not None)
         # The configured chat model (llm.py), None unless ASSISTANT_LLM_BASE_URL or ASSISTANT_LLM_LOCAL is
         # set and the `llm` extra is installed; a local model starts with the first LLM-mode question.
         self.llm = make_llm(self.settings)
@@ -205,7 +205,7 @@ class Assistant:
         return Tools(search=search, extractor=self.extractor, metas=self.index.metas,
                      document_text=self.index.document_text, folded_text=self.index.folded_text,
                      chunks_of=self.index.chunks_of, words=self.lexicon.words, near=self.meanings.near,
-                     top_k=self.settings.top_k, evidence_k=self.settings.evidence_passages,
+                     evidence_k=self.settings.evidence_passages,
                      max_reports=self.settings.cross_reports,
                      compare=lambda q, regions, years: self.compare(q, regions, years))
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .figures import Figure, FigureStore, same_length_fold
-from .genre import ASCENDING_Q, CROSS_Q, FIGURE_STAGES, QUESTION_WORDS, RANK_Q, WHICH_NOT_Q, YEAR
+from .genre import ASCENDING_Q, CHANGES, CROSS_Q, FALL, FIGURE_STAGES, QUESTION_WORDS, RANK_Q, WHICH_NOT_Q, YEAR
 from .normalize import fold, sentence_spans
 from .records import Chunk, Citation, ReportMeta
 
@@ -42,8 +42,7 @@ _GENERIC_TAIL = re.compile(r"(?:案件|申请|事项)?(?:数量|件数|人数|�
 # 0.86, while the best unrelated phrases stay below 0.85 (碳排放 0.71, 合法性审查 -> 审查各类政策文件 0.84).
 SIMILARITY = 0.85
 _SQL_SCOPE = 500  # reports named in one SQL IN (...) at most
-_CHANGE_WORDS = re.compile(r"(?:同比|环比|比上年|较上年)?(?:增长|下降|增加|减少|提高|降低|上升|变化|增幅|降幅)")
-_FALL = re.compile(r"下降|减少|降低|压缩|精简|减")  # a change word that makes the figure a fall
+_CHANGE_WORDS = re.compile(rf"(?:同比|环比|比上年|较上年)?(?:{CHANGES}|变化|增幅|降幅)")
 _SIMILAR_CANDIDATES = 300
 _VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
 _VECTOR_CACHE = 20000
@@ -70,7 +69,7 @@ class Row:
 
     @property
     def signed(self) -> float:
-        return -self.value if self.value is not None and _FALL.search(self.change) else (self.value or 0.0)
+        return -self.value if self.value is not None and FALL.search(self.change) else (self.value or 0.0)
 
     @property
     def reported(self) -> bool:

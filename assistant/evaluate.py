@@ -99,12 +99,16 @@ def corpus_assistant(base: Assistant, dataset: str | Path) -> Assistant:
     if not corpus:
         return base
     folder = ROOT / corpus
-    main = Path(base.settings.store_dir)
-    store = main.with_name(f"{main.name}-{'-'.join(Path(corpus).parts)}")
-    settings = replace(base.settings, store_dir=store, seeds_dir=folder)
+    settings = replace(base.settings, store_dir=corpus_store(Path(base.settings.store_dir), corpus), seeds_dir=folder)
     other = Assistant(settings, build=False)
     other.ingest([folder])
     return other
+
+
+def corpus_store(main: Path, corpus: str) -> Path:
+    """The store of a dataset's corpus beside the main one: `<store>-eval-unseen-reports` for
+    eval/unseen/reports (any path, absolute or relative, makes one folder name)."""
+    return main.with_name(f"{main.name}-{re.sub(r'[^0-9A-Za-z_]+', '-', str(corpus)).strip('-')}")
 
 
 def select(items: Sequence[Item], split: str = "all", limit: int = 0) -> list[Item]:

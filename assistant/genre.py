@@ -54,7 +54,7 @@ YEAR_LIST_BEFORE = re.compile(r"20\d{2}\s*年?度?\s*(?:和|与|及|、|至|到)
 SOFT_YEAR_BEFORE = re.compile(r"(较|比|相比|同比|与|和|对比|截至|截止|到|至|计划|将在|下一步)\s*$")
 
 # -- how staff ask ---------------------------------------------------------------------------
-FIGURE_Q = re.compile(r"多少|(?<!哪)几(?!个(?:报告|地方|地区|城市|市|县|区))[个项次件家名人条起批所支场期天年位户张套台辆份]|比例|比率|占比|数量|金额|率是|率为|率达|百分|排名|第几|规模|"
+FIGURE_Q = re.compile(r"多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区))[个项次件家名人条起批所支场期天年位户张套台辆份]|比例|比率|占比|数量|金额|率是|率为|率达|百分|排名|第几|规模|"
                       r"几成|多大|多高|多少钱|啥数据|什么数据|哪些数据|数据|数字")
 LIST_Q = re.compile(r"哪些|有什么|有何|包括|措施|做法|举措|问题|不足|计划|打算|安排|几个方面|哪几|内容|经验|成效|短板|弱项|怎么做|"
                     r"如何做|咋做|干了啥|做了啥|做了什么|干了什么")
@@ -73,6 +73,11 @@ FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别
                         "是不是 是否 有没有 比 还是 多 少 写 写了 写到 写明 提到 提及 提 涉及 明确 报 报了 公布 披露 给出 "
                         # ... and of a change asked about (比上年增加了吗): the direction is read in code
                         "上年 去年 上一年 前一年 增加 增长 下降 减少 提高 降低 上升 涨 降 涨了 降了 增幅 降幅 涨幅 增速".split())
+# Words a question uses to frame what it asks (comparisons, abstract nouns): they count, but little.
+LIGHT_WORDS = frozenset("""同比 相比 较 成果 取得 进展 效果 成效
+    做法 措施 举措 情况 方面 工作 数量 结果 内容 处理 比例 经过 实现 开展 推进 加强 提升 有关 相关 全年 一年 多少 具体
+    数字 数据 怎么 开展 落实 变化 变 了 吗 突破 不低于 不少于 达没达到 占
+    申请 案件 案子""".split())  # the genre's generic counted nouns: 行政复议申请 is answered by 行政复议案件
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).
 FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 干 整 按 一起 现在 目前 已经 以前 之前 当时 建了 做了 办了 有啥 "
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "
@@ -100,9 +105,9 @@ CROSS_Q = re.compile(r"其他地方|其它地方|别的地方|其他地区|别�
 WHICH_NOT_Q = re.compile(r"(?:哪|谁|哪些|哪个|哪份|哪几).{0,12}(?:没|未|不曾|没有)(?:有)?(?:写|提|讲|说|涉及|报告|披露|给出|公布)")
 # A cross question that filters reports by a figure (哪些地方…超过90% / 没有达到100% / 100件以上), and the
 # negated comparator (没有达到 -> the reports under it).
-THRESHOLD_Q = re.compile(r"(?:超过|高于|多于|低于|少于|不到|不足|达到|达|过)[^，。？?]*?\d+(?:\.\d+)?\s*[%件个项名人万宗家]"
+THRESHOLD_Q = re.compile(r"(?:超过|高于|多于|低于|少于|不到|不足|达到)[^，。？?]{0,20}?\d+(?:\.\d+)?\s*[%件个项名人万宗家]"
                          r"|\d+(?:\.\d+)?\s*[%件个项名人万宗家][^，。？?]*?(?:以上|以下)")
-NOT_REACHED = re.compile(r"(没有|没|未|不曾)(达到|超过|过)")
+NOT_REACHED = re.compile(r"(没有|没|未|不曾)(达到|超过|低于|高于)")
 RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|最高|最低|最多|最少|最大|最小|"
                     r"谁高|谁低|谁多|谁少|谁大|谁小|哪个(?:更|最)?(?:高|低|多|少|大|小)")
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|最小|谁低|谁少|谁小|(?:更|最)(?:低|少|小)")
@@ -115,7 +120,10 @@ CATALOG_Q = re.compile(r"(?:哪几份|哪些|几份|这几份|这些|所有|有�
 # Asking why or how: never a yes/no question, whatever its ending (为什么下降了？).
 WHY_Q = re.compile(r"为什么|为何|什么原因|原因|怎么做到|如何做到|怎么回事")
 # A yes/no question comparing two regions' figures: 甲是不是比乙多 / 甲比乙高吗 / 甲超过乙了吗 (group 1: the way).
-VERSUS_Q = re.compile(r"比[^，。？?]{1,12}?(多|少|高|低|大|小|强|差|快|慢)|(超过|高于|低于|多于|少于|不如)[^，。？?\d]{1,12}?(?:了|吗|没|[?？]|$)")
+# "比" of a comparison (比上年高 / 比乙县多), not of 比例 / 占比 / 比较 / 对比.
+COMPARING = r"(?<![占对相无])比(?![例重较率])"
+VERSUS_Q = re.compile(COMPARING + r"[^，。？?]{1,12}?(多|少|高|低|大|小|强|差|快|慢)"
+                      r"|(超过|高于|低于|多于|少于|不如)[^，。？?\d]{1,12}?(?:了|吗|没|[?？]|$)")
 COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(?:高|低|多|少)|差多少|相差|差距")
 # After a place name: the question is about the units under it (广州各区, 北京市下辖各区).
 # Units below a county a figure question may be about (乡镇自己办的案件): the figure must name them, a 全县 one
@@ -129,6 +137,8 @@ REFERS_BACK = re.compile(r"它|其|该|这个|这些|这项|这两|这三|这一
 # Question words and punctuation: removed to see what a question is about.
 QUESTION_WORDS = re.compile(r"是多少|有多少|多少|是什么|有哪些|哪些|什么|是否|怎么样|怎样|如何|怎么|吗|呢|请问|啥|咋|[?？。!！,，]")
 ELLIPTIC_TAIL = re.compile(r"(?:呢|怎么样|如何|又如何|情况呢|的情况呢|怎样)[?？。!！]*$")
+# A follow-up about a part of the previous figure (部门的占几件 / 其中审结的呢).
+PART_OF = re.compile(r"^(?:占|其中)|占$")
 ELLIPTIC_HEAD = re.compile(r"^(?:那|那么|那在|那么在|再看看|再看|换成|如果是|至于|还有|另外)")
 # -- how staff name what reports name otherwise ------------------------------------------------
 # Well-known equivalences of the genre: everyday wording -> the official terms reports use. A seed
@@ -158,7 +168,7 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
 }
 # "多少件" / "几成" / "几件事": how the question asks for its figure, never what it is about.
-HOW_MANY = re.compile(r"(?:多少|几)(?:个百分点|人次|件次|场次|万元|亿元|[个人名位件宗起次场期轮元回趟成支家项条户所份])?事?")
+HOW_MANY = re.compile(r"(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))(?:个百分点|人次|件次|场次|万元|亿元|[个人名位件宗起次场期轮元回趟成支家项条户所份])?事?")
 # -- figures a report states (figures.py, compare.py) -------------------------------------------
 # Units a count or amount is stated in, longest first; 万/亿 before a unit are multipliers, not units.
 FIGURE_UNITS = ("个百分点", "百分点", "人次", "场次", "件次", "户次", "轮次", "批次", "个", "件", "宗", "项", "名", "人",
@@ -172,12 +182,22 @@ FIGURE_STAGES = {"立案受理": "受理", "收到": "收到", "接收": "收到
 # Scope of a figure: the whole area or the government's own level.
 FIGURE_SCOPES = ("全市", "全县", "全区", "全省", "全州", "全旗", "市本级", "县本级", "区本级", "本级")
 # A change, not a level: 同比增长 87.5%, 较2023年下降 18.88 个百分点.
+# "没有X / 零X / 未发生X": none of X happened (零积压 answers 积压了多少; 零败诉 answers 有没有败诉).
+NONE_BEFORE = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
+# Words of a rise or a fall: what a figure's change, a question's direction and a ranking of changes read.
+RISE_WORDS = ("增长", "增加", "提高", "上升", "提升", "增多", "攀升", "升高")
+FALL_WORDS = ("下降", "减少", "降低", "下滑", "回落", "压缩", "精简")
+CHANGES = "|".join(RISE_WORDS + FALL_WORDS)
+FALL = re.compile("|".join(FALL_WORDS) + "|减")  # a change word that makes the figure a fall
 FIGURE_CHANGE = re.compile(r"(?:同比|环比|较上年|较去年|比上年|比去年|较上一年|较\d{4}年(?:同期)?)?"
-                           r"(?:增长|下降|减少|增加|提高|降低|上升|压缩|精简|提升|减|增)$")
+                           rf"(?:{CHANGES}|减|增)$")
 # A question asking by how much a figure changed, and a sentence stating a change (not only a level).
-CHANGE_Q = re.compile(r"(?:增长|增加|增幅|提高|上升|涨|多|下降|减少|降幅|降低|降|少|变化)了?(?:多少|几)|增幅|降幅|涨幅|增速")
-CHANGE_STATED = re.compile(r"(?:增长|增加|提高|上升|下降|减少|降低|增幅|降幅|压缩|精简|提升)(?![至到为])[^，,。；;\d]{0,12}"
+CHANGE_Q = re.compile(rf"(?:{CHANGES}|增幅|降幅|涨|降|变化)了?(?:多少|几)|(?:多|少)了(?:多少|几)|增幅|降幅|涨幅|增速")
+CHANGE_STATED = re.compile(rf"(?:{CHANGES}|增幅|降幅)(?![至到为])[^，,。；;\d]{{0,12}}"
                            r"(?:\d|[一二两三四五六七八九十]+[个项次件家名人条起批所支场期])")
+# The direction a question asks or a sentence states (增加了吗 / 比上年高 / 下降20%).
+UP_Q = re.compile("|".join(RISE_WORDS) + rf"|多了|涨|长了|变长|延长|高了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:高|多)")
+DOWN_Q = re.compile("|".join(FALL_WORDS) + rf"|少了|降幅|缩短|短了|低了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:低|少)")
 FIGURE_CUMULATIVE = ("累计", "新增")
 # Qualifiers of a figure, as a question names them: two figures answer the same question only when these
 # agree (累计 vs 新增, 收到/受理 vs 审结/办结). Stages come from FIGURE_STAGES, so both readings agree.

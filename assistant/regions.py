@@ -111,13 +111,15 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
         if below and after.startswith(UNITS_BELOW):  # 广州各区: the districts, not the city's own report
             hits += [RegionHit(r, name, "child", start) for r in below]
         else:
-            for r in sorted(regions):
-                # 楚雄彝族自治洲: the short name, then the rest of the full one slipped by one sound-alike.
-                typed = q[start:start + len(r)]
-                slipped = len(r) > len(name) and r.startswith(name) and typed != r and _sound(typed) == _sound(r)
-                hits.append(RegionHit(r, typed, "pinyin", start) if slipped else RegionHit(r, name, how, start))
-                if slipped:
-                    name = typed
+            # 甲彝族自治洲: the short name, then the rest of one region's full name slipped by a sound-alike;
+            # that region is the one meant.
+            slipped = [r for r in sorted(regions) if len(r) > len(name) and r.startswith(name)
+                       and q[start:start + len(r)] != r and _sound(q[start:start + len(r)]) == _sound(r)]
+            if slipped:
+                name = q[start:start + len(slipped[0])]
+                hits.append(RegionHit(slipped[0], name, "pinyin", start))
+            else:
+                hits += [RegionHit(r, name, how, start) for r in sorted(regions)]
         taken.append((start, start + len(name)))
     for start, typed, division in _places_named(q):
         if not _free(taken, start, start + len(typed)):

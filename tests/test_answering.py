@@ -77,8 +77,8 @@ def _idf(term: str) -> float | None:
 
 TOOLS = Tools(search=fake_search, extractor=Extractor(_idf, lambda s: fold(TEXTS[s]), lambda t: [t], 0.5, 2),
               metas=lambda: dict(METAS), document_text=lambda s: TEXTS[s], folded_text=lambda s: fold(TEXTS[s]),
-              chunks_of=_chunks, words=LEXICON.words, near=lambda words: {}, top_k=3)
-PLANNER = Planner(fake_route)
+              chunks_of=_chunks, words=LEXICON.words, near=lambda words: {}, evidence_k=3, max_reports=16)
+PLANNER = Planner(fake_route, known=lambda word: _idf(word) is not None)
 
 
 def plan(question: str, *earlier: str) -> QuestionPlan:
@@ -440,3 +440,34 @@ def test_cases_and_years_asked_by_their_noun() -> None:
 def test_a_glued_prefix_is_cut_from_a_word_the_collection_never_uses() -> None:
     from assistant.answering.strategies import key_terms
     assert "输" in key_terms("复议后被诉的案子有输的吗", TOOLS) and "各调" not in key_terms("两年调解纠纷各调了多少件", TOOLS)
+
+
+def test_a_short_topic_of_its_own_is_no_fragment() -> None:
+    assert plan("败诉率多少？", "甲市行政复议收到多少件？").context == ""
+    assert "行政复议" in plan("涨了多少？", "甲市行政复议收到多少件？").context
+
+
+def test_a_share_or_a_comparison_word_is_not_a_direction_or_a_versus() -> None:
+    from assistant.genre import DOWN_Q, UP_Q, VERSUS_Q
+    for q in ("甲市败诉率占比多少", "矛盾纠纷比较多", "纠错比例分别是多少"):
+        assert not UP_Q.search(q) and not DOWN_Q.search(q) and not VERSUS_Q.search(q)
+    assert UP_Q.search("比上年高了吗") and VERSUS_Q.search("甲市是不是比乙县多")
+    assert not ask("甲市败诉率占比多少？").text.startswith("需要更正")
+    assert plan("甲市和乙县的败诉率比较高吗？").intent != "yes_no" or not plan("甲市和乙县的败诉率比较高吗？").cross
+
+
+def test_how_many_reports_is_a_which_question_not_a_count() -> None:
+    assert plan("几份报告提到了府院联动？").intent == "which"
+
+
+def test_a_filter_by_a_change_no_report_states_leaves_the_reports_undecided() -> None:
+    text = ask("哪些地方行政复议申请比上年增加超过100件？").text
+    assert "不符合的报告" not in text
+
+
+def test_a_corpus_store_is_named_after_its_folder_path(tmp_path) -> None:
+    from assistant.evaluate import corpus_store
+    main = tmp_path / "store"
+    assert corpus_store(main, "eval/unseen/reports") == tmp_path / "store-eval-unseen-reports"
+    assert corpus_store(main, "eval/unseen2/reports") != corpus_store(main, "eval/unseen/reports")
+    assert corpus_store(main, "/abs/../x y").parent == tmp_path

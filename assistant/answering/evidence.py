@@ -17,16 +17,12 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, QUALIFIER_GROUPS, QUALIFIER_WORDS
+from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, LIGHT_WORDS, NONE_BEFORE,
+                     QUALIFIER_GROUPS, QUALIFIER_WORDS)
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个项次件家名人条起批所支场期年]")
-# Words a question uses to frame what it asks (comparisons, abstract nouns): they count, but little.
-LIGHT_WORDS = frozenset("""同比 相比 较 成果 取得 进展 效果 成效
-    做法 措施 举措 情况 方面 工作 数量 结果 内容 处理 比例 经过 实现 开展 推进 加强 提升 有关 相关 全年 一年 多少 具体
-    数字 数据 怎么 开展 落实 变化 变 了 吗 突破 不低于 不少于 达没达到 占
-    申请 案件 案子""".split())  # the genre's generic counted nouns: 行政复议申请 is answered by 行政复议案件
 # A word the collection never uses is more often the asker's phrasing than a missing concept ...
 UNKNOWN_WEIGHT = 1.5
 UNKNOWN_WEIGHT_LONG = 4.0  # ... unless it is a compound noun (生产总值, 纠错率): that names a missing concept
@@ -34,8 +30,7 @@ UNKNOWN_WEIGHT_LONG = 4.0  # ... unless it is a compound noun (生产总值, 纠
 ABSENT_FACTOR = 1.5
 CONTEXT_FACTOR = 0.5
 _LIST_CONTINUE = 3
-_HEAD_WINDOW = 24  # characters after the counted term in which its figure stands (小程序,目前全县累计使用人数41484人)
-_NONE_BEFORE = r"(?:零|无|未发生|没有)[“”\"]?"
+_HEAD_WINDOW = 24  # characters after the counted term in which its figure stands (小程序,目前全县累计使用人数5000人)
 # Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
 MEASURES: dict[str, str] = {
     **dict.fromkeys("人名位", "people"), "人次": "people",
@@ -112,7 +107,7 @@ def figure_fits(query: Query, sentence: str) -> bool:
     for 审结/办结, and the reverse.
     """
     folded = fold(sentence)
-    if query.head and re.search(_NONE_BEFORE + re.escape(query.head), folded):
+    if query.head and re.search(NONE_BEFORE + re.escape(query.head), folded):
         return True  # 零积压 answers 积压了多少件
     found = figures(sentence)
     if not found:
@@ -270,7 +265,7 @@ _CLAUSE_END = re.compile(r"[，,；;]")
 
 def asked_clauses(s: Scored, query: Query) -> Scored:
     """The clauses of a sentence that state the figure asked, when others state a figure the question
-    excludes: 审结了多少 quotes "审结6127件，其中…纠错713件", not the 受理6580件 before it.
+    excludes: 审结了多少 quotes "审结98件，其中…纠错7件", not the 受理120件 before it.
 
     Kept: the first clause with the asked qualifier and a figure, the clauses before it back to the last
     one stating an excluded figure, and those after it up to the next such one.

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES, FOLLOWUP_FILLER,
                      HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIST_ASK, LIST_Q, PLAN_Q, PREVIOUS_YEAR_Q, PROBLEM_Q, QUESTION_WORDS,
-                     RANK_Q, REFERS_BACK, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q, YEAR,
+                     PART_OF, RANK_Q, REFERS_BACK, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q, YEAR,
                      YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
@@ -115,7 +115,7 @@ def topic_of(text: str, metas: Sequence[ReportMeta]) -> str:
     for alias in sorted({a for m in metas for a in m.aliases if a}, key=len, reverse=True):
         t = t.replace(alias, "")
     t = YEAR.sub("", t)
-    for scope in sorted(FIGURE_SCOPES + SELF_REFERENCES, key=len, reverse=True):  # 那山西全省呢: a place, no topic
+    for scope in sorted(FIGURE_SCOPES + SELF_REFERENCES, key=len, reverse=True):  # 那乙省全省呢: a place, no topic
         t = t.replace(scope, " ")
     t = ELLIPTIC_HEAD.sub("", t.strip())
     t = QUESTION_WORDS.sub(" ", t)
@@ -134,8 +134,10 @@ def _strip_place(text: str, metas: Sequence[ReportMeta], regions: Sequence[str])
 class Planner:
     """Makes QuestionPlans; `route` reads the regions and years a text names (Retriever.route)."""
 
-    def __init__(self, route: Callable[[str, Mapping[str, ReportMeta], Filters | None], Route]) -> None:
+    def __init__(self, route: Callable[[str, Mapping[str, ReportMeta], Filters | None], Route],
+                 known: Callable[[str], bool] = lambda word: False) -> None:
         self.route = route
+        self.known = known  # whether the collection uses a word (a topic of its own, not a fragment)
 
     def plan(self, question: str, history: Sequence[Message] | None, metas: Mapping[str, ReportMeta],
              filters: Filters | None = None) -> QuestionPlan:
@@ -188,7 +190,7 @@ class Planner:
             cross = plan.cross
         elif len(own.regions) == 1 and len(previous.regions) == 1 and own.regions != previous.regions \
                 and VERSUS_Q.search(fold(question)) and REFERS_BACK.search(fold(question)):
-            # "这个增幅比山西省高吗？": the region talked about against the one named.
+            # "这个增幅比乙省高吗？": the region talked about against the one named.
             plan.regions = list(previous.regions) + list(own.regions)
             plan.carried.append(Carry("地区", previous.regions[0], source_turn))
             plan.intent, plan.cross, plan.descending = classify(question, 2)
@@ -221,13 +223,21 @@ class Planner:
             if plan.intent in ("fact", "list") and previous.figure:
                 plan.intent = "figure"
         elif not named_place and previous.topic and (ELLIPTIC_HEAD.search(question.strip())
-                                                     or len(re.sub(r"\W", "", HOW_MANY.sub("", own_topic))) <= _FRAGMENT):
+                                                     or self._fragment(own_topic)):
             # "那普法覆盖了多少人？" / "涨了多少？" / "部门的占几件？" after a question on one topic: still
             # about it, its words count half.
             plan.context = previous.topic
         if (plan.carried or plan.years != own.years) and not plan.missing:
             self._reroute(plan, metas, filters)
         return _with_years(self._scoped(plan, metas, filters), metas)
+
+    def _fragment(self, topic: str) -> bool:
+        """涨了多少 / 部门的占几件: a few words that only make sense about the previous topic — a share of it
+        (占 / 其中), or no word the collection uses; 败诉率多少 is a topic of its own."""
+        words = HOW_MANY.sub(" ", topic).split()
+        if not words or len("".join(words)) > _FRAGMENT:
+            return False
+        return any(PART_OF.search(w) for w in words) or not any(self.known(w) for w in words)
 
     def _scoped(self, plan: QuestionPlan, metas: Mapping[str, ReportMeta], filters: Filters | None) -> QuestionPlan:
         """Scope words of the question: a level ("地级市的报告里…"), or several years of one region."""

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (BELOW_COUNTY, CHANGE_Q, CROSS_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
-                     NOT_REACHED, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SINCE_LAST_YEAR_Q, THRESHOLD_Q, VERSUS_Q,
-                     WHICH_NOT_Q, YEARS_SPAN_Q)
+from ..genre import (BELOW_COUNTY, CHANGE_Q, CHANGES, CROSS_Q, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY,
+                     LEVEL_Q, LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SINCE_LAST_YEAR_Q,
+                     THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
-from .evidence import (LIGHT_WORDS, MEASURES, Extractor, asked_clauses, Query, Scored, figure_fits, figures, measure_asked, qualifiers_in,
-                       report_head, scored_spans)
+from .evidence import (MEASURES, Extractor, Query, Scored, asked_clauses, figure_fits, figures,
+                       measure_asked, qualifiers_in, report_head, scored_spans)
 from .plan import QuestionPlan
 
 if TYPE_CHECKING:
@@ -29,10 +29,7 @@ from .sections import closing_items
 _NAMED_RELIEF = 0.8  # threshold factor for a report the question names
 _PER_REPORT_SENTENCES = 2
 _PER_REPORT_PASSAGES = 5  # a report's figure is often not in its best-matching passage
-_UP = re.compile(r"增加|增长|上升|提高|提升|增多|多了|涨|升高|攀升|长了|变长|延长|高了|比[^，。？?\d]{0,8}?(?:\d{4}年)?(?:高|多)")
-_DOWN = re.compile(r"下降|减少|降低|下滑|少了|回落|降幅|缩短|短了|低了|比[^，。？?\d]{0,8}?(?:\d{4}年)?(?:低|少)")
 _ASKING = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
-_NONE_OF = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
 _ALL = re.compile(r"都|全部|全都|均已|是否全")
 _SEARCH_NEAR = 0.7  # a term by meaning joins the search only this near (looser ones only score sentences)
 _WINDOW = 10  # characters after a term in which its figure stands: 案结事了率82.5%
@@ -43,7 +40,7 @@ _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
 _LESS = re.compile(r"低于|不到|少于|以下|不足|未达")
 _MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")
-_CHANGED = re.compile(r"(?:增长|增加|提高|上升|下降|减少|降低|增幅|降幅)[^，,。；;\d]{0,6}$")  # a change figure follows
+_CHANGED = re.compile(rf"(?:{CHANGES}|增幅|降幅)[^，,。；;\d]{{0,6}}$")  # a change figure follows
 
 
 @dataclass
@@ -58,9 +55,8 @@ class Tools:
     chunks_of: Callable[[str], list[Chunk]]
     words: Callable[[str], list[str]]  # content words of a question (Lexicon.words)
     near: Callable[[list[str]], dict[str, list[tuple[str, float]]]]  # meaning.Meanings.near
-    top_k: int = 5
-    evidence_k: int = 8  # passages whose sentences a one-report answer is drawn from (settings.evidence_passages)
-    max_reports: int = 16  # reports a cross-report answer goes through (settings.cross_reports)
+    evidence_k: int  # passages whose sentences a one-report answer is drawn from (settings.evidence_passages)
+    max_reports: int  # reports a cross-report answer goes through (settings.cross_reports)
     # The figures table across reports (compare.py): (question, regions, years) -> Comparison; None: not used.
     compare: Callable[[str, list[str] | None, list[int] | None], Comparison] | None = None
 
@@ -94,7 +90,8 @@ def key_terms(text: str, tools: Tools) -> list[str]:
         if (word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) or word in terms
                 or word in FRAME_WORDS or word in FILLER_WORDS):
             continue
-        word = word[:-1] if len(word) >= 2 and word.endswith("了") else word  # 审了 -> 审
+        if word.endswith("了") and (len(word) >= 4 or tools.extractor.idf(word[:-1]) is not None):
+            word = word[:-1]  # 审结了 -> 审结; 为了 / 除了 stay (and are no topic)
         if len(word) >= 2 and word[0] in "各有没" and tools.extractor.idf(word) is None:
             word = word[1:]  # 各调 -> 调, 有输 -> 输: a word the collection never uses, cut where the asker glued it
         terms.append(_counted(word, tools))
@@ -203,7 +200,7 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
     """是 / 否 / 报告未说明 first, then the evidence."""
     found = single(plan, tools, correct_premise=False)
     q = fold(plan.ask)
-    if not found.refused and not plan.figure and (_UP.search(q) or _DOWN.search(q) or _MORE.search(q) or _LESS.search(q)) \
+    if not found.refused and not plan.figure and (UP_Q.search(q) or DOWN_Q.search(q) or _MORE.search(q) or _LESS.search(q)) \
             and not any(figures(s.text) for _, g in found.lines for s in g):
         # "有没有比上年低？": the sentence with the figures beats one that only says 双下降, when there is one.
         stated = single(replace(plan, intent="figure"), tools, correct_premise=False)
@@ -351,17 +348,12 @@ def _figure_of(query: Query, group: list[Scored]) -> tuple[tuple[str, str, int],
             return False
         return not query.change or bool(_CHANGED.search(before))  # 增幅: 同比增长18.6%, not the 7412件 before it
 
-    def near(sentence: str) -> list[tuple[tuple[str, str, int], str]]:
-        folded = fold(sentence)
-        return [(f, folded[:at + f[2]]) for term in query.terms for at in
-                (m.end() for m in re.finditer(re.escape(term), folded)) for f in figures(folded[at:at + _WINDOW])]
-
-    # A sentence about the report's own unit before one naming another place (大同市…增长42% in a province's).
+    # A sentence about the report's own unit before one naming another place (甲市…增长42% in a province's).
     meta = group[0].passage.chunk.meta if group else None
     own = {meta.region, *meta.aliases} if meta else set()
     group = sorted(group, key=lambda s: any(name not in own for _, name in gazetteer().scan(fold(s.text))))
-    return next(((f, s) for s in group for f, before in near(s.text) if fits(f, before)), None) or next(
-        ((f, s) for s in group for f in figures(s.text) if fits(f, fold(s.text)[:f[2]])), None)
+    return next(((f, s) for s in group for f in _near_terms(s.text, query.terms) if fits(f, fold(s.text)[:f[2]])),
+                None) or next(((f, s) for s in group for f in figures(s.text) if fits(f, fold(s.text)[:f[2]])), None)
 
 
 def _versus(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
@@ -369,8 +361,17 @@ def _versus(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
     """甲是不是比乙多？: both reports' figures compared in code, the verdict first, then each report's evidence."""
     q = fold(plan.ask)
     way = VERSUS_Q.search(q)
+    def preferred(source: str) -> tuple[bool, int]:  # one report per region: the year asked, else the latest
+        return metas[source].year in plan.years, metas[source].year or 0
+
+    latest: dict[str, str] = {}
+    for source in groups:
+        region = metas[source].region
+        if region not in latest or preferred(source) > preferred(latest[region]):
+            latest[region] = source
+    groups = {s: groups[s] for s in latest.values()}
     # The report compared against is the one named after 比 / 超过; the other one (named first, or carried
-    # from the conversation: 这个增幅比山西省高吗) is the one asked about.
+    # from the conversation: 这个增幅比乙省高吗) is the one asked about.
     named = sorted(groups, key=lambda s: any(q.find(a) > way.start() for a in metas[s].aliases + [metas[s].region]
                                              if a in q))
     stated = [(s, _figure_of(query, groups[s])) for s in named]
@@ -398,7 +399,7 @@ def _meeting(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
         evidence = fold("".join(s.text for s in group))
         said = verdict(NOT_REACHED.sub(lambda m: m.group(2), q), query.terms, evidence) \
             if any(f[1] == unit for f in figures(evidence)) else ""
-        if not said:
+        if not said or said.startswith("报告未说明"):
             undecided.append(source)
         elif (said == "是。") != negated:
             meets.append(source)
@@ -416,12 +417,13 @@ def _meeting(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
 
 
 def _near_terms(sentence: str, terms: list[str]) -> list[tuple[str, str, int]]:
-    """Figures right after one of the question's terms (案结事了率82.5%, not the 同比增长87.5% before it)."""
+    """Figures right after one of the question's terms (案结事了率82.5%, not the 同比增长87.5% before it),
+    each with its position in the folded sentence."""
     folded = fold(sentence)
     found = []
     for term in terms:
-        for at in (m.start() for m in re.finditer(re.escape(term), folded)) if term else ():
-            found += figures(folded[at + len(term):at + len(term) + _WINDOW])
+        for end in (m.end() for m in re.finditer(re.escape(term), folded)) if term else ():
+            found += [(f, unit, end + at) for f, unit, at in figures(folded[end:end + _WINDOW])]
     return found
 
 
@@ -528,7 +530,7 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     plain = _ASKING.sub("", q)
     if re.search(r"没有|尚未|并未|未曾|不是|没", plain) is None:
         if re.search(r"尚未|没有开展|未开展|未建立", evidence) or any(
-                re.search(_NONE_OF + re.escape(t), evidence) for t in terms if len(t) >= 2):
+                re.search(NONE_BEFORE + re.escape(t), evidence) for t in terms if len(t) >= 2):
             return "否。"
     return "是。"
 
@@ -539,16 +541,16 @@ def _direction(q: str, evidence: str, terms: list[str]) -> tuple[str, str]:
     The stated one is read right after the asked term where the evidence names it (检查量下降20%、
     处罚量增长3%: 处罚量 rose), else from the whole evidence when it goes one way only.
     """
-    asked = "up" if _UP.search(q) else "down" if _DOWN.search(q) else ""
+    asked = "up" if UP_Q.search(q) else "down" if DOWN_Q.search(q) else ""
     for term in sorted(terms, key=len, reverse=True):
         for piece in dict.fromkeys([term] + ([term[-3:], term[-2:]] if len(term) >= 4 else [])):
             at = evidence.find(piece)
             if at < 0 or len(piece) < 2:
                 continue
             window = re.split(r"[、，,；;。]", evidence[at + len(piece):at + len(piece) + _WINDOW])[0]
-            if _UP.search(window) or _DOWN.search(window):
-                return asked, "up" if _UP.search(window) else "down"
-    up, down = bool(_UP.search(evidence)), bool(_DOWN.search(evidence))
+            if UP_Q.search(window) or DOWN_Q.search(window):
+                return asked, "up" if UP_Q.search(window) else "down"
+    up, down = bool(UP_Q.search(evidence)), bool(DOWN_Q.search(evidence))
     return asked, ("up" if up and not down else "down" if down and not up else "")
 
 
