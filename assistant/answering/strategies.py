@@ -409,7 +409,7 @@ def _meeting(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
                                               "没有报告符合所问条件（据各报告所载数字判断）。", [])]
     lines += [(report_head(metas[s], True), groups[s]) for s in meets]
     if fails:
-        lines.append((f"不符合的报告：{'、'.join(_name(metas[s]) for s in fails)}。", []))
+        lines.append((f"不符合的报告：{_names([metas[s] for s in fails], [metas[s] for s in groups])}。", []))
     if undecided:
         lines.append(("写到但未给出可比数字的报告：", []))
         lines += [(report_head(metas[s], True), groups[s]) for s in undecided]
