@@ -16,6 +16,7 @@ from assistant.evaluate import (
     FRESH_DATASET,
     LLM_UNAVAILABLE,
     STAFF_DATASET,
+    UNSEEN2_DATASET,
     UNSEEN_DATASET,
     Item,
     by_split,
@@ -32,15 +33,17 @@ from assistant.evaluate import (
 # CI floors for the full set (dev + test, extractive, hybrid+route), a few points under the figures
 # measured on 2026-11-30: answer accuracy 97.3%, refusal accuracy 96.9%.
 # The answerer is still being tuned: raise these with the measured figures, never lower them silently.
-ANSWER_ACCURACY_FLOOR = 0.95
-REFUSAL_ACCURACY_FLOOR = 0.93
+ANSWER_ACCURACY_FLOOR = 0.96
+REFUSAL_ACCURACY_FLOOR = 0.95
 # The staff-style set (eval/qa_staff.jsonl, dev + frozen test), floors under the figures measured at the end of
-# the work on it (README: 90.4% / 93.8% on 2026-11-30). Raise them with the measured figures, never lower them silently.
-STAFF_ACCURACY_FLOOR = 0.87
+# the work on it (README: 91.5% / 93.8% on 2026-11-30, third session). Raise them with the measured figures, never
+# lower them silently.
+STAFF_ACCURACY_FLOOR = 0.89
 STAFF_REFUSAL_FLOOR = 0.90
-# The two sets written later by people who never saw the code: eval/qa_fresh.jsonl (87.3% / 88.0%) and the
-# other governments' reports, eval/qa_unseen.jsonl (dev + frozen test, in a store of their own; 81.3% / 85.0%).
-UNSEEN_ACCURACY_FLOOR = 0.80
+# The three sets written later by people who never saw the code: eval/qa_fresh.jsonl (90.1% / 90.0%) and two
+# corpora of other governments' reports, eval/qa_unseen.jsonl (89.3% / 87.5%) and eval/qa_unseen2.jsonl (89.5% /
+# 85.0%), dev + frozen test, each in a store of its own.
+UNSEEN_ACCURACY_FLOOR = 0.85
 UNSEEN_REFUSAL_FLOOR = 0.82
 MAX_CONTEXT_CHARS = 2000  # product target: the top-5 passages a model would read
 
@@ -83,10 +86,13 @@ def test_staff_set_passes_its_checks() -> None:
     assert len(items) >= 200 and sum(i["split"] == "test" for i in items) >= 60
 
 
-@pytest.mark.parametrize("checker", ["check_fresh.py", "check_unseen.py"])
-def test_independent_sets_pass_their_checkers(checker: str) -> None:
-    """The fresh staff-style set and the unseen-reports set, each with the checker its writer left."""
-    done = subprocess.run([sys.executable, f"eval/{checker}"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+@pytest.mark.parametrize("checker", [
+    ["check_fresh.py"], ["check_unseen.py"],
+    ["check_unseen.py", "--qa", "eval/qa_unseen2.jsonl", "--reports", "eval/unseen2/reports", "--min-counts", "unseen2"]])
+def test_independent_sets_pass_their_checkers(checker: list[str]) -> None:
+    """The fresh staff-style set and the two unseen-reports sets, each with the checker its writer left."""
+    done = subprocess.run([sys.executable, f"eval/{checker[0]}", *checker[1:]], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
     assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
 
 
@@ -280,7 +286,8 @@ def test_every_set_stays_above_its_ci_floors(assistant: Assistant, tmp_path: Pat
     code = main(assistant, args)
     for stem, dataset, floors in (("staff", STAFF_DATASET, (STAFF_ACCURACY_FLOOR, STAFF_REFUSAL_FLOOR)),
                                   ("fresh", FRESH_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
-                                  ("unseen", UNSEEN_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR))):
+                                  ("unseen", UNSEEN_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
+                                  ("unseen2", UNSEEN2_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR))):
         staff = json.loads((tmp_path / f"{stem}.json").read_text(encoding="utf-8"))
         assert staff["summary"]["n"] == len(load_items(dataset))
         assert staff["summary"]["answer_accuracy"] >= floors[0], (stem, staff["summary"])
