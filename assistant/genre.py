@@ -55,7 +55,7 @@ SOFT_YEAR_BEFORE = re.compile(r"(较|比|相比|同比|与|和|对比|截至|截
 
 # -- how staff ask ---------------------------------------------------------------------------
 FIGURE_Q = re.compile(r"多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区))[个项次件家名人条起批所支场期天年位户张套台辆份]|比例|比率|占比|数量|金额|率是|率为|率达|百分|排名|第几|规模|"
-                      r"几成|多大|多高|多少钱|啥数据|什么数据|哪些数据|数据|数字")
+                      r"几成|多大|多高|多少钱|啥数据|什么数据|哪些数据|数据|数字|率[?？]?$")  # 调解成功率？
 LIST_Q = re.compile(r"哪些|有什么|有何|包括|措施|做法|举措|问题|不足|计划|打算|安排|几个方面|哪几|内容|经验|成效|短板|弱项|怎么做|"
                     r"如何做|咋做|干了啥|做了啥|做了什么|干了什么")
 LIST_ASK = re.compile(r"哪些|有什么|有哪|哪几|几个方面|几方面|包括|主要内容|什么安排|如何安排|怎么安排|打算|啥")
@@ -83,7 +83,7 @@ FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "
                          "看看 一下 具体 到底 究竟 总体 整体上 大概 大约 左右 上面 里面 里头 当中 那边 这边 时候 的时候 当 "
                          "一共 总共 来着 麻烦 帮忙 帮我 查查 查一下 请问一下 那种 那次 这次 之后 以后 最后 真正 基本 "
-                         "自己 下面 这一年 那一年 原来 原来的 本来".split())
+                         "自己 下面 这一年 那一年 原来 原来的 本来 那一级 这一级".split())
 # Filler a follow-up wraps its topic in: 那执法方面呢 -> 执法.
 FOLLOWUP_FILLER = re.compile(r"方面|情况|工作|这块|这一块|那块|领域|的|了|呢|呀|啊|吧|又|再|也|还|咋样|怎么样|如何|咋|一下|看看|"
                              r"说说|讲讲")
@@ -112,7 +112,8 @@ RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到�
                     r"谁高|谁低|谁多|谁少|谁大|谁小|哪个(?:更|最)?(?:高|低|多|少|大|小)")
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|最小|谁低|谁少|谁小|(?:更|最)(?:低|少|小)")
 YES_NO_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到|达到了吗|(?:了|过|有|是|吗)吗?[?？]?$|"
-                      r"吗[?？。!！]*$|没有[?？]$|了没[?？]?$|没[?？]$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$")
+                      r"吗[?？。!！]*$|没有[?？]$|了没[?？]?$|没[?？]$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$|"
+                      r"([\u4e00-\u9fff])没\1")  # 搞没搞 / 写没写: A没A
 # About the collection itself: which reports there are, of which years (answered from the catalog).
 CATALOG_Q = re.compile(r"(?:哪几份|哪些|几份|这几份|这些|所有|有哪些|多少份|哪份|哪个)报告(?:里|中|当中)?(?:哪几份|哪些)?(?:是|说的是|写的是|属于|分别是|是关于)"
                        r"(?:哪|\d{4}|20\d\d)|报告(?:分别)?是哪(?:一)?年|资料库(?:里|中)?(?:有|收了|收录了)(?:哪些|什么|多少|几份)|"
@@ -126,9 +127,11 @@ VERSUS_Q = re.compile(COMPARING + r"[^，。？?]{1,12}?(多|少|高|低|大|小
                       r"|(超过|高于|低于|多于|少于|不如)[^，。？?\d]{1,12}?(?:了|吗|没|[?？]|$)")
 COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(?:高|低|多|少)|差多少|相差|差距")
 # After a place name: the question is about the units under it (广州各区, 北京市下辖各区).
-# Units below a county a figure question may be about (乡镇自己办的案件): the figure must name them, a 全县 one
-# is another unit's.
-BELOW_COUNTY = re.compile(r"乡镇|街道")
+# The unit a figure question asks about when it is not the report's whole area: the townships (乡镇自己办的案件)
+# or the government's own level (政府本级 / 市政府自己那一级). The figure must name it: a 全县 / 全市 one is
+# another unit's. Each asked word maps to the word the sentence must contain.
+SCOPE_ASKED = {"乡镇": "乡镇", "街道": "街道", "本级": "本级", "自己那一级": "本级", "自己这一级": "本级"}
+SCOPE_ASKED_Q = re.compile("|".join(SCOPE_ASKED))
 UNITS_BELOW = ("各区县", "各县区", "各区", "各县", "各市", "下辖", "所辖", "辖区内", "区县", "县区", "哪些区", "哪些县", "哪些市",
                "哪几个区", "哪几个县", "的各个")
 # Words that point back to an earlier turn.
@@ -165,7 +168,7 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "调成": ("调解成功", "成功率"), "调解成": ("调解成功", "成功率"), "政府当被告": ("行政机关", "被诉", "应诉"),
     "出庭率": ("出庭应诉率",), "败诉比例": ("败诉率",), "网上办事": ("网上可办", "网办"),
     "把关": ("审查", "审核"), "法律上把关": ("合法性审查",), "签合同": ("合同", "签订"), "报上来": ("报送", "报备"),
-    "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
+    "办完": ("办结",), "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
 }
 # "多少件" / "几成" / "几件事": how the question asks for its figure, never what it is about.
 HOW_MANY = re.compile(r"(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))(?:个百分点|人次|件次|场次|万元|亿元|[个人名位件宗起次场期轮元回趟成支家项条户所份])?事?")
@@ -207,7 +210,7 @@ QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
             "新组建", "新创建", "当年", "本年度新"),
     "received": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "收到"),
     "accepted": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "受理"),
-    "concluded": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "审结"),
+    "concluded": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "审结") + ("调解成功", "成功调解"),
 }
 # Qualifiers that exclude each other: a figure qualified by one never answers a question asking another
 # (a 受理 question is not answered by 收到 136件 when the report gives no 受理 figure).

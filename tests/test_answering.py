@@ -5,6 +5,7 @@ The reports here are made up (甲市, 乙县) so that no rule can lean on a bund
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -471,3 +472,24 @@ def test_a_corpus_store_is_named_after_its_folder_path(tmp_path) -> None:
     assert corpus_store(main, "eval/unseen/reports") == tmp_path / "store-eval-unseen-reports"
     assert corpus_store(main, "eval/unseen2/reports") != corpus_store(main, "eval/unseen/reports")
     assert corpus_store(main, "/abs/../x y").parent == tmp_path
+
+
+def test_a_count_is_quoted_without_another_subject_s_count() -> None:
+    from assistant.answering.evidence import Scored, asked_clauses
+    chunk = _chunks("jia.txt")[1]
+    text = "全年办理行政处罚案件1.86万件,对首次轻微违法行为依法不予处罚1024件。"
+    s = Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
+    asked = Query(text="甲市办理行政处罚案件多少件", terms=["办理", "行政处罚"], numeric=True, measure="cases")
+    assert asked_clauses(s, asked).text == "全年办理行政处罚案件1.86万件"
+    both = Query(text="甲市办了多少件，不罚了几件", terms=["办理", "行政处罚"], numeric=True, measure="cases")
+    assert asked_clauses(s, both).text == text  # two asks: the whole sentence
+    growth = "全年收到行政复议申请120件,同比增长20件。"
+    g = Scored(Passage(chunk, 1.0, 1), 0, len(growth), growth, 1.0)
+    assert asked_clauses(g, replace(asked, terms=["行政复议"])).text == growth  # 同比… goes on about it
+
+
+def test_own_level_rates_and_a_not_a_questions() -> None:
+    assert plan("乙县搞没搞府院联动？").intent == "yes_no"
+    assert plan("甲市行政复议纠错率？").figure
+    own = ask("甲市政府本级收到多少件行政复议申请？")
+    assert own.refused and "120件" not in own.text.split("\n")[0]

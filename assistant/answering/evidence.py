@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, LIGHT_WORDS, NONE_BEFORE,
+from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, HOW_MANY, LIGHT_WORDS, NONE_BEFORE,
                      QUALIFIER_GROUPS, QUALIFIER_WORDS)
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
@@ -261,29 +261,47 @@ class Extractor:
 
 
 _CLAUSE_END = re.compile(r"[，,；;]")
+_COUNTS = ("people", "cases", "money", "events")  # measures whose clauses asked_clauses tells apart by subject
+_CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
 
 
 def asked_clauses(s: Scored, query: Query) -> Scored:
-    """The clauses of a sentence that state the figure asked, when others state a figure the question
-    excludes: 审结了多少 quotes "审结98件，其中…纠错7件", not the 受理120件 before it.
+    """The clauses of a sentence that state the figure asked, when others state a figure of the same kind
+    for something else: 审结了多少 quotes "审结98件，其中…纠错7件", not the 受理120件 before it; 办理处罚案件多少
+    quotes "全年办理行政处罚案件1.86万件", not the 不予处罚1024件 after it.
 
-    Kept: the first clause with the asked qualifier and a figure, the clauses before it back to the last
-    one stating an excluded figure, and those after it up to the next such one.
+    A clause states the asked figure when it names the asked qualifier (收到 / 受理 / 审结 …) or, for a count
+    whose question names no qualifier, the most of the question's subject terms. A clause is "other" when it
+    states an excluded qualifier's figure, or (counts only) a figure of the asked measure while naming none of
+    the subject terms and not going on about the one before (其中… / 同比…). Kept: the first asked clause, the clauses before
+    it back to the last other one, and those after it up to the next other one.
     """
-    groups = [set(g) for g in EXCLUSIVE_QUALIFIERS if query.qualifiers & set(g)]
-    if not query.numeric or not groups:
+    if not query.numeric:
         return s
+    groups = [set(g) for g in EXCLUSIVE_QUALIFIERS if query.qualifiers & set(g)]
+    if not groups and (query.measure not in _COUNTS or len(HOW_MANY.findall(fold(query.text))) > 1):
+        return s  # 收了几件结了几件 asks both
+    about = [t for t in query.terms if t not in LIGHT_WORDS and t not in QUALIFIER_WORDS and t not in query.context]
     cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(s.text)] + [len(s.text)]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
 
+    def counted(a: int, b: int) -> bool:
+        return any(not query.measure or MEASURES.get(f[1]) == query.measure for f in figures(s.text[a:b]))
+
+    def named(a: int, b: int) -> int:
+        return sum(t in fold(s.text[a:b]) for t in about)
+
+    most = max((named(a, b) for a, b in spans if counted(a, b)), default=0)
+
     def kind(a: int, b: int) -> str:
-        clause = s.text[a:b]
-        if not figures(clause):
+        if not counted(a, b):
             return ""
-        have = qualifiers_in(clause)
-        if have & query.qualifiers:
-            return "asked"
-        return "other" if any(have & g for g in groups) else ""
+        if groups:
+            have = qualifiers_in(s.text[a:b])
+            return "asked" if have & query.qualifiers else "other" if any(have & g for g in groups) else ""
+        if most and named(a, b) == most:
+            return "asked"  # the clause naming most of what was asked (以调解和解方式结案572件, not 收到2384件)
+        return "" if named(a, b) or _CONTINUES.match(fold(s.text[a:b])) else "other"
 
     kinds = [kind(a, b) for a, b in spans]
     if "asked" not in kinds or "other" not in kinds:

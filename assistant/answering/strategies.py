@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (BELOW_COUNTY, CHANGE_Q, CHANGES, CROSS_Q, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY,
-                     LEVEL_Q, LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SINCE_LAST_YEAR_Q,
-                     THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, YEARS_SPAN_Q)
+from ..genre import (CHANGE_Q, CHANGES, CROSS_Q, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY,
+                     LEVEL_Q, LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
+                     SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -124,7 +124,8 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if plan.figure else (),
                  measure=measure_asked(plan.ask) if plan.figure else None,
-                 required=tuple(plan.within) or (tuple(BELOW_COUNTY.findall(fold(plan.ask))) if plan.figure else ()),
+                 required=tuple(plan.within) or (tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(
+                     fold(plan.ask)))) if plan.figure else ()),
                  qualifiers=qualifiers_in(plan.ask) if plan.figure else frozenset(),
                  # 变化了多少 over one region's years is computed across its reports, not stated in one
                  change=plan.figure and not (len(plan.regions) == 1 and len(plan.years) > 1)
