@@ -61,6 +61,8 @@ LIST_Q = re.compile(r"哪些|有什么|有何|包括|措施|做法|举措|问题
 LIST_ASK = re.compile(r"哪些|有什么|有哪|哪几|几个方面|几方面|包括|主要内容|什么安排|如何安排|怎么安排|打算|啥")
 PROBLEM_Q = re.compile(r"问题|不足|短板|弱项|差距|困难|薄弱")
 PLAN_Q = re.compile(r"计划|安排|打算|下一步|下步|思路|明年|来年|下一年|今后|工作要点|部署")
+# A figure that is a target or plan, not an achievement: 力争…达到100% / 目标…5个 / 计划…, in the figure's clause.
+TARGET_BEFORE = re.compile(r"(?:力争|争取|目标|计划|预计|拟)[^，,。；;]*$")  # not 将: 将X纳入… is no plan
 PLAN_WORDS = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|明年|来年|目标|思路|部署")
 # Questions over several reports.
 # Words that frame a question over several reports or a ranking, never its topic.

@@ -493,3 +493,10 @@ def test_own_level_rates_and_a_not_a_questions() -> None:
     assert plan("甲市行政复议纠错率？").figure
     own = ask("甲市政府本级收到多少件行政复议申请？")
     assert own.refused and "120件" not in own.text.split("\n")[0]
+
+
+def test_a_target_is_not_what_was_achieved() -> None:
+    query = Query(text="出庭应诉率是多少", terms=["出庭应诉率"], numeric=True, measure="share", rates=("出庭应诉率",))
+    assert not figure_fits(query, "力争出庭应诉率达到100%。")
+    assert figure_fits(query, "出庭应诉率达到98.6%。")
+    assert figure_fits(replace(query, target=True), "力争出庭应诉率达到100%。")

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, HOW_MANY, LIGHT_WORDS, NONE_BEFORE,
-                     QUALIFIER_GROUPS, QUALIFIER_WORDS)
+                     QUALIFIER_GROUPS, QUALIFIER_WORDS, TARGET_BEFORE)
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
@@ -70,6 +70,7 @@ class Query:
     qualifiers: frozenset[str] = frozenset()  # QUALIFIER_GROUPS keys the question names
     rates: tuple[str, ...] = ()  # the X率 a rate question names (with its equivalents by meaning)
     change: bool = False  # the question asks by how much a figure changed (增长了多少 / 少了多少)
+    target: bool = False  # the question asks for a target or plan (目标是多少), not what was achieved
     head: str = ""  # the collection's term right before the how-many (败诉 in 败诉了多少件): its figure is asked
     required: tuple[str, ...] = ()  # one must be in the sentence: a district asked of its city's report, 乡镇 asked
 
@@ -118,6 +119,8 @@ def figure_fits(query: Query, sentence: str) -> bool:
         found = [f for f in found if MEASURES.get(f[1]) == query.measure]
         if not found:
             return False
+    if not query.target and all(TARGET_BEFORE.search(folded[:f[2]]) for f in found):
+        return False  # 力争出庭应诉率达到100% is a target, not what was achieved
     if query.head and query.measure and not any(
             MEASURES.get(f[1]) == query.measure
             for at in (m.end() for m in re.finditer(re.escape(query.head), folded))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..genre import (CHANGE_Q, CHANGES, CROSS_Q, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY,
-                     LEVEL_Q, LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
+                     LEVEL_Q, LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
                      SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
@@ -130,6 +130,7 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  # 变化了多少 over one region's years is computed across its reports, not stated in one
                  change=plan.figure and not (len(plan.regions) == 1 and len(plan.years) > 1)
                  and bool(CHANGE_Q.search(fold(plan.ask))),
+                 target=bool(PLAN_WORDS.search(fold(plan.ask))),
                  head=_head(fold(plan.ask), [t for t in terms if tools.extractor.idf(t) is not None])
                  if plan.intent in ("figure", "compare") else "")
 
