@@ -40,6 +40,7 @@ FRESH_DATASET = ROOT / "eval" / "qa_fresh.jsonl"  # a second, independently writ
 UNSEEN_DATASET = ROOT / "eval" / "qa_unseen.jsonl"  # about reports of other governments, in their own store
 UNSEEN2_DATASET = ROOT / "eval" / "qa_unseen2.jsonl"  # a second such corpus and writer
 UNSEEN3_DATASET = ROOT / "eval" / "qa_unseen3.jsonl"  # a third, weighted toward what the reports do not answer
+UNSEEN4_DATASET = ROOT / "eval" / "qa_unseen4.jsonl"  # a fourth, most of it traps and questions to decline
 TYPE_LABELS = {"numeric": "数值", "fact": "事实", "list": "列举", "cross": "跨报告", "trad_query": "繁体提问",
                "unanswerable": "无法回答", "followup": "追问", "paraphrase": "换说法", "yes_no": "是非题",
                "false_premise": "错误前提", "conversation": "多轮对话", "trap": "陷阱（报告无此数字）",
@@ -593,8 +594,8 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
     Without --dataset every set runs: eval/qa.jsonl (eval.*), the staff-style eval/qa_staff.jsonl
     (staff.*, gated by --min-staff-accuracy / --min-staff-refusal), and the two sets written later by people
     who never saw the code, gated by --min-unseen-accuracy / --min-unseen-refusal: eval/qa_fresh.jsonl
-    (fresh.*), and eval/qa_unseen.jsonl, qa_unseen2.jsonl and qa_unseen3.jsonl about other governments' reports
-    (unseen.*, unseen2.*, unseen3.*, each in a store of its own).
+    (fresh.*), and eval/qa_unseen.jsonl … qa_unseen4.jsonl about other governments' reports (unseen.* …
+    unseen4.*, each in a store of its own).
     Exit codes: 0 ok, 1 below a floor, 2 nothing to evaluate or mode unavailable.
     """
     if args.mode == "llm" and getattr(assistant, "llm", None) is None:
@@ -606,7 +607,7 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
     later = [(STAFF_DATASET, "staff", args.min_staff_accuracy, args.min_staff_refusal)] + [
         (path, stem, args.min_unseen_accuracy, args.min_unseen_refusal)
         for path, stem in ((FRESH_DATASET, "fresh"), (UNSEEN_DATASET, "unseen"), (UNSEEN2_DATASET, "unseen2"),
-                           (UNSEEN3_DATASET, "unseen3"))]
+                           (UNSEEN3_DATASET, "unseen3"), (UNSEEN4_DATASET, "unseen4"))]
     codes += [run_dataset(assistant, args, path, stem, low_accuracy, low_refusal)
               for path, stem, low_accuracy, low_refusal in later if path.exists()]
     return max(codes)

@@ -85,7 +85,7 @@ FILLER_WORDS = frozenset("这块 那块 这一块 啥 咋 数据 搞 搞的 弄 
                          "这个 那个 这些 那些 这两项 两项 这几项 哪个 哪些 啊 呀 吧 哈 嘛 呗 哦 么 没 知道 想 问问 了解 说说 讲讲 "
                          "看看 一下 具体 到底 究竟 总体 整体上 大概 大约 左右 上面 里面 里头 当中 那边 这边 时候 的时候 当 "
                          "一共 总共 来着 麻烦 帮忙 帮我 查查 查一下 请问一下 那种 那次 这次 之后 以后 最后 真正 基本 "
-                         "自己 下面 这一年 那一年 原来 原来的 本来 那一级 这一级 一级 帮".split())
+                         "自己 下面 这一年 那一年 原来 原来的 本来 那一级 这一级 一级 帮 帮着".split())
 # Filler a follow-up wraps its topic in: 那执法方面呢 -> 执法.
 FOLLOWUP_FILLER = re.compile(r"方面|情况|工作|这块|这一块|那块|领域|的|了|呢|呀|啊|吧|又|再|也|还|咋样|怎么样|如何|咋|一下|看看|"
                              r"说说|讲讲")
@@ -142,6 +142,8 @@ REFERS_BACK = re.compile(r"它|其|该|这个|这些|这项|这两|这三|这一
 # Question words and punctuation: removed to see what a question is about.
 QUESTION_WORDS = re.compile(r"是多少|有多少|多少|是什么|有哪些|哪些|什么|是否|怎么样|怎样|如何|怎么|吗|呢|请问|啥|咋|[?？。!！,，]")
 ELLIPTIC_TAIL = re.compile(r"(?:呢|怎么样|如何|又如何|情况呢|的情况呢|怎样)[?？。!！]*$")
+# A sentence opening with a subdistrict below a report's own unit (某某街道… / 其中，某某街道…); group 1: it.
+PART_START = re.compile(r"^(?:其中[，,]?)?((?![在向对到于全各每把将从为推深开建])[\u4e00-\u9fff]{2,4}街道)")
 # A follow-up about a part of the previous figure (部门的占几件 / 其中审结的呢).
 PART_OF = re.compile(r"^(?:占|其中)|占$")
 ELLIPTIC_HEAD = re.compile(r"^(?:那|那么|那在|那么在|再看看|再看|换成|如果是|至于|还有|另外)")
@@ -222,9 +224,12 @@ QUALIFIER_WORDS = frozenset(w for words in QUALIFIER_GROUPS.values() for w in wo
 # A level reached (达到120个, 现有), not what was added: no answer to a 新增 question unless it says new.
 FIGURE_STOCK = ("达到", "现有", "共有", "总数", "总量", "拥有", "覆盖")
 # What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).
+# A question counting heads, not attendances: 按人头 / 不是人次 (多少名 / 多少位 count heads too).
+HEADCOUNT_Q = re.compile(r"人头|(?:不是|不算|而不是|非)人次")
 COUNTED_NOUNS: dict[str, re.Pattern] = {
     "people": re.compile(r"人数|(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{0,3}(?:人员|人数|群众|观众|干部|律师|农民工|职工|学生|教师|老师|居民|村民|"
                          r"市民|志愿者|党员|法官|代表|委员|专家))(?=$|[^\u4e00-\u9fff]|呢|吗|啊|呀|吧|有|是|参加|参与|受益)"),
-    "cases": re.compile(r"(?:案件|案子)(?:数|数量|量)?(?:是|有|为)?(?:多少|几)(?![^，。？?]*率)|(?:多少|几)(?:个|起)?(?:案件|案子)"),
+    "cases": re.compile(r"(?:案件|案子|纠纷)(?:数|数量|量)?(?:是|有|为)?(?:多少|几)(?![^，。？?]*率)"
+                        r"|(?:多少|几)(?:个|起)?(?:案件|案子|纠纷|矛盾)"),
     "money": re.compile(r"(?:多少|几)(?:钱|金额|资金|经费|费用|工资|工钱|薪水|罚款|赔偿金)|(?:钱|金额|资金|经费|罚款)(?:是|有|为)?(?:多少|几)"),
 }

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from assistant.answering import Planner, QuestionPlan, Tools, answer_plan
-from assistant.answering.evidence import Extractor, Query, figure_fits, measure_asked, qualifiers_in
+from assistant.answering.evidence import Extractor, Query, Scored, figure_fits, measure_asked, qualifiers_in
 from assistant.answering.plan import classify, topic_of
 from assistant.answering.strategies import verdict
 from assistant.genre import YEAR
@@ -500,3 +500,26 @@ def test_a_target_is_not_what_was_achieved() -> None:
     assert not figure_fits(query, "力争出庭应诉率达到100%。")
     assert figure_fits(query, "出庭应诉率达到98.6%。")
     assert figure_fits(replace(query, target=True), "力争出庭应诉率达到100%。")
+
+
+def test_heads_are_not_attendances() -> None:
+    assert measure_asked("培训了多少名执法人员") == "headcount" and measure_asked("培训了多少人（不是人次）") == "headcount"
+    assert measure_asked("普法覆盖了多少人") == "people" and measure_asked("调了多少纠纷") == "cases"
+    heads = Query(text="培训了多少名执法人员", terms=["培训"], numeric=True, measure="headcount")
+    assert not figure_fits(heads, "培训执法人员5600余人次。") and figure_fits(heads, "培训执法人员560名。")
+
+
+def test_a_verdict_needs_the_figure_it_compares() -> None:
+    assert verdict("甲市纠错率有没有超过15%？", ["纠错率"], fold("力争纠错率保持在合理区间,出庭应诉率达到100%。")).startswith("报告未说明")
+    assert verdict("一件事集成服务可网办率过99%了没", ["网办率"], fold("可网办率达99.2%。")) == "是。"
+    assert verdict("法律顾问是不是全覆盖了？", ["法律顾问"], fold("党政机关法律顾问实现全覆盖。")) == "是。"
+    assert verdict("合同审查金额是不是超过100亿了？", ["合同"], fold("审查合同412份，涉及金额158.6亿元。")) == "是。"
+    assert verdict("信息公开申请比上年多了吗", ["信息公开"], fold("受理政府信息公开申请2057件,较上年减少。")) == "否。"
+
+
+def test_a_subdistrict_s_figure_does_not_answer_for_the_whole_unit() -> None:
+    from assistant.answering.strategies import _about_a_part
+    chunk = _chunks("jia.txt")[1]
+    text = "某某街道人民调解委员会调解纠纷530余件,调解成功率达到97%。"
+    s = Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
+    assert _about_a_part(s, fold("甲市调解成功率多少")) and not _about_a_part(s, fold("某某街道调解成功率多少"))

@@ -18,6 +18,7 @@ from assistant.evaluate import (
     STAFF_DATASET,
     UNSEEN2_DATASET,
     UNSEEN3_DATASET,
+    UNSEEN4_DATASET,
     UNSEEN_DATASET,
     Item,
     by_split,
@@ -91,9 +92,11 @@ def test_staff_set_passes_its_checks() -> None:
     ["check_fresh.py"], ["check_unseen.py"],
     ["check_unseen.py", "--qa", "eval/qa_unseen2.jsonl", "--reports", "eval/unseen2/reports", "--min-counts", "unseen2"],
     ["check_unseen.py", "--qa", "eval/qa_unseen3.jsonl", "--reports", "eval/unseen3/reports", "--min-counts",
-     "trap=30,unanswerable=25,yes_no=20,paraphrase=15,fact=15,cross=15,conversation=10,typo=0,false_premise=0,trad=0"]])
+     "trap=30,unanswerable=25,yes_no=20,paraphrase=15,fact=15,cross=15,conversation=10,typo=0,false_premise=0,trad=0"],
+    ["check_unseen.py", "--qa", "eval/qa_unseen4.jsonl", "--reports", "eval/unseen4/reports", "--min-counts",
+     "trap=35,unanswerable=25,yes_no=15,fact=15,paraphrase=10,cross=10,conversation=0,typo=0,false_premise=0,trad=0"]])
 def test_independent_sets_pass_their_checkers(checker: list[str]) -> None:
-    """The fresh staff-style set and the three unseen-reports sets, each with the checker its writer left."""
+    """The fresh staff-style set and the four unseen-reports sets, each with the checker its writer left."""
     done = subprocess.run([sys.executable, f"eval/{checker[0]}", *checker[1:]], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
@@ -291,7 +294,8 @@ def test_every_set_stays_above_its_ci_floors(assistant: Assistant, tmp_path: Pat
                                   ("fresh", FRESH_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
                                   ("unseen", UNSEEN_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
                                   ("unseen2", UNSEEN2_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
-                                  ("unseen3", UNSEEN3_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR))):
+                                  ("unseen3", UNSEEN3_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
+                                  ("unseen4", UNSEEN4_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR))):
         staff = json.loads((tmp_path / f"{stem}.json").read_text(encoding="utf-8"))
         assert staff["summary"]["n"] == len(load_items(dataset))
         assert staff["summary"]["answer_accuracy"] >= floors[0], (stem, staff["summary"])

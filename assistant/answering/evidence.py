@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, HOW_MANY, LIGHT_WORDS, NONE_BEFORE,
-                     QUALIFIER_GROUPS, QUALIFIER_WORDS, TARGET_BEFORE)
+                     HEADCOUNT_Q, QUALIFIER_GROUPS, QUALIFIER_WORDS, TARGET_BEFORE)
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
@@ -41,7 +41,7 @@ MEASURES: dict[str, str] = {
     "年": "years",  # 连续三年 answers 连着降了几年
 }
 # A figure: arabic (or Chinese numerals with a measure word), magnitude, 余/多, then its measure word.
-_FIGURE = re.compile(r"(\d+(?:\.\d+)?(?:万\d+千)?|[一二两三四五六七八九十百千]+(?=[余多万亿]?[个项次件家名人条起批所支场期天套台辆张户年]))"
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?(?:万\d+千)?|(?<![上前下这那每近第同])[一二两三四五六七八九十百千]+(?=[余多万亿]?[个项次件家名人条起批所支场期天套台辆张户年]))"
                      r"(?:余|多)?(万|亿)?(余|多)?(个百分点|百分点|件次|宗次|人次|场次|批次|万元|亿元|%|[\u4e00-\u9fff])?")
 
 
@@ -86,12 +86,21 @@ def qualifiers_in(text: str) -> frozenset[str]:
     return frozenset(k for k, words in QUALIFIER_GROUPS.items() if any(w in folded for w in words))
 
 
+def counts_measure(unit: str, measure: str) -> bool:
+    """Whether a figure in `unit` counts what a question's measure asks: 人次 counts people, not heads."""
+    if measure == "headcount":
+        return unit in ("人", "名", "位")
+    return MEASURES.get(unit) == measure
+
+
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
     m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年])", q)
     if m and m.group(1) == "年":  # 败诉率连着降了几年: the years, not the rate
         return "years"
+    if (m and m.group(1) in "名位") or HEADCOUNT_Q.search(q):  # 多少名 / 按人头: 5600人次 is not 5600 people
+        return "headcount"
     if re.search(r"率|比例|占比|百分|几成", q):
         return "share"
     if m:
@@ -116,13 +125,13 @@ def figure_fits(query: Query, sentence: str) -> bool:
     if query.change and not CHANGE_STATED.search(folded):
         return False  # 增长了多少 is not answered by the level reached
     if query.measure:
-        found = [f for f in found if MEASURES.get(f[1]) == query.measure]
+        found = [f for f in found if counts_measure(f[1], query.measure)]
         if not found:
             return False
     if not query.target and all(TARGET_BEFORE.search(folded[:f[2]]) for f in found):
         return False  # 力争出庭应诉率达到100% is a target, not what was achieved
     if query.head and query.measure and not any(
-            MEASURES.get(f[1]) == query.measure
+            counts_measure(f[1], query.measure)
             for at in (m.end() for m in re.finditer(re.escape(query.head), folded))
             for f in figures(folded[at:at + _HEAD_WINDOW])):
         return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases
@@ -264,7 +273,7 @@ class Extractor:
 
 
 _CLAUSE_END = re.compile(r"[，,；;]")
-_COUNTS = ("people", "cases", "money", "events")  # measures whose clauses asked_clauses tells apart by subject
+_COUNTS = ("people", "headcount", "cases", "money", "events")  # measures whose clauses asked_clauses tells apart by subject
 _CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
 
 
@@ -289,7 +298,7 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     spans = [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
 
     def counted(a: int, b: int) -> bool:
-        return any(not query.measure or MEASURES.get(f[1]) == query.measure for f in figures(s.text[a:b]))
+        return any(not query.measure or counts_measure(f[1], query.measure) for f in figures(s.text[a:b]))
 
     def named(a: int, b: int) -> int:
         return sum(t in fold(s.text[a:b]) for t in about)

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..genre import (CHANGE_Q, CHANGES, CROSS_Q, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY,
-                     LEVEL_Q, LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
+                     LEVEL_Q, LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
                      SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
-from .evidence import (MEASURES, Extractor, Query, Scored, asked_clauses, figure_fits, figures,
-                       measure_asked, qualifiers_in, report_head, scored_spans)
+from .evidence import (MEASURES, Extractor, Query, Scored, asked_clauses, counts_measure, figure_fits, figures, measure_asked,
+                       qualifiers_in, report_head, scored_spans)
 from .plan import QuestionPlan
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ _WHOLE = re.compile(r"全覆盖|全部覆盖")
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
 _LESS = re.compile(r"低于|不到|少于|以下|不足|未达")
+_GOES_ON = re.compile(r"同比|环比|较|比上年|比去年")  # a clause stating the change of the figure before it
 _MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")
 _CHANGED = re.compile(rf"(?:{CHANGES}|增幅|降幅)[^，,。；;\d]{{0,6}}$")  # a change figure follows
 
@@ -173,6 +174,9 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     query = make_query(plan, tools, plan.sources)
     passages = tools.search(search_text(plan, query), plan.sources, tools.evidence_k)
     scored = tools.extractor.score(query, passages)
+    if query.numeric and not plan.within:  # the unit asked, not a part of it the report goes on to
+        asked = fold(plan.ask + plan.context)
+        scored = [s for s in scored if not _about_a_part(s, asked)]
     floor = tools.extractor.fact_threshold if plan.intent in ("fact", "list") and not query.numeric else None
     picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
     if picked:
@@ -184,6 +188,20 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     if query.numeric and tools.extractor.pick(tools.extractor.score(topic, passages), False):
         return Found(refused=True, passages=passages, reason=f"报告未给出{_asked(plan)}的具体数字。")
     return Found(refused=True, passages=passages)
+
+
+def _about_a_part(s: Scored, asked: str) -> bool:
+    """A sentence opening with a unit below the report's own (某某街道… / 其中，某某区…) that the question does
+    not name: its figures are that unit's, not the whole one's a question asks about."""
+    folded = fold(s.text)
+    meta = s.passage.chunk.meta
+    own = {meta.region, *meta.aliases} | {name for _, name in gazetteer().scan(asked)} | set(PART_START.findall(asked))
+    opening = PART_START.match(folded)
+    if opening and opening.group(1) not in own:
+        return True
+    lead = len(opening.group(0)) - len(opening.group(1)) if opening else 0
+    return any(start <= lead + 1 and name not in own and not name.startswith(tuple(own))
+               for start, name in gazetteer().scan(folded[:12]))
 
 
 def sections(plan: QuestionPlan, tools: Tools) -> Found:
@@ -346,7 +364,7 @@ def _figure_of(query: Query, group: list[Scored]) -> tuple[tuple[str, str, int],
     """A report's figure for what was asked: the first fitting one right after a question term, else the
     first fitting one of its sentences."""
     def fits(figure: tuple[str, str, int], before: str) -> bool:
-        if query.measure and MEASURES.get(figure[1]) != query.measure:
+        if query.measure and not counts_measure(figure[1], query.measure):
             return False
         return not query.change or bool(_CHANGED.search(before))  # 增幅: 同比增长18.6%, not the 7412件 before it
 
@@ -507,18 +525,27 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     if tenths:
         q = _TENTHS.sub(f"{'一二三四五六七八九'.index(tenths.group(1)) * 10 + 10}%", q)
     plain_q = re.sub(r"20\d{2}年", "", q)
-    asked = next((f for f in figures(plain_q)), None)
+    # The number asked: digits before Chinese numerals (一件事 is a phrase, 99% the threshold).
+    asked = next((f for f in sorted(figures(plain_q), key=lambda f: not re.match(r"\d", f[0]))), None)
     if asked:
         wanted = _value(asked[0])
         # The term the asked figure is about is the nearest one before it (纠正的超过5件: 纠正).
         before = sorted((t for t in terms if 0 <= plain_q.find(t) < asked[2]), key=plain_q.find, reverse=True)
-        stated = next((v for t in before for v in [_stated(evidence, [t], asked[1])] if v is not None), None)
+        # 超过100亿了: a sum of money (158.6亿元 reads as 元 after its 亿); another unknown word: any figure.
+        unit = asked[1] if asked[1] in MEASURES else "元" if re.search("[万亿]", asked[0]) else ""
+        stated = next((v for t in before for v in [_stated(evidence, [t], unit)] if v is not None), None)
         if stated is None:
-            stated = _stated(evidence, terms, asked[1])
-        if stated is None:
-            values = [_value(f[0]) for f in figures(evidence) if f[1] == asked[1]]
+            stated = _stated(evidence, terms, unit)
+        named_rate = [t for t in terms if t.endswith("率")]
+        if stated is None and all(t in evidence for t in named_rate):  # not 出庭应诉率100% for 败诉率
+            values = [_value(f[0]) for f in figures(evidence) if (f[1] == unit or not unit)
+                      and "率" not in evidence[max(0, f[2] - 6):f[2]]]  # not another rate's 出庭应诉率达到100%
             stated = values[0] if len(values) == 1 else None
-        if wanted is not None and stated is not None and stated != wanted:
+        if stated is None:
+            if _WHOLE.search(evidence) and _WHOLE.search(fold(question)):
+                return "是。"  # 全覆盖了吗: 实现全覆盖
+            return "报告未说明：没有给出可与所问数字比较的数字。"
+        if wanted is not None and stated != wanted:
             if _MORE.search(q):
                 return "是。" if stated > wanted else "否。"
             if _LESS.search(q):
@@ -549,8 +576,9 @@ def _direction(q: str, evidence: str, terms: list[str]) -> tuple[str, str]:
             at = evidence.find(piece)
             if at < 0 or len(piece) < 2:
                 continue
-            window = re.split(r"[、，,；;。]", evidence[at + len(piece):at + len(piece) + _WINDOW])[0]
-            if UP_Q.search(window) or DOWN_Q.search(window):
+            clauses = re.split(r"[、，,；;。]", evidence[at + len(piece):at + len(piece) + 2 * _WINDOW])
+            window = clauses[0] + (clauses[1] if len(clauses) > 1 and _GOES_ON.match(clauses[1]) else "")
+            if UP_Q.search(window) or DOWN_Q.search(window):  # …申请2057件，较上年减少: it fell
                 return asked, "up" if UP_Q.search(window) else "down"
     up, down = bool(UP_Q.search(evidence)), bool(DOWN_Q.search(evidence))
     return asked, ("up" if up and not down else "down" if down and not up else "")
