@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..genre import (CHANGE_Q, CHANGES, CROSS_Q, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY,
                      LEVEL_Q, LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
-                     SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, YEARS_SPAN_Q)
+                     SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -318,6 +318,9 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float,
         stated = [f[0] for f in _near_terms(sentence[0].text, query.terms)]
         if not any(f in fold(row.wording) or fold(row.wording) in f for f in stated):
             return None  # the row's figure is not the one stated for what was asked
+        at = fold(sentence[0].text).find(fold(row.wording))
+        if not query.target and at > 0 and TARGET_BEFORE.search(fold(sentence[0].text)[:at]):
+            return None  # a target (力争…达到35%) is not what was achieved: the sentences answer instead
         where = f"{row.region}（{row.year}年）" if row.year else row.region
         kind = f"（{row.note or row.qualifier}）" if not row.comparable and (row.note or row.qualifier) else ""
         shown = f"{row.change}{row.wording}" if row.change else row.wording  # 同比下降8.4%: ranked below zero
