@@ -17,8 +17,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, HOW_MANY, LIGHT_WORDS, NONE_BEFORE,
-                     HEADCOUNT_Q, QUALIFIER_GROUPS, QUALIFIER_WORDS, TARGET_BEFORE)
+from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, HEADCOUNT_Q, HOW_MANY,
+                     LIGHT_WORDS, NONE_BEFORE, QUALIFIER_GROUPS, QUALIFIER_WORDS, TARGET_BEFORE)
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 

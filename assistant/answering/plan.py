@@ -15,10 +15,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES, FOLLOWUP_FILLER,
-                     HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIST_ASK, LIST_Q, PLAN_Q, PREVIOUS_YEAR_Q, PROBLEM_Q, QUESTION_WORDS,
-                     PART_OF, RANK_Q, REFERS_BACK, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q, YEAR,
-                     YEARS_SPAN_Q, YES_NO_Q)
+from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES,
+                     FOLLOWUP_FILLER, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIST_ASK, LIST_Q, PART_OF, PLAN_Q,
+                     PREVIOUS_YEAR_Q, PROBLEM_Q, QUESTION_WORDS, RANK_Q, REFERS_BACK, SELF_REFERENCES, SHORT_YEAR,
+                     SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
 from ..retrieve import Route
