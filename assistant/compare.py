@@ -69,6 +69,7 @@ class Row:
 
     @property
     def signed(self) -> float:
+        """The value to rank by: a fall (同比下降8.4%) is below zero, below any rise."""
         return -self.value if self.value is not None and FALL.search(self.change) else (self.value or 0.0)
 
     @property

@@ -122,19 +122,29 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     expansions = tools.near(strange) if strange else {}
     rates = tuple(dict.fromkeys(r for t in terms if t.endswith("率") and len(t) >= 3
                                 for r in [t] + _shorter_rates(t, tools) + [alt for alt, _ in expansions.get(t, [])]))
-    return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=plan.figure,
+    figure = plan.figure
+    return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
-                 expansions=expansions, rates=rates if plan.figure else (),
-                 measure=measure_asked(plan.ask) if plan.figure else None,
-                 required=tuple(plan.within) or (tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(
-                     fold(plan.ask)))) if plan.figure else ()),
-                 qualifiers=qualifiers_in(plan.ask) if plan.figure else frozenset(),
-                 # 变化了多少 over one region's years is computed across its reports, not stated in one
-                 change=plan.figure and not (len(plan.regions) == 1 and len(plan.years) > 1)
-                 and bool(CHANGE_Q.search(fold(plan.ask))),
+                 expansions=expansions, rates=rates if figure else (),
+                 measure=measure_asked(plan.ask) if figure else None,
+                 required=_required(plan) if figure else tuple(plan.within),
+                 qualifiers=qualifiers_in(plan.ask) if figure else frozenset(),
+                 change=figure and _asks_change(plan),
                  target=bool(PLAN_WORDS.search(fold(plan.ask))),
                  head=_head(fold(plan.ask), [t for t in terms if tools.extractor.idf(t) is not None])
                  if plan.intent in ("figure", "compare") else "")
+
+
+def _required(plan: QuestionPlan) -> tuple[str, ...]:
+    """What an answering sentence must name: a district asked of its city's report, or the unit asked below the
+    report's whole area (乡镇 / 街道 / 本级)."""
+    return tuple(plan.within) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(fold(plan.ask))))
+
+
+def _asks_change(plan: QuestionPlan) -> bool:
+    """增长了多少 / 增幅: the change a report states; not 变化了多少 over one region's years, which is computed
+    across its reports."""
+    return not (len(plan.regions) == 1 and len(plan.years) > 1) and bool(CHANGE_Q.search(fold(plan.ask)))
 
 
 def _head(question: str, terms: list[str]) -> str:
