@@ -523,3 +523,11 @@ def test_a_subdistrict_s_figure_does_not_answer_for_the_whole_unit() -> None:
     text = "某某街道人民调解委员会调解纠纷530余件,调解成功率达到97%。"
     s = Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
     assert _about_a_part(s, fold("甲市调解成功率多少")) and not _about_a_part(s, fold("某某街道调解成功率多少"))
+
+
+def test_a_subset_named_after_the_count_is_not_counted() -> None:
+    query = Query(text="涉企行政复议案件多少件", terms=["涉企", "行政复议"], numeric=True, measure="cases")
+    assert not figure_fits(query, "全市共收到行政复议申请872件,其中涉企行政复议案件占比约三成。")
+    assert figure_fits(query, "全市共收到涉企行政复议申请260件。")
+    assert verdict("信息公开申请比上年多了吗", ["信息公开"],
+                   fold("其中因信息公开引发的复议申请占比较高。受理信息公开申请2057件,较上年减少。")) == "否。"

@@ -30,6 +30,9 @@ UNKNOWN_WEIGHT_LONG = 4.0  # ... unless it is a compound noun (生产总值, 纠
 ABSENT_FACTOR = 1.5
 CONTEXT_FACTOR = 0.5
 _LIST_CONTINUE = 3
+_CLAUSE_END = re.compile(r"[，,；;]")
+_COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
+_CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
 _HEAD_WINDOW = 24  # characters after the counted term in which its figure stands (小程序,目前全县累计使用人数5000人)
 # Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
 MEASURES: dict[str, str] = {
@@ -93,6 +96,12 @@ def counts_measure(unit: str, measure: str) -> bool:
     return MEASURES.get(unit) == measure
 
 
+def _clause_end(text: str, at: int) -> int:
+    """Where the clause holding position `at` ends."""
+    m = _CLAUSE_END.search(text, at)
+    return m.start() if m else len(text)
+
+
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
@@ -130,6 +139,10 @@ def figure_fits(query: Query, sentence: str) -> bool:
             return False
     if not query.target and all(TARGET_BEFORE.search(folded[:f[2]]) for f in found):
         return False  # 力争出庭应诉率达到100% is a target, not what was achieved
+    about = [t for t in query.terms if t in folded and t not in LIGHT_WORDS and t not in QUALIFIER_WORDS
+             and t not in query.context]
+    if query.measure in _COUNTS and not any(all(t in folded[:_clause_end(folded, f[2])] for t in about) for f in found):
+        return False  # 涉企案件多少件: "收到872件，其中涉企…占比约三成" counts all cases; the subset comes after
     if query.head and query.measure and not any(
             counts_measure(f[1], query.measure)
             for at in (m.end() for m in re.finditer(re.escape(query.head), folded))
@@ -272,9 +285,6 @@ class Extractor:
         return extended
 
 
-_CLAUSE_END = re.compile(r"[，,；;]")
-_COUNTS = ("people", "headcount", "cases", "money", "events")  # measures whose clauses asked_clauses tells apart by subject
-_CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
 
 
 def asked_clauses(s: Scored, query: Query) -> Scored:

@@ -587,13 +587,11 @@ def _direction(q: str, evidence: str, terms: list[str]) -> tuple[str, str]:
     asked = "up" if UP_Q.search(q) else "down" if DOWN_Q.search(q) else ""
     for term in sorted(terms, key=len, reverse=True):
         for piece in dict.fromkeys([term] + ([term[-3:], term[-2:]] if len(term) >= 4 else [])):
-            at = evidence.find(piece)
-            if at < 0 or len(piece) < 2:
-                continue
-            clauses = re.split(r"[、，,；;。]", evidence[at + len(piece):at + len(piece) + 2 * _WINDOW])
-            window = clauses[0] + (clauses[1] if len(clauses) > 1 and _GOES_ON.match(clauses[1]) else "")
-            if UP_Q.search(window) or DOWN_Q.search(window):  # …申请2057件，较上年减少: it fell
-                return asked, "up" if UP_Q.search(window) else "down"
+            for at in (m.start() for m in re.finditer(re.escape(piece), evidence)) if len(piece) >= 2 else ():
+                clauses = re.split(r"[、，,；;。]", evidence[at + len(piece):at + len(piece) + 2 * _WINDOW])
+                window = clauses[0] + (clauses[1] if len(clauses) > 1 and _GOES_ON.match(clauses[1]) else "")
+                if UP_Q.search(window) or DOWN_Q.search(window):  # …申请2057件，较上年减少: it fell
+                    return asked, "up" if UP_Q.search(window) else "down"
     up, down = bool(UP_Q.search(evidence)), bool(DOWN_Q.search(evidence))
     return asked, ("up" if up and not down else "down" if down and not up else "")
 
