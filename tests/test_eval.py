@@ -43,8 +43,8 @@ REFUSAL_ACCURACY_FLOOR = 0.95
 STAFF_ACCURACY_FLOOR = 0.89
 STAFF_REFUSAL_FLOOR = 0.90
 # The sets written later by people who never saw the code: eval/qa_fresh.jsonl (90.1% / 90.0%) and four corpora
-# of other governments' reports, eval/qa_unseen.jsonl (88.7% / 87.5%), qa_unseen2.jsonl (88.3% / 92.5%),
-# qa_unseen3.jsonl (88.3% / 82.8%) and qa_unseen4.jsonl (92.0% / 88.3%), dev + frozen test, each in a store of
+# of other governments' reports, eval/qa_unseen.jsonl (89.3% / 90.0%), qa_unseen2.jsonl (88.3% / 92.5%),
+# qa_unseen3.jsonl (88.3% / 82.8%) and qa_unseen4.jsonl (94.0% / 91.7%), dev + frozen test, each in a store of
 # its own (2026-11-30, third session). The refusal floor went from 0.82 to 0.80 when the two refusal-heavy sets
 # (unseen3, unseen4) joined: their frozen test halves decline 65-90%; it is not a lower bar for the older sets.
 UNSEEN_ACCURACY_FLOOR = 0.85
