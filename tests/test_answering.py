@@ -522,7 +522,7 @@ def test_a_subdistrict_s_figure_does_not_answer_for_the_whole_unit() -> None:
     chunk = _chunks("jia.txt")[1]
     text = "某某街道人民调解委员会调解纠纷530余件,调解成功率达到97%。"
     s = Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
-    assert _about_a_part(s, fold("甲市调解成功率多少")) and not _about_a_part(s, fold("某某街道调解成功率多少"))
+    assert _about_a_part(s, set()) and not _about_a_part(s, {"某某街道"})  # the places the question names
 
 
 def test_a_subset_named_after_the_count_is_not_counted() -> None:

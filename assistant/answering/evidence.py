@@ -306,26 +306,23 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     about = [t for t in query.terms if t not in LIGHT_WORDS and t not in QUALIFIER_WORDS and t not in query.context]
     cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(s.text)] + [len(s.text)]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
+    clauses = [(s.text[a:b], fold(s.text[a:b])) for a, b in spans]
+    counted = [any(not query.measure or counts_measure(f[1], query.measure) for f in figures(text))
+               for text, _ in clauses]
+    named = [sum(t in folded for t in about) for _, folded in clauses]
+    most = max((n for n, c in zip(named, counted) if c), default=0)
 
-    def counted(a: int, b: int) -> bool:
-        return any(not query.measure or counts_measure(f[1], query.measure) for f in figures(s.text[a:b]))
-
-    def named(a: int, b: int) -> int:
-        return sum(t in fold(s.text[a:b]) for t in about)
-
-    most = max((named(a, b) for a, b in spans if counted(a, b)), default=0)
-
-    def kind(a: int, b: int) -> str:
-        if not counted(a, b):
+    def kind(i: int) -> str:
+        if not counted[i]:
             return ""
         if groups:
-            have = qualifiers_in(s.text[a:b])
+            have = qualifiers_in(clauses[i][0])
             return "asked" if have & query.qualifiers else "other" if any(have & g for g in groups) else ""
-        if most and named(a, b) == most:
+        if most and named[i] == most:
             return "asked"  # the clause naming most of what was asked (以调解和解方式结案572件, not 收到2384件)
-        return "" if named(a, b) or _CONTINUES.match(fold(s.text[a:b])) else "other"
+        return "" if named[i] or _CONTINUES.match(clauses[i][1]) else "other"
 
-    kinds = [kind(a, b) for a, b in spans]
+    kinds = [kind(i) for i in range(len(spans))]
     if "asked" not in kinds or "other" not in kinds:
         return s
     first = last = kinds.index("asked")

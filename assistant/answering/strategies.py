@@ -80,8 +80,8 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     names = {a for m in tools.metas().values() for a in m.aliases}
     terms: list[str] = []
     text = HOW_MANY.sub(" ", text)
-    for name in sorted(names, key=len, reverse=True):  # 比乙县 is not a topic word
-        text = text.replace(name, " ") if len(name) >= 2 else text
+    for name in sorted((n for n in names if len(n) >= 2 and n in text), key=len, reverse=True):
+        text = text.replace(name, " ")  # 比乙县 is not a topic word
     # Everyday phrases the genre's equivalences know (省下来, 请不起律师) stay whole: the tokenizer would
     # cut them into pieces that mean nothing on their own (省 / 下来).
     for phrase in _PHRASES:
@@ -187,7 +187,8 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     scored = tools.extractor.score(query, passages)
     if query.numeric and not plan.within:  # the unit asked, not a part of it the report goes on to
         asked = fold(plan.ask + plan.context)
-        scored = [s for s in scored if not _about_a_part(s, asked)]
+        named = {name for _, name in gazetteer().scan(asked)} | set(PART_START.findall(asked))
+        scored = [s for s in scored if not _about_a_part(s, named)]
     floor = tools.extractor.fact_threshold if plan.intent in ("fact", "list") and not query.numeric else None
     picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
     if picked:
@@ -201,12 +202,12 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     return Found(refused=True, passages=passages)
 
 
-def _about_a_part(s: Scored, asked: str) -> bool:
+def _about_a_part(s: Scored, named: set[str]) -> bool:
     """A sentence opening with a unit below the report's own (某某街道… / 其中，某某区…) that the question does
-    not name: its figures are that unit's, not the whole one's a question asks about."""
+    not name (`named`: the places it does): its figures are that unit's, not the whole one's asked about."""
     folded = fold(s.text)
     meta = s.passage.chunk.meta
-    own = {meta.region, *meta.aliases} | {name for _, name in gazetteer().scan(asked)} | set(PART_START.findall(asked))
+    own = {meta.region, *meta.aliases} | named
     opening = PART_START.match(folded)
     if opening and opening.group(1) not in own:
         return True
@@ -529,9 +530,9 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     figure stated for the question's terms; "没有X / 零X / 未发生X" in the evidence for "有没有X".
     """
     q = fold(question)
-    if _opposite(q, evidence, terms):
-        return "否。"
     asked, stated = _direction(q, evidence, terms)
+    if asked and stated and asked != stated:
+        return "否。"
     if asked and not stated and SINCE_LAST_YEAR_Q.search(q):
         return "报告未说明与上年相比的变化，只给出当年的数字。"
     q = _WHOLE.sub("覆盖率达到100%", q)  # 全覆盖了吗: is the rate 100%?
