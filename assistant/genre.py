@@ -144,6 +144,11 @@ QUESTION_WORDS = re.compile(r"是多少|有多少|多少|是什么|有哪些|哪
 ELLIPTIC_TAIL = re.compile(r"(?:呢|怎么样|如何|又如何|情况呢|的情况呢|怎样)[?？。!！]*$")
 # A sentence opening with a subdistrict below a report's own unit (某某街道… / 其中，某某街道…); group 1: it.
 PART_START = re.compile(r"^(?:其中[，,]?)?((?![在向对到于全各每把将从为推深开建])[\u4e00-\u9fff]{2,4}街道)")
+# A sentence opening with one department of the government (县综合行政执法局全年办理…): its figure is that
+# department's, not the whole area's a question asks with 全县 / 全市 (WHOLE_ASKED).
+DEPARTMENT_START = re.compile(r"^(?:其中[，,]?)?[省市县区州旗]?(?![在向对到于全各每把将从为推深开建])[\u4e00-\u9fff]{1,10}?"
+                              r"(?:(?<![格布结当大全])局|委员会|办公室|服务中心|大队|支队)(?![长面势限])")
+WHOLE_ASKED = re.compile(r"全(?:省|市|县|区|州|旗)")
 # A follow-up about a part of the previous figure (部门的占几件 / 其中审结的呢).
 PART_OF = re.compile(r"^(?:占|其中)|占$")
 ELLIPTIC_HEAD = re.compile(r"^(?:那|那么|那在|那么在|再看看|再看|换成|如果是|至于|还有|另外)")
@@ -175,7 +180,7 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "办完": ("办结",), "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
 }
 # "多少件" / "几成" / "几件事": how the question asks for its figure, never what it is about.
-HOW_MANY = re.compile(r"(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))(?:个百分点|人次|件次|场次|万元|亿元|[个人名位件宗起次场期轮元回趟成支家项条户所份])?事?")
+HOW_MANY = re.compile(r"(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))(?:个百分点|人次|件次|场次|万元|亿元|个人|[个人名位件宗起次场期轮元回趟成支家项条户所份])?事?")
 # -- figures a report states (figures.py, compare.py) -------------------------------------------
 # Units a count or amount is stated in, longest first; 万/亿 before a unit are multipliers, not units.
 FIGURE_UNITS = ("个百分点", "百分点", "人次", "场次", "件次", "户次", "轮次", "批次", "个", "件", "宗", "项", "名", "人",

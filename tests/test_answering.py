@@ -531,3 +531,21 @@ def test_a_subset_named_after_the_count_is_not_counted() -> None:
     assert figure_fits(query, "全市共收到涉企行政复议申请260件。")
     assert verdict("信息公开申请比上年多了吗", ["信息公开"],
                    fold("其中因信息公开引发的复议申请占比较高。受理信息公开申请2057件,较上年减少。")) == "否。"
+
+
+def test_a_rate_of_something_else_does_not_answer() -> None:
+    query = Query(text="执法案卷合格率多少", terms=["执法", "案卷", "合格率"], numeric=True, measure="share",
+                  rates=("合格率",), rate_of="案卷")
+    assert not figure_fits(query, "组织行政执法人员法律知识考试,参考人员合格率达到96.8%。")
+    assert figure_fits(query, "评查行政执法案卷960卷,案卷合格率98%。")
+    assert figure_fits(query, "评查行政执法案卷960卷,合格率98%。")  # the rate's owner is the sentence's topic
+    review = replace(query, terms=["行政复议", "纠错率"], rates=("纠错率",), rate_of="行政复议")
+    assert figure_fits(review, "审结149件,综合纠错率8.7%。")  # 综合 names no other owner
+
+
+def test_a_department_s_figure_does_not_answer_for_the_whole_area() -> None:
+    from assistant.genre import DEPARTMENT_START
+    assert DEPARTMENT_START.match("县综合行政执法局全年办理各类行政处罚案件2315件。")
+    assert not DEPARTMENT_START.match("全县各级行政机关办理行政处罚案件1.2万件。")
+    assert not DEPARTMENT_START.match("新发展格局下,执法办案3000件。")
+    assert measure_asked("法律顾问有几个人") == "people"  # 几个人 counts people, 人 is no topic word

@@ -33,6 +33,7 @@ _LIST_CONTINUE = 3
 _CLAUSE_END = re.compile(r"[，,；;]")
 _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
 _CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
+_RATE_MODIFIERS = re.compile(r"^.*?(?:综合|平均|总体|整体|全年|年度|直接|案件|一审|二审|的|为|是|达|率)|(?:综合|平均|总体|整体|案件|一审|二审)$")
 _HEAD_WINDOW = 24  # characters after the counted term in which its figure stands (小程序,目前全县累计使用人数5000人)
 # Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
 MEASURES: dict[str, str] = {
@@ -72,6 +73,7 @@ class Query:
     measure: str | None = None  # what a figure question counts (MEASURES' values)
     qualifiers: frozenset[str] = frozenset()  # QUALIFIER_GROUPS keys the question names
     rates: tuple[str, ...] = ()  # the X率 a rate question names (with its equivalents by meaning)
+    rate_of: str = ""  # the collection's term glued before the rate asked (案卷 in 案卷合格率): whose rate it is
     change: bool = False  # the question asks by how much a figure changed (增长了多少 / 少了多少)
     target: bool = False  # the question asks for a target or plan (目标是多少), not what was achieved
     head: str = ""  # the collection's term right before the how-many (败诉 in 败诉了多少件): its figure is asked
@@ -82,6 +84,17 @@ def figures(sentence: str) -> list[tuple[str, str, int]]:
     """(figure as written, measure word, start) of each counted figure in a sentence."""
     return [(m.group(0), m.group(4) or "", m.start()) for m in _FIGURE.finditer(fold(sentence))
             if not re.fullmatch(r"20\d{2}", m.group(1)) or (m.group(4) or "") not in ("年", "")]
+
+
+def _starts(text: str, word: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(word), text)]
+
+
+def _rate_owner(sentence: str, at: int) -> str:
+    """The words glued before a rate in a sentence (参考人员 in 参考人员合格率), without modifiers that name no
+    owner (综合纠错率, 案件败诉率): "" when the rate stands alone and its owner is the sentence's topic."""
+    glued = re.search(r"[\u4e00-\u9fff]{0,4}$", sentence[:at]).group(0)
+    return _RATE_MODIFIERS.sub("", glued)
 
 
 def qualifiers_in(text: str) -> frozenset[str]:
@@ -105,7 +118,7 @@ def _clause_end(text: str, at: int) -> int:
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
-    m = re.search(r"(?:多少|(?<!哪)几)(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年])", q)
+    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年])", q)
     if m and m.group(1) == "年":  # 败诉率连着降了几年: the years, not the rate
         return "years"
     if (m and m.group(1) in "名位") or HEADCOUNT_Q.search(q):  # 多少名 / 按人头: 5600人次 is not 5600 people
@@ -150,6 +163,11 @@ def figure_fits(query: Query, sentence: str) -> bool:
         return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases
     if query.rates and not any(r in folded for r in query.rates):
         return False  # 通过率 is not answered by 覆盖率
+    if query.rate_of:
+        asked = set("".join(query.terms)) - set("".join(query.rates))
+        if all(_rate_owner(folded, at) and not set(_rate_owner(folded, at)) & asked
+               for r in query.rates for at in _starts(folded, r)):
+            return False  # 案卷合格率 is not answered by the 参考人员合格率 of an exam
     if not query.qualifiers:
         return True
     have = qualifiers_in(sentence)

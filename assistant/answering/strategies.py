@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (CHANGES, CHANGE_Q, CROSS_Q, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
+from ..genre import (CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
                      LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS,
                      RANK_Q, SCOPE_ASKED, SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q,
-                     WHICH_NOT_Q, YEARS_SPAN_Q)
+                     WHICH_NOT_Q, WHOLE_ASKED, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -126,6 +126,7 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if figure else (),
+                 rate_of=_rate_of(asked, terms, tools) if figure and rates else "",
                  measure=measure_asked(plan.ask) if figure else None,
                  required=_required(plan) if figure else tuple(plan.within),
                  qualifiers=qualifiers_in(plan.ask) if figure else frozenset(),
@@ -160,6 +161,20 @@ def _head(question: str, terms: list[str]) -> str:
     return term if re.fullmatch(r"了?(?:共|一共|总共|累计)?", question[at + len(term):asked.start()]) else ""
 
 
+def _rate_of(question: str, terms: list[str], tools: Tools) -> str:
+    """The collection's term written right before the rate asked (案卷 in 执法案卷合格率): the rate is of it.
+
+    Only a term the collection uses and that says what is measured: not a light word, a qualifier or a
+    region (the rate of 全市 is no other rate)."""
+    for rate in (t for t in terms if t.endswith("率") and len(t) >= 3):
+        at = question.find(rate)
+        before = [t for t in terms if t != rate and at > 0 and question[:at].endswith(t)]
+        if before and before[0] not in LIGHT_WORDS and before[0] not in QUALIFIER_WORDS \
+                and tools.extractor.idf(before[0]) is not None:
+            return before[0]
+    return ""
+
+
 def _shorter_rates(rate: str, tools: Tools) -> list[str]:
     """复议综合纠错率 -> 综合纠错率, 纠错率: the same rate as a report may name it, when the collection uses it."""
     return [rate[i:] for i in range(1, len(rate) - 2) if tools.extractor.idf(rate[i:]) is not None]
@@ -189,6 +204,8 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         asked = fold(plan.ask + plan.context)
         named = {name for _, name in gazetteer().scan(asked)} | set(PART_START.findall(asked))
         scored = [s for s in scored if not _about_a_part(s, named)]
+        if WHOLE_ASKED.search(asked):
+            scored = [s for s in scored if not (DEPARTMENT_START.match(fold(s.text)) and not WHOLE_ASKED.search(fold(s.text)))]
     floor = tools.extractor.fact_threshold if plan.intent in ("fact", "list") and not query.numeric else None
     picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
     if picked:
