@@ -549,3 +549,10 @@ def test_a_department_s_figure_does_not_answer_for_the_whole_area() -> None:
     assert not DEPARTMENT_START.match("全县各级行政机关办理行政处罚案件1.2万件。")
     assert not DEPARTMENT_START.match("新发展格局下,执法办案3000件。")
     assert measure_asked("法律顾问有几个人") == "people"  # 几个人 counts people, 人 is no topic word
+
+
+def test_firms_and_money_ranked_are_measures() -> None:
+    assert measure_asked("双随机抽查了多少户") == "entities" and measure_asked("电子证照发了多少张") == "cases"
+    assert measure_asked("哪个地方行政赔偿金额最多") == "money"
+    firms = Query(text="抽查了多少户", terms=["抽查"], numeric=True, measure="entities")
+    assert not figure_fits(firms, "抽查行政处罚案卷231卷。") and figure_fits(firms, "抽查市场主体1200户。")

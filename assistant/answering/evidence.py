@@ -38,11 +38,12 @@ _HEAD_WINDOW = 24  # characters after the counted term in which its figure stand
 # Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
 MEASURES: dict[str, str] = {
     **dict.fromkeys("人名位", "people"), "人次": "people",
-    **dict.fromkeys(["件", "宗", "起", "件次", "宗次", "份"], "cases"),  # 审查文件326件 answers 多少份
+    **dict.fromkeys(["件", "宗", "起", "件次", "宗次", "份", "张"], "cases"),  # 审查文件326件 answers 多少份
     **dict.fromkeys(["次", "场", "期", "轮", "场次", "批次", "回", "趟"], "events"),
     **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
     "年": "years",  # 连续三年 answers 连着降了几年
+    **dict.fromkeys(["家", "户", "家次", "户次"], "entities"),  # 检查企业多少户 is not answered by 231卷
 }
 # A figure: arabic (or Chinese numerals with a measure word), magnitude, 余/多, then its measure word.
 _FIGURE = re.compile(r"(\d+(?:\.\d+)?(?:万\d+千)?|(?<![上前下这那每近第同])[一二两三四五六七八九十百千]+(?=[余多万亿]?[个项次件家名人条起批所支场期天套台辆张户年]))"
@@ -118,7 +119,7 @@ def _clause_end(text: str, at: int) -> int:
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
-    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年])", q)
+    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年家户张])", q)
     if m and m.group(1) == "年":  # 败诉率连着降了几年: the years, not the rate
         return "years"
     if (m and m.group(1) in "名位") or HEADCOUNT_Q.search(q):  # 多少名 / 按人头: 5600人次 is not 5600 people
