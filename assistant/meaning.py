@@ -27,6 +27,8 @@ from .normalize import fold
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,8}")
 FILE = "meanings.npz"
 _TOP = 3
+_KEYS = sorted((k for k in EQUIVALENTS if len(k) >= 2), key=len, reverse=True)
+_PART_NEAR = 0.7
 _NUMERALS = re.compile(r"[一二两三四五六七八九十百千万\d]")
 
 
@@ -98,7 +100,7 @@ class Meanings:
     def near(self, words: list[str], top: int = _TOP) -> dict[str, list[tuple[str, float]]]:
         """For each word, collection terms of the same meaning with their similarity, best first.
 
-        Genre equivalences come first (similarity 0.9) when the collection uses them.
+        Genre equivalences come first (similarity 0.9; 0.7 for those of an equivalence's key inside the word).
         """
         if self._stamp() != self._loaded:
             with self._lock:
@@ -107,6 +109,9 @@ class Meanings:
         asked = [fold(w) for w in words if w]
         for word in asked:
             seeded = [(t, 0.9) for t in EQUIVALENTS.get(word, ())]
+            # 法律上把关 holds 把关: its equivalents (审查) count too, less near than the phrase's own.
+            seeded += [(t, _PART_NEAR) for key in _KEYS if key != word and key in word for t in EQUIVALENTS[key]
+                       if t not in {u for u, _ in seeded}]
             if seeded:
                 found[word] = seeded
         if len(self._words) == 0:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
+from ..genre import (ADMIN_SUFFIXES, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
                      LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS,
                      RANK_Q, SCOPE_ASKED, SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q,
                      WHICH_NOT_Q, WHOLE_ASKED, YEARS_SPAN_Q)
@@ -81,7 +81,10 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     terms: list[str] = []
     text = HOW_MANY.sub(" ", text)
     for name in sorted((n for n in names if len(n) >= 2 and n in text), key=len, reverse=True):
-        text = text.replace(name, " ")  # 比乙县 is not a topic word
+        # 比乙县 is not a topic word; in 甲市长 / 甲市场监管 the suffix belongs to the next word (市长, 市场).
+        text = re.sub(re.escape(name[:-1]) + f"(?={re.escape(name[-1])}{SUFFIX_WORDS})"
+                      if name.endswith(ADMIN_SUFFIXES) else "(?!)", " ", text)
+        text = text.replace(name, " ")
     # Everyday phrases the genre's equivalences know (省下来, 请不起律师) stay whole: the tokenizer would
     # cut them into pieces that mean nothing on their own (省 / 下来).
     for phrase in _PHRASES:
