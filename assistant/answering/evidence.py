@@ -158,10 +158,11 @@ def figure_fits(query: Query, sentence: str) -> bool:
     if query.measure in _COUNTS and not any(all(t in folded[:_clause_end(folded, f[2])] for t in about) for f in found):
         return False  # 涉企案件多少件: "收到872件，其中涉企…占比约三成" counts all cases; the subset comes after
     if query.head and query.measure and not any(
-            counts_measure(f[1], query.measure)
+            counts_measure(f[1][0][1], query.measure)
             for at in (m.end() for m in re.finditer(re.escape(query.head), folded))
-            for f in figures(folded[at:at + _HEAD_WINDOW])):
-        return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases
+            for f in [(at, figures(folded[at:at + _HEAD_WINDOW]))] if f[1]):
+        return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases; 培训了多少名: the first figure
+        # after 培训 (23.6万人次), not a later one (新增申领执法证件6812人)
     if query.rates and not any(r in folded for r in query.rates):
         return False  # 通过率 is not answered by 覆盖率
     if query.rate_of:
