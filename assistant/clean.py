@@ -114,6 +114,8 @@ _PAGE_NUMBER = re.compile(
     r"|共\s*\d{1,4}\s*页\s*[，,]?\s*第\s*\d{1,4}\s*页"
     r"|(?i:page)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
 )
+_BROKEN_NUMBER = re.compile(r"\d[.．]$")
+_NUMBER_GOES_ON = re.compile(r"\d")
 _EDGE_PAGE_NUMBER = re.compile(r"\d{1,4}(?:\s*/\s*\d{1,4})?")
 
 
@@ -146,6 +148,8 @@ def join_wrapped(lines: list[str], full_share: float = 0.7) -> list[str]:
 
 def _is_wrapped(prev: str, nxt: str, full_width: float) -> bool:
     end = prev.rstrip(_CLOSERS)[-1:]
+    if _BROKEN_NUMBER.search(prev) and _NUMBER_GOES_ON.match(nxt):
+        return True  # 出庭应诉率96. / 5%: a figure cut by the line break, however short the line
     if end in _SENTENCE_END or _HEADING.match(nxt):
         return False
     # A short line without trailing punctuation is a title or heading, not a wrapped line.

@@ -134,7 +134,8 @@ COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(
 # The unit a figure question asks about when it is not the report's whole area: the townships (乡镇自己办的案件)
 # or the government's own level (政府本级 / 市政府自己那一级). The figure must name it: a 全县 / 全市 one is
 # another unit's. Each asked word maps to the word the sentence must contain.
-SCOPE_ASKED = {"乡镇": "乡镇", "街道": "街道", "本级": "本级", "自己那一级": "本级", "自己这一级": "本级"}
+OWN_LEVEL = "本级"
+SCOPE_ASKED = {"乡镇": "乡镇", "街道": "街道", "本级": OWN_LEVEL, "自己那一级": OWN_LEVEL, "自己这一级": OWN_LEVEL}
 SCOPE_ASKED_Q = re.compile("|".join(SCOPE_ASKED))
 UNITS_BELOW = ("各区县", "各县区", "各区", "各县", "各市", "下辖", "所辖", "辖区内", "区县", "县区", "哪些区", "哪些县", "哪些市",
                "哪几个区", "哪几个县", "的各个")

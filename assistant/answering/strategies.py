@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (ADMIN_SUFFIXES, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
+from ..genre import (ADMIN_SUFFIXES, OWN_LEVEL, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
                      LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS,
                      RANK_Q, SCOPE_ASKED, SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q,
                      WHICH_NOT_Q, WHOLE_ASKED, YEARS_SPAN_Q)
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 from .sections import closing_items
 
 _NAMED_RELIEF = 0.8  # threshold factor for a report the question names
+_OWN_LEVEL = 0.85  # coverage factor of a 本级 sentence when the whole area is asked (and a 全省 one is there)
 _PER_REPORT_SENTENCES = 2
 _PER_REPORT_PASSAGES = 5  # a report's figure is often not in its best-matching passage
 _ASKING = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
@@ -42,6 +43,7 @@ _MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突�
 _LESS = re.compile(r"低于|不到|少于|以下|不足|未达")
 _GOES_ON = re.compile(r"同比|环比|较|比上年|比去年")  # a clause stating the change of the figure before it
 _MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")
+_AMONG = re.compile(r"(?:其中[，,]?)?")  # 其中，乙市全年… opens with a part of the whole
 _CHANGED = re.compile(rf"(?:{CHANGES}|增幅|降幅)[^，,。；;\d]{{0,6}}$")  # a change figure follows
 
 
@@ -209,6 +211,9 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         scored = [s for s in scored if not _about_a_part(s, named)]
         if WHOLE_ASKED.search(asked):
             scored = [s for s in scored if not (DEPARTMENT_START.match(fold(s.text)) and not WHOLE_ASKED.search(fold(s.text)))]
+        if not query.required:  # the whole area asked: a figure of the government's own level comes second
+            scored = sorted((replace(s, coverage=s.coverage * _OWN_LEVEL) if OWN_LEVEL in fold(s.text) else s
+                             for s in scored), key=lambda s: s.coverage, reverse=True)
     floor = tools.extractor.fact_threshold if plan.intent in ("fact", "list") and not query.numeric else None
     picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
     if picked:
@@ -231,7 +236,7 @@ def _about_a_part(s: Scored, named: set[str]) -> bool:
     opening = PART_START.match(folded)
     if opening and opening.group(1) not in own:
         return True
-    lead = len(opening.group(0)) - len(opening.group(1)) if opening else 0
+    lead = len(opening.group(0)) - len(opening.group(1)) if opening else len(_AMONG.match(folded).group(0))
     return any(start <= lead + 1 and name not in own and not name.startswith(tuple(own))
                for start, name in gazetteer().scan(folded[:12]))
 
