@@ -135,6 +135,10 @@ COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(
 # or the government's own level (政府本级 / 市政府自己那一级). The figure must name it: a 全县 / 全市 one is
 # another unit's. Each asked word maps to the word the sentence must contain.
 OWN_LEVEL = "本级"
+# A township, subdistrict or community a question names (沙溪镇, 蜀麓社区): its figure must name it too.
+SUBUNIT_NAMED = re.compile(r"((?![\u4e00-\u9fff]?[各全本该每个些哪乡镇村区县市到在的和与及])"
+                           r"(?!平安|示范|法治|和谐|文明|智慧|美丽|基层|城市|农村|特色|重点|新型)"
+                           r"[\u4e00-\u9fff]{2}(?:街道|社区|镇|乡))(?![镇村长化])")
 SCOPE_ASKED = {"乡镇": "乡镇", "街道": "街道", "本级": OWN_LEVEL, "自己那一级": OWN_LEVEL, "自己这一级": OWN_LEVEL}
 SCOPE_ASKED_Q = re.compile("|".join(SCOPE_ASKED))
 UNITS_BELOW = ("各区县", "各县区", "各区", "各县", "各市", "下辖", "所辖", "辖区内", "区县", "县区", "哪些区", "哪些县", "哪些市",

@@ -556,3 +556,27 @@ def test_firms_and_money_ranked_are_measures() -> None:
     assert measure_asked("哪个地方行政赔偿金额最多") == "money"
     firms = Query(text="抽查了多少户", terms=["抽查"], numeric=True, measure="entities")
     assert not figure_fits(firms, "抽查行政处罚案卷231卷。") and figure_fits(firms, "抽查市场主体1200户。")
+
+
+def test_a_township_the_question_names_must_be_named_by_the_figure() -> None:
+    from assistant.genre import SUBUNIT_NAMED
+    assert SUBUNIT_NAMED.findall("甲市沙溪镇23年调解成功率多少") == ["沙溪镇"]
+    assert SUBUNIT_NAMED.findall("高新区蜀麓社区调解成功率") == ["蜀麓社区"]
+    assert not SUBUNIT_NAMED.findall("各乡镇街道调解多少") and not SUBUNIT_NAMED.findall("平安社区建了多少个")
+    assert ask("甲市某溪镇收到行政复议申请多少件？").refused  # the city figure (120件) is not the township's
+
+
+def test_a_clause_after_a_semicolon_goes_on_about_the_subject_before_it() -> None:
+    ex = TOOLS.extractor
+    query = Query(text="行政复议审结多少件", terms=["行政复议", "审结"], numeric=True, measure="cases")
+    alone = ex.coverage(query, "依法受理18915件，审结17642件。", "")
+    led = ex.coverage(query, "依法受理18915件，审结17642件。", "", lead="全省行政复议机关共收到申请21386件；")
+    assert led > alone and led < ex.coverage(query, "行政复议审结17642件。", "")
+
+
+def test_a_phrase_is_not_cut_out_of_a_longer_word_of_the_collection() -> None:
+    from assistant.answering.strategies import _cuts_a_word
+    known = replace(TOOLS, extractor=Extractor(lambda t: 1.0 if t in ("成功率", "调解") else None, lambda s: "",
+                                               lambda t: [t], 0.5, 2))
+    assert _cuts_a_word("蜀麓社区调解成功率多少", "调解成", known)
+    assert not _cuts_a_word("调解成了多少件", "调解成", known)

@@ -397,3 +397,11 @@ def test_number_lines_and_lists_of_one_width_are_kept_as_they_are() -> None:
     titles = [f"《某市行政规范性文件管理办法第{n}号修订》" for n in range(10)]
     prose = [("全年收到行政复议申请" + "件" * n + "，审结若干件。") for n in range(20)]
     assert set(titles) <= set(clean_text("\n".join(prose[:10] + titles + prose[10:])).split("\n"))
+
+
+def test_a_figure_cut_by_a_pasted_line_break_is_joined() -> None:
+    """"出庭应诉率96." / "5%。": the line is short of the page width (its digits are narrow), the figure is one."""
+    from assistant.clean import join_wrapped
+    lines = ["全市一审行政诉讼案件173件，审结148件，败诉率5.2%。行政机关负责人出庭应诉率96.", "5%。认真履行生效裁判。"]
+    assert join_wrapped(lines, 0.99) == ["全市一审行政诉讼案件173件，审结148件，败诉率5.2%。行政机关负责人出庭应诉率96.5%。认真履行生效裁判。"]
+    assert join_wrapped(["第一部分。", "2. 加强执法监督"], 0.5) == ["第一部分。", "2. 加强执法监督"]

@@ -29,6 +29,7 @@ UNKNOWN_WEIGHT_LONG = 4.0  # ... unless it is a compound noun (生产总值, 纠
 # ... while a word other reports use but this report never does is evidence the answer is not there.
 ABSENT_FACTOR = 1.5
 CONTEXT_FACTOR = 0.5
+LEAD_CREDIT = 0.8  # a term in the clauses before a sentence, up to its ；, counts this much
 _LIST_CONTINUE = 3
 _CLAUSE_END = re.compile(r"[，,；;]")
 _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
@@ -207,11 +208,13 @@ class Extractor:
         return found
 
     def coverage(self, query: Query, sentence: str, section: str,
-                 absent: frozenset[str] = frozenset(), pieces: dict[str, list[str]] | None = None) -> float:
-        """Share of the question's weight that the sentence (or, half-weight, its heading) contains."""
+                 absent: frozenset[str] = frozenset(), pieces: dict[str, list[str]] | None = None,
+                 lead: str = "") -> float:
+        """Share of the question's weight that the sentence contains, or (less) the clauses before it that it
+        goes on from (`lead`: 全省…收到申请21386件； before 依法受理18915件，审结17642件), or (half) its heading."""
         if not query.terms:
             return 0.0
-        s, h = fold(sentence).lower(), fold(section).lower()
+        s, h, before_s = fold(sentence).lower(), fold(section).lower(), fold(lead).lower()
         if query.required and not any(r in s for r in query.required):
             return 0.0
         total = got = 0.0
@@ -231,6 +234,8 @@ class Extractor:
             total += weight
             if term in s:
                 got += weight
+            elif term in before_s:
+                got += LEAD_CREDIT * weight
             elif term in h:
                 got += 0.5 * weight
             elif term in query.expansions and any(alt in s for alt, _ in query.expansions[term]):
@@ -258,11 +263,14 @@ class Extractor:
             if c.source not in absent_by_source:
                 text = self.report_text(c.source)
                 absent_by_source[c.source] = frozenset(t for t in terms if t not in text)
+            lead = ""
             for a, b in sentence_spans(c.text):
                 sentence = c.text[a:b]
                 if len(sentence) < 6:
                     continue
-                cov = self.coverage(query, sentence, c.section, absent_by_source[c.source], parts)
+                cov = self.coverage(query, sentence, c.section, absent_by_source[c.source], parts, lead)
+                # A sentence ending in ； is a clause of a longer one: the next goes on about its subject.
+                lead = lead + sentence if sentence.rstrip().endswith((";", "；")) and "\n" not in sentence else ""
                 scored.append(Scored(p, c.start + a, c.start + b, sentence, cov + 0.02 / max(p.rank, 1)))
         return sorted(scored, key=lambda s: s.coverage, reverse=True)
 

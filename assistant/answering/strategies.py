@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..genre import (ADMIN_SUFFIXES, OWN_LEVEL, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
                      LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS,
-                     RANK_Q, SCOPE_ASKED, SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q,
+                     RANK_Q, SCOPE_ASKED, SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q,
                      WHICH_NOT_Q, WHOLE_ASKED, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
@@ -90,7 +90,7 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     # Everyday phrases the genre's equivalences know (省下来, 请不起律师) stay whole: the tokenizer would
     # cut them into pieces that mean nothing on their own (省 / 下来).
     for phrase in _PHRASES:
-        if phrase in text:
+        if phrase in text and not _cuts_a_word(text, phrase, tools):
             terms.append(phrase)
             text = text.replace(phrase, " ")
     for word in tools.words(text):
@@ -103,6 +103,12 @@ def key_terms(text: str, tools: Tools) -> list[str]:
             word = word[1:]  # 各调 -> 调, 有输 -> 输: a word the collection never uses, cut where the asker glued it
         terms.append(_counted(word, tools))
     return list(dict.fromkeys(terms))
+
+
+def _cuts_a_word(text: str, phrase: str, tools: Tools) -> bool:
+    """调解成 in 调解成功率: the phrase's last character starts a word of the collection (成功率) that goes on."""
+    end = text.find(phrase) + len(phrase)
+    return any(tools.extractor.idf(text[end - 1:end + k]) is not None for k in (1, 2, 3) if end + k <= len(text))
 
 
 def _counted(word: str, tools: Tools) -> str:
@@ -133,7 +139,7 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  expansions=expansions, rates=rates if figure else (),
                  rate_of=_rate_of(asked, terms, tools) if figure and rates else "",
                  measure=measure_asked(plan.ask) if figure else None,
-                 required=_required(plan) if figure else tuple(plan.within),
+                 required=_required(plan, tools) if figure else tuple(plan.within),
                  qualifiers=qualifiers_in(plan.ask) if figure else frozenset(),
                  change=figure and _asks_change(plan),
                  target=bool(PLAN_WORDS.search(fold(plan.ask))),
@@ -141,10 +147,16 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  if plan.intent in ("figure", "compare") else "")
 
 
-def _required(plan: QuestionPlan) -> tuple[str, ...]:
-    """What an answering sentence must name: a district asked of its city's report, or the unit asked below the
-    report's whole area (乡镇 / 街道 / 本级)."""
-    return tuple(plan.within) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(fold(plan.ask))))
+def _required(plan: QuestionPlan, tools: Tools) -> tuple[str, ...]:
+    """What an answering sentence must name: a district asked of its city's report, a township or community
+    the question names (沙溪镇), or the unit asked below the report's whole area (乡镇 / 街道 / 本级)."""
+    if plan.within:
+        return tuple(plan.within)
+    asked = fold(plan.ask)
+    for name in {a for m in tools.metas().values() for a in m.aliases if len(a) >= 2 and a in asked}:
+        asked = asked.replace(name, " ")
+    named = SUBUNIT_NAMED.findall(asked)
+    return tuple(named[:1]) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(asked)))
 
 
 def _asks_change(plan: QuestionPlan) -> bool:
