@@ -38,9 +38,10 @@ DATASET = ROOT / "eval" / "qa.jsonl"
 STAFF_DATASET = ROOT / "eval" / "qa_staff.jsonl"  # written the way staff ask; its test split is frozen
 FRESH_DATASET = ROOT / "eval" / "qa_fresh.jsonl"  # a second, independently written staff-style set (all dev)
 UNSEEN_DATASET = ROOT / "eval" / "qa_unseen.jsonl"  # about reports of other governments, in their own store
-UNSEEN2_DATASET = ROOT / "eval" / "qa_unseen2.jsonl"  # a second such corpus and writer
-UNSEEN3_DATASET = ROOT / "eval" / "qa_unseen3.jsonl"  # a third, weighted toward what the reports do not answer
-UNSEEN4_DATASET = ROOT / "eval" / "qa_unseen4.jsonl"  # a fourth, most of it traps and questions to decline
+# Every such set, by the stem its results are written under: a corpus and a writer each. unseen3 and unseen4
+# are weighted toward what the reports do not answer; unseen5-7 (seven reports each) mix every kind of question.
+UNSEEN_DATASETS: dict[str, Path] = {"unseen": UNSEEN_DATASET, **{
+    f"unseen{n}": ROOT / "eval" / f"qa_unseen{n}.jsonl" for n in range(2, 8)}}
 TYPE_LABELS = {"numeric": "数值", "fact": "事实", "list": "列举", "cross": "跨报告", "trad_query": "繁体提问",
                "unanswerable": "无法回答", "followup": "追问", "paraphrase": "换说法", "yes_no": "是非题",
                "false_premise": "错误前提", "conversation": "多轮对话", "trap": "陷阱（报告无此数字）",
@@ -594,8 +595,8 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
     Without --dataset every set runs: eval/qa.jsonl (eval.*), the staff-style eval/qa_staff.jsonl
     (staff.*, gated by --min-staff-accuracy / --min-staff-refusal), and the two sets written later by people
     who never saw the code, gated by --min-unseen-accuracy / --min-unseen-refusal: eval/qa_fresh.jsonl
-    (fresh.*), and eval/qa_unseen.jsonl … qa_unseen4.jsonl about other governments' reports (unseen.* …
-    unseen4.*, each in a store of its own).
+    (fresh.*), and eval/qa_unseen.jsonl … qa_unseen7.jsonl about other governments' reports (unseen.* …
+    unseen7.*, each in a store of its own).
     Exit codes: 0 ok, 1 below a floor, 2 nothing to evaluate or mode unavailable.
     """
     if args.mode == "llm" and getattr(assistant, "llm", None) is None:
@@ -606,8 +607,7 @@ def main(assistant: Assistant, args: argparse.Namespace) -> int:
     codes = [run_dataset(assistant, args, DATASET, "eval", args.min_accuracy, args.min_refusal)]
     later = [(STAFF_DATASET, "staff", args.min_staff_accuracy, args.min_staff_refusal)] + [
         (path, stem, args.min_unseen_accuracy, args.min_unseen_refusal)
-        for path, stem in ((FRESH_DATASET, "fresh"), (UNSEEN_DATASET, "unseen"), (UNSEEN2_DATASET, "unseen2"),
-                           (UNSEEN3_DATASET, "unseen3"), (UNSEEN4_DATASET, "unseen4"))]
+        for stem, path in {"fresh": FRESH_DATASET, **UNSEEN_DATASETS}.items()]
     codes += [run_dataset(assistant, args, path, stem, low_accuracy, low_refusal)
               for path, stem, low_accuracy, low_refusal in later if path.exists()]
     return max(codes)

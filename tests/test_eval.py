@@ -16,10 +16,7 @@ from assistant.evaluate import (
     FRESH_DATASET,
     LLM_UNAVAILABLE,
     STAFF_DATASET,
-    UNSEEN2_DATASET,
-    UNSEEN3_DATASET,
-    UNSEEN4_DATASET,
-    UNSEEN_DATASET,
+    UNSEEN_DATASETS,
     Item,
     by_split,
     by_type,
@@ -96,7 +93,10 @@ def test_staff_set_passes_its_checks() -> None:
     ["check_unseen.py", "--qa", "eval/qa_unseen3.jsonl", "--reports", "eval/unseen3/reports", "--min-counts",
      "trap=30,unanswerable=25,yes_no=20,paraphrase=15,fact=15,cross=15,conversation=10,typo=0,false_premise=0,trad=0"],
     ["check_unseen.py", "--qa", "eval/qa_unseen4.jsonl", "--reports", "eval/unseen4/reports", "--min-counts",
-     "trap=35,unanswerable=25,yes_no=15,fact=15,paraphrase=10,cross=10,conversation=0,typo=0,false_premise=0,trad=0"]])
+     "trap=35,unanswerable=25,yes_no=15,fact=15,paraphrase=10,cross=10,conversation=0,typo=0,false_premise=0,trad=0"],
+    *(["check_unseen.py", "--qa", f"eval/qa_unseen{n}.jsonl", "--reports", f"eval/unseen{n}/reports", "--min-counts",
+       "paraphrase=22,trap=22,unanswerable=16,yes_no=16,conversation=12,cross=10,false_premise=6,typo=6,trad=5,fact=8"]
+      for n in (5, 6, 7))])
 def test_independent_sets_pass_their_checkers(checker: list[str]) -> None:
     """The fresh staff-style set and the four unseen-reports sets, each with the checker its writer left."""
     done = subprocess.run([sys.executable, f"eval/{checker[0]}", *checker[1:]], cwd=ROOT, capture_output=True,
@@ -292,12 +292,9 @@ def test_every_set_stays_above_its_ci_floors(assistant: Assistant, tmp_path: Pat
                      "--min-staff-refusal", str(STAFF_REFUSAL_FLOOR), "--min-unseen-accuracy",
                      str(UNSEEN_ACCURACY_FLOOR), "--min-unseen-refusal", str(UNSEEN_REFUSAL_FLOOR))
     code = main(assistant, args)
-    for stem, dataset, floors in (("staff", STAFF_DATASET, (STAFF_ACCURACY_FLOOR, STAFF_REFUSAL_FLOOR)),
-                                  ("fresh", FRESH_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
-                                  ("unseen", UNSEEN_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
-                                  ("unseen2", UNSEEN2_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
-                                  ("unseen3", UNSEEN3_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)),
-                                  ("unseen4", UNSEEN4_DATASET, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR))):
+    later = {"fresh": FRESH_DATASET, **UNSEEN_DATASETS}
+    for stem, dataset, floors in [("staff", STAFF_DATASET, (STAFF_ACCURACY_FLOOR, STAFF_REFUSAL_FLOOR))] + [
+            (stem, path, (UNSEEN_ACCURACY_FLOOR, UNSEEN_REFUSAL_FLOOR)) for stem, path in later.items()]:
         staff = json.loads((tmp_path / f"{stem}.json").read_text(encoding="utf-8"))
         assert staff["summary"]["n"] == len(load_items(dataset))
         assert staff["summary"]["answer_accuracy"] >= floors[0], (stem, staff["summary"])
