@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 
-from pypinyin import lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from .gazetteer import Division, gazetteer, short_names, usable_short
 from .genre import ADMIN_SUFFIXES, UNITS_BELOW, ZONE_SUFFIXES
@@ -121,6 +122,8 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
             else:
                 hits += [RegionHit(r, name, how, start) for r in sorted(regions)]
         taken.append((start, start + len(name)))
+    for start, typed, region in _abbreviated(q, names, taken):
+        hits.append(RegionHit(region, typed, "pinyin", start))
     for start, typed, division in _places_named(q):
         if not _free(taken, start, start + len(typed)):
             continue
@@ -131,6 +134,33 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
     for start, typed, region in _misspelt(q, names, by_sound, taken):
         hits.append(RegionHit(region, typed, "pinyin", start))
     return _without_written_parents(sorted(hits, key=lambda h: (h.start, h.region)), metas)
+
+
+def _abbreviated(q: str, names: Names, taken: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
+    """(start, typed, region) for a long name typed short: 天津开发区 for 天津经济技术开发区, 甲开区 for 甲经济开发区.
+
+    The typed name keeps the first and last characters of the region's name and some of the rest in order;
+    it is no real division (天河区 stays itself), no name of the collection, and at least three characters.
+    """
+    g = gazetteer()
+    found: list[tuple[int, str, str]] = []
+    for name, (regions, _) in sorted(names.items(), key=lambda x: -len(x[0])):
+        if len(name) < 5 or len(regions) != 1:
+            continue
+        for i in (i for i, c in enumerate(q) if c == name[0]):
+            for n in range(len(name) - 1, 2, -1):
+                window = q[i:i + n]
+                if (len(window) == n and window[-1] == name[-1] and _free(taken, i, i + n) and window not in names
+                        and _in_order(window, name) and not g.is_division(window)):
+                    found.append((i, window, next(iter(regions))))
+                    taken.append((i, i + n))
+                    break
+    return found
+
+
+def _in_order(short: str, name: str) -> bool:
+    rest = iter(name)
+    return all(c in rest for c in short)
 
 
 def _without_written_parents(hits: list[RegionHit], metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
@@ -202,6 +232,18 @@ def _sound(text: str) -> tuple[str, ...]:
     return tuple(_canonical(s) for s in lazy_pinyin(text))
 
 
+@lru_cache(maxsize=8192)
+def _sounds(text: str) -> frozenset[tuple[str, ...]]:
+    """Every way a typed text may sound: 长 is read zhang or chang (长心县 for 长兴县), at most 16 readings."""
+    readings = [sorted({_canonical(r) for r in rs})[:4] for rs in pinyin(text, style=Style.NORMAL, heteronym=True)]
+    found = {_sound(text)}
+    for combo in product(*readings):
+        if len(found) >= 16:
+            break
+        found.add(tuple(combo))
+    return frozenset(found)
+
+
 def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], taken: list[tuple[int, int]]
               ) -> list[tuple[int, str, str]]:
     """(start, typed, region) for collection names typed with homophones or near-homophones (时林县 for 石林县).
@@ -219,7 +261,7 @@ def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], 
                 continue
             if g.is_division(window) or window in g.by_short or not usable_short(window) and n == 2:
                 continue
-            for name in by_sound.get(_sound(window), []):
+            for name in dict.fromkeys(n for sound in _sounds(window) for n in by_sound.get(sound, [])):
                 diff = sum(a != b for a, b in zip(window, name))
                 if 0 < diff <= max(1, n // 2) and (window[-1] == name[-1] or not name.endswith(ADMIN_SUFFIXES)):
                     regions, _ = names[name]

@@ -405,3 +405,14 @@ def test_a_figure_cut_by_a_pasted_line_break_is_joined() -> None:
     lines = ["全市一审行政诉讼案件173件，审结148件，败诉率5.2%。行政机关负责人出庭应诉率96.", "5%。认真履行生效裁判。"]
     assert join_wrapped(lines, 0.99) == ["全市一审行政诉讼案件173件，审结148件，败诉率5.2%。行政机关负责人出庭应诉率96.5%。认真履行生效裁判。"]
     assert join_wrapped(["第一部分。", "2. 加强执法监督"], 0.5) == ["第一部分。", "2. 加强执法监督"]
+
+
+def test_a_heteronym_slip_and_a_shortened_zone_name_are_read() -> None:
+    """长 reads zhang or chang (长心县 for 长兴县); 天开区 / 天津开发区 keep 天津经济技术开发区's letters in order."""
+    metas = {**METAS, "changxing.txt": _meta("长兴县", ["浙江省", "湖州市", "长兴县"]),
+             "tjkfq.txt": _meta("天津经济技术开发区", ["天津市", "天津经济技术开发区"])}
+    assert ROUTER.route("长心县23年行政诉讼败诉率", metas).sources == ["changxing.txt"]
+    for typed in ("天开区", "天津开发区"):
+        route = ROUTER.route(f"{typed}负责人出庭应诉了几次", metas)
+        assert route.sources == ["tjkfq.txt"] and typed in route.notes[0], typed
+    assert ROUTER.route("天河区的败诉率是多少？", metas).sources == ["tianhe.txt"]  # a real division stays itself
