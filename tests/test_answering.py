@@ -580,3 +580,9 @@ def test_a_phrase_is_not_cut_out_of_a_longer_word_of_the_collection() -> None:
                                                lambda t: [t], 0.5, 2))
     assert _cuts_a_word("蜀麓社区调解成功率多少", "调解成", known)
     assert not _cuts_a_word("调解成了多少件", "调解成", known)
+
+
+def test_a_word_the_collection_uses_still_gets_the_genre_s_equivalents() -> None:
+    from assistant.answering.strategies import make_query
+    query = make_query(plan("甲市复议收到多少件？"), TOOLS, ["jia.txt"])
+    assert _idf("复议") is not None and ("行政复议", 0.9) in query.expansions["复议"]
