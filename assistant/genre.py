@@ -223,7 +223,7 @@ FIGURE_CUMULATIVE = ("累计", "新增")
 QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
     "cumulative": ("累计", "总计", "共计", "合计", "历年", "截至", "截止"),
     "new": ("新增", "新建", "新设", "新聘", "新招", "新开", "新成立", "新培育", "新培养", "新发展", "新认定", "新录用",
-            "新组建", "新创建", "当年", "本年度新"),
+            "新组建", "新创建", "新推出", "新出台", "新制定", "新上线", "新引进", "新登记", "当年", "本年度新"),
     "received": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "收到"),
     "accepted": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "受理"),
     "concluded": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "审结") + ("调解成功", "成功调解"),
