@@ -217,6 +217,8 @@ CHANGE_STATED = re.compile(rf"(?:{CHANGES}|增幅|降幅)(?![至到为])[^，,�
 # The direction a question asks or a sentence states (增加了吗 / 比上年高 / 下降20%).
 UP_Q = re.compile("|".join(RISE_WORDS) + rf"|多了|涨|长了|变长|延长|高了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:高|多)")
 DOWN_Q = re.compile("|".join(FALL_WORDS) + rf"|少了|降幅|缩短|短了|低了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:低|少)")
+# What names a rate: 纠错率 / 调解和解比例 / 占比 (a rate's stem, 和解, names none).
+RATE_ENDS = ("率", "比例", "占比", "比重")
 FIGURE_CUMULATIVE = ("累计", "新增")
 # Qualifiers of a figure, as a question names them: two figures answer the same question only when these
 # agree (累计 vs 新增, 收到/受理 vs 审结/办结). Stages come from FIGURE_STAGES, so both readings agree.

@@ -586,3 +586,16 @@ def test_a_word_the_collection_uses_still_gets_the_genre_s_equivalents() -> None
     from assistant.answering.strategies import make_query
     query = make_query(plan("甲市复议收到多少件？"), TOOLS, ["jia.txt"])
     assert _idf("复议") is not None and ("行政复议", 0.9) in query.expansions["复议"]
+
+
+def test_a_noun_ending_cut_off_by_the_tokenizer_is_put_back() -> None:
+    from assistant.answering.strategies import key_terms
+    assert "审结率" in key_terms("甲市复议审结率多少", TOOLS)
+
+
+def test_one_figure_for_a_list_of_rates_and_a_rate_stem_is_no_change() -> None:
+    assert verdict("乙县规范性文件报备率是不是100%", ["规范性文件", "报备率"],
+                   fold("规范性文件全部按规定报送备案,报备率、及时率、规范率均为100%。")) == "是。"
+    stem = Query(text="复议审结率多少", terms=["复议", "审结率"], numeric=True, measure="share", rates=("审结率", "审结"))
+    assert not figure_fits(stem, "共收到行政复议申请2846件,同比增长63.2%,审结2287件。")
+    assert figure_fits(replace(stem, rates=("和解",)), "通过调解和解方式结案97件,占审结案件的28.1%。")

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_STOCK, HEADCOUNT_Q, HOW_MANY,
+from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_CHANGE, FIGURE_STOCK, RATE_ENDS, HEADCOUNT_Q, HOW_MANY,
                      LIGHT_WORDS, NONE_BEFORE, QUALIFIER_GROUPS, QUALIFIER_WORDS, TARGET_BEFORE)
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
@@ -164,8 +164,11 @@ def figure_fits(query: Query, sentence: str) -> bool:
             for f in [(at, figures(folded[at:at + _HEAD_WINDOW]))] if f[1]):
         return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases; 培训了多少名: the first figure
         # after 培训 (23.6万人次), not a later one (新增申领执法证件6812人)
-    if query.rates and not any(r in folded for r in query.rates):
+    named = [r for r in query.rates if r in folded]
+    if query.rates and not named:
         return False  # 通过率 is not answered by 覆盖率
+    if named and not any(r.endswith(RATE_ENDS) for r in named) and all(FIGURE_CHANGE.search(folded[:f[2]]) for f in found):
+        return False  # 和解 may stand for 和解率 (…结案97件，占28.1%), but 审结率 is not the 同比增长63.2% of 审结
     if query.rate_of:
         asked = set("".join(query.terms)) - set("".join(query.rates))
         if all(_rate_owner(folded, at) and not set(_rate_owner(folded, at)) & asked

@@ -33,9 +33,11 @@ _PER_REPORT_SENTENCES = 2
 _PER_REPORT_PASSAGES = 5  # a report's figure is often not in its best-matching passage
 _ASKING = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
 _ALL = re.compile(r"都|全部|全都|均已|是否全")
+_NOUN_ENDS = frozenset("率员额费者")  # one-character noun endings the tokenizer may leave alone
 _KNOWN_NEAR = 0.9  # credit of a genre equivalent of a word the collection uses itself
 _SEARCH_NEAR = 0.7  # a term by meaning joins the search only this near (looser ones only score sentences)
 _WINDOW = 10  # characters after a term in which its figure stands: 案结事了率82.5%
+_SHARED = re.compile(r"(?:[、和及与][^，,。；;、\d]{1,10}){1,4}(?=均|都|全部)")
 _PHRASES = sorted((k for k in EQUIVALENTS if len(k) >= 3), key=len, reverse=True)
 _MEASURE_NOUN = re.compile(r"(.{2,}?)(数量|总数|总量|数|量)")
 _WHOLE = re.compile(r"全覆盖|全部覆盖")
@@ -102,6 +104,9 @@ def key_terms(text: str, tools: Tools) -> list[str]:
             word = word[:-1]  # 审结了 -> 审结; 为了 / 除了 stay (and are no topic)
         if len(word) >= 2 and word[0] in "各有没" and tools.extractor.idf(word) is None:
             word = word[1:]  # 各调 -> 调, 有输 -> 输: a word the collection never uses, cut where the asker glued it
+        if word in _NOUN_ENDS and terms and terms[-1] + word in text:
+            terms[-1] += word  # 审结|率 -> 审结率, 人民调解|员 -> 人民调解员: the tokenizer cut a noun off its end
+            continue
         terms.append(_counted(word, tools))
     return list(dict.fromkeys(terms))
 
@@ -500,6 +505,8 @@ def _near_terms(sentence: str, terms: list[str]) -> list[tuple[str, str, int]]:
     found = []
     for term in terms:
         for end in (m.end() for m in re.finditer(re.escape(term), folded)) if term else ():
+            shared = _SHARED.match(folded, end)  # 报备率、及时率、规范率均为100%: one figure for the list
+            end = shared.end() if shared else end
             found += [(f, unit, end + at) for f, unit, at in figures(folded[end:end + _WINDOW])]
     return found
 
