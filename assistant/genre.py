@@ -115,7 +115,14 @@ NOT_REACHED = re.compile(r"(没有|没|未|不曾)(达到|超过|低于|高于)"
 RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|最高|最低|最多|最少|最大|最小|"
                     r"谁高|谁低|谁多|谁少|谁大|谁小|哪个(?:更|最)?(?:高|低|多|少|大|小)")
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|最小|谁低|谁少|谁小|(?:更|最)(?:低|少|小)")
-YES_NO_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到|达到了吗|(?:了|过|有|是|吗)吗?[?？]?$|"
+# Asking whether (有没有 / 是不是), and the comparators of a yes/no question's figure (超过90%了吗 / 到100%了没).
+ASKING_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
+MORE_Q = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过|(?<![降减少低])到")
+LESS_Q = re.compile(r"低于|不到|少于|以下|不足|未达")
+MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")  # 甲比乙多 / 甲超过乙: the first is ahead
+EVERY_Q = re.compile(r"都|全部|全都|均已|是否全")  # 都审结了吗: every case received concluded?
+FULL_COVERAGE = re.compile(r"全覆盖|全部覆盖")  # 全覆盖了吗: a rate of 100%
+YES_NO_Q = re.compile(ASKING_Q.pattern + r"|达到了吗|(?:了|过|有|是|吗)吗?[?？]?$|"
                       r"吗[?？。!！]*$|没有[?？]$|了没[?？]?$|没[?？]$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$|"
                       r"([\u4e00-\u9fff])没\1")  # 搞没搞 / 写没写: A没A
 # About the collection itself: which reports there are, of which years (answered from the catalog).

@@ -599,3 +599,10 @@ def test_one_figure_for_a_list_of_rates_and_a_rate_stem_is_no_change() -> None:
     stem = Query(text="复议审结率多少", terms=["复议", "审结率"], numeric=True, measure="share", rates=("审结率", "审结"))
     assert not figure_fits(stem, "共收到行政复议申请2846件,同比增长63.2%,审结2287件。")
     assert figure_fits(replace(stem, rates=("和解",)), "通过调解和解方式结案97件,占审结案件的28.1%。")
+
+
+def test_reached_a_figure_is_a_comparison_and_the_evidence_s_own_word_is_read() -> None:
+    assert verdict("网上可办率到99%了吗", ["网上可办率"], fold("政务服务事项网上可办率达到99.7%。")) == "是。"
+    assert verdict("一网通办率到95%了没", ["一网通办率"], fold("全县一网通办率达到93.8%。")) == "否。"
+    text = ask("乙县负责人出庭率到100%了没").text  # 出庭率: the report says 出庭应诉率
+    assert text.startswith("是")

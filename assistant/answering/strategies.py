@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (ADMIN_SUFFIXES, OWN_LEVEL, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
+from ..genre import (ADMIN_SUFFIXES, ASKING_Q, EVERY_Q, FULL_COVERAGE, LESS_Q, MORE_Q, MORE_WORDS, OWN_LEVEL, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
                      LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS,
                      RANK_Q, SCOPE_ASKED, SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q,
                      WHICH_NOT_Q, WHOLE_ASKED, YEARS_SPAN_Q)
@@ -31,8 +31,6 @@ _NAMED_RELIEF = 0.8  # threshold factor for a report the question names
 _OWN_LEVEL = 0.85  # coverage factor of a 本级 sentence when the whole area is asked (and a 全省 one is there)
 _PER_REPORT_SENTENCES = 2
 _PER_REPORT_PASSAGES = 5  # a report's figure is often not in its best-matching passage
-_ASKING = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
-_ALL = re.compile(r"都|全部|全都|均已|是否全")
 _NOUN_ENDS = frozenset("率员额费者")  # one-character noun endings the tokenizer may leave alone
 _KNOWN_NEAR = 0.9  # credit of a genre equivalent of a word the collection uses itself
 _SEARCH_NEAR = 0.7  # a term by meaning joins the search only this near (looser ones only score sentences)
@@ -40,12 +38,8 @@ _WINDOW = 10  # characters after a term in which its figure stands: 案结事了
 _SHARED = re.compile(r"(?:[、和及与][^，,。；;、\d]{1,10}){1,4}(?=均|都|全部)")
 _PHRASES = sorted((k for k in EQUIVALENTS if len(k) >= 3), key=len, reverse=True)
 _MEASURE_NOUN = re.compile(r"(.{2,}?)(数量|总数|总量|数|量)")
-_WHOLE = re.compile(r"全覆盖|全部覆盖")
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
-_MORE = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过")
-_LESS = re.compile(r"低于|不到|少于|以下|不足|未达")
 _GOES_ON = re.compile(r"同比|环比|较|比上年|比去年")  # a clause stating the change of the figure before it
-_MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")
 _AMONG = re.compile(r"(?:其中[，,]?)?")  # 其中，乙市全年… opens with a part of the whole
 _CHANGED = re.compile(rf"(?:{CHANGES}|增幅|降幅)[^，,。；;\d]{{0,6}}$")  # a change figure follows
 
@@ -279,7 +273,7 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
     """是 / 否 / 报告未说明 first, then the evidence."""
     found = single(plan, tools, correct_premise=False)
     q = fold(plan.ask)
-    if not found.refused and not plan.figure and (UP_Q.search(q) or DOWN_Q.search(q) or _MORE.search(q) or _LESS.search(q)) \
+    if not found.refused and not plan.figure and (UP_Q.search(q) or DOWN_Q.search(q) or MORE_Q.search(q) or LESS_Q.search(q)) \
             and not any(figures(s.text) for _, g in found.lines for s in g):
         # "有没有比上年低？": the sentence with the figures beats one that only says 双下降, when there is one.
         stated = single(replace(plan, intent="figure"), tools, correct_premise=False)
@@ -291,7 +285,10 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
                      reason=f"报告未说明{_asked(plan)}的情况。" if not found.reason else "报告未说明。" + found.reason)
     evidence = fold("".join(s.text for _, g in found.lines for s in g))
     head, group = found.lines[0]
-    said = verdict(plan.ask, key_terms(plan.ask, tools), evidence)
+    # Each asked word as the evidence says it, where the genre knows the equivalence (出庭率: 出庭应诉率).
+    terms = [t if t in evidence else next((alt for alt in EQUIVALENTS.get(t, ()) if alt in evidence), t)
+             for t in key_terms(plan.ask, tools)]
+    said = verdict(plan.ask, terms, evidence)
     return Found([(f"{said}{head}", group)] + found.lines[1:], passages=found.passages)
 
 
@@ -460,7 +457,7 @@ def _versus(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
     values = [(_value(f[0][0]), f[0][1]) for _, f in stated if f]
     said = "报告未说明。"
     if len(values) == 2 and values[0][1] == values[1][1] and None not in (values[0][0], values[1][0]):
-        more = (way.group(1) or way.group(2)) in _MORE_WORDS
+        more = (way.group(1) or way.group(2)) in MORE_WORDS
         said = "是。" if (values[0][0] > values[1][0]) == more and values[0][0] != values[1][0] else "否。"
     lines = [(f"{said}（据两份报告所载数字比较）" if said != "报告未说明。" else said, [])]
     return lines + [(report_head(metas[s], True), [f[1]] if f else groups[s]) for s, f in stated]
@@ -550,7 +547,7 @@ def _closing(source: str, intent: str, tools: Tools) -> list[Scored]:
 
 def _asked(plan: QuestionPlan) -> str:
     """What was asked, for a decline: without the asker's own figures (a digit in an answer is a claim)."""
-    topic = _ASKING.sub("", plan.topic or plan.context)
+    topic = ASKING_Q.sub("", plan.topic or plan.context)
     topic = re.sub(r"\s+", " ", re.sub(r"\d+(?:\.\d+)?%?|达到|超过", " ", topic)).strip()
     return f"“{topic}”" if topic else "所问内容"
 
@@ -584,7 +581,7 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
         return "否。"
     if asked and not stated and SINCE_LAST_YEAR_Q.search(q):
         return "报告未说明与上年相比的变化，只给出当年的数字。"
-    q = _WHOLE.sub("覆盖率达到100%", q)  # 全覆盖了吗: is the rate 100%?
+    q = FULL_COVERAGE.sub("覆盖率达到100%", q)  # 全覆盖了吗: is the rate 100%?
     tenths = _TENTHS.search(q)
     if tenths:
         q = _TENTHS.sub(f"{'一二三四五六七八九'.index(tenths.group(1)) * 10 + 10}%", q)
@@ -606,21 +603,21 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
                       and "率" not in evidence[max(0, f[2] - 6):f[2]]]  # not another rate's 出庭应诉率达到100%
             stated = values[0] if len(values) == 1 else None
         if stated is None:
-            if _WHOLE.search(evidence) and _WHOLE.search(fold(question)):
+            if FULL_COVERAGE.search(evidence) and FULL_COVERAGE.search(fold(question)):
                 return "是。"  # 全覆盖了吗: 实现全覆盖
             return "报告未说明：没有给出可与所问数字比较的数字。"
         if wanted is not None and stated != wanted:
-            if _MORE.search(q):
+            if MORE_Q.search(q):
                 return "是。" if stated > wanted else "否。"
-            if _LESS.search(q):
+            if LESS_Q.search(q):
                 return "是。" if stated < wanted else "否。"
             return "否。"
-    if _ALL.search(q):  # "都审结了吗": every case received concluded?
+    if EVERY_Q.search(q):  # "都审结了吗": every case received concluded?
         received = _after(evidence, QUALIFIER_GROUPS["received"] + QUALIFIER_GROUPS["accepted"])
         concluded = _after(evidence, QUALIFIER_GROUPS["concluded"])
         if received is not None and concluded is not None and concluded < received:
             return "否。"
-    plain = _ASKING.sub("", q)
+    plain = ASKING_Q.sub("", q)
     if re.search(r"没有|尚未|并未|未曾|不是|没", plain) is None:
         if re.search(r"尚未|没有开展|未开展|未建立", evidence) or any(
                 re.search(NONE_BEFORE + re.escape(t), evidence) for t in terms if len(t) >= 2):
