@@ -70,7 +70,7 @@ PLAN_WORDS = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|�
 # Words that frame a question over several reports or a ranking, never its topic.
 FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别 各自 排 排名 排序 排列 从高到低 从低到高 从多到少 从少到多 "
                         "由高到低 由低到高 最高 最低 最多 最少 最大 最小 哪个 哪家 谁 高 低 一下 其他 其它 别的 都 几个 "
-                        "数 数量 人数 次数 件数 个数 总数 数目 原因 主要原因 为什么 为何 "
+                        "数 数量 人数 次数 件数 个数 总数 数目 原因 主要原因 为什么 为何 为啥 "
                         # comparators of a figure the asker names (超过90% / 没有达到100%): the figure is checked in code
                         "达到 超过 高于 低于 不到 不足 多于 少于 以上 以下 没有 未 "
                         # ... and of a yes/no question (是不是比乙县高): the verdict is read in code
@@ -130,7 +130,7 @@ CATALOG_Q = re.compile(r"(?:哪几份|哪些|几份|这几份|这些|所有|有�
                        r"(?:哪|\d{4}|20\d\d)|报告(?:分别)?是哪(?:一)?年|资料库(?:里|中)?(?:有|收了|收录了)(?:哪些|什么|多少|几份)|"
                        r"(?:有|收了|收录了)(?:哪些|几份|多少份)报告")
 # Asking why or how: never a yes/no question, whatever its ending (为什么下降了？).
-WHY_Q = re.compile(r"为什么|为何|什么原因|原因|怎么做到|如何做到|怎么回事")
+WHY_Q = re.compile(r"为什么|为何|为啥|咋会|怎么会|什么原因|原因|怎么做到|如何做到|怎么回事")
 # A yes/no question comparing two regions' figures: 甲是不是比乙多 / 甲比乙高吗 / 甲超过乙了吗 (group 1: the way).
 # "比" of a comparison (比上年高 / 比乙县多), not of 比例 / 占比 / 比较 / 对比.
 COMPARING = r"(?<![占对相无])比(?![例重较率])"

@@ -606,3 +606,9 @@ def test_reached_a_figure_is_a_comparison_and_the_evidence_s_own_word_is_read() 
     assert verdict("一网通办率到95%了没", ["一网通办率"], fold("全县一网通办率达到93.8%。")) == "否。"
     text = ask("乙县负责人出庭率到100%了没").text  # 出庭率: the report says 出庭应诉率
     assert text.startswith("是")
+
+
+def test_a_direction_asked_is_answered_by_the_sentence_stating_the_change() -> None:
+    assert ask("甲市一审行政案件败诉率比上年高了吗？").text.startswith("否")  # 较上年下降2个百分点
+    assert verdict("乙县复议收案是不是比22年多", ["复议"], fold("收到行政复议申请45件,同比增长20%。")) == "是。"
+    assert plan("乙县复议案件为啥下降了").intent != "yes_no"

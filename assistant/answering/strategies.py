@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (ADMIN_SUFFIXES, ASKING_Q, EVERY_Q, FULL_COVERAGE, LESS_Q, MORE_Q, MORE_WORDS, OWN_LEVEL, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
+from ..genre import (ADMIN_SUFFIXES, ASKING_Q, CHANGE_STATED, FIGURE_Q, EVERY_Q, FULL_COVERAGE, LESS_Q, MORE_Q, MORE_WORDS, OWN_LEVEL, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
                      LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS,
                      RANK_Q, SCOPE_ASKED, SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q,
-                     WHICH_NOT_Q, WHOLE_ASKED, YEARS_SPAN_Q)
+                     WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -145,7 +145,7 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  measure=measure_asked(plan.ask) if figure else None,
                  required=_required(plan, tools) if figure else tuple(plan.within),
                  qualifiers=qualifiers_in(plan.ask) if figure else frozenset(),
-                 change=figure and _asks_change(plan),
+                 change=_asks_change(plan),
                  target=bool(PLAN_WORDS.search(fold(plan.ask))),
                  head=_head(fold(plan.ask), [t for t in terms if tools.extractor.idf(t) is not None])
                  if plan.intent in ("figure", "compare") else "")
@@ -164,9 +164,13 @@ def _required(plan: QuestionPlan, tools: Tools) -> tuple[str, ...]:
 
 
 def _asks_change(plan: QuestionPlan) -> bool:
-    """增长了多少 / 增幅: the change a report states; not 变化了多少 over one region's years, which is computed
-    across its reports."""
-    return not (len(plan.regions) == 1 and len(plan.years) > 1) and bool(CHANGE_Q.search(fold(plan.ask)))
+    """增长了多少 / 增幅 / 比上年多了吗: the change a report states; not 变化了多少 over one region's years, which
+    is computed across its reports."""
+    q = fold(plan.ask)
+    # 为啥下降了 of something that is no figure (复议案件): the change stated tells whether it fell
+    why = WHY_Q.search(q) and not FIGURE_Q.search(q)
+    since = bool((SINCE_LAST_YEAR_Q.search(q) or why) and (UP_Q.search(q) or DOWN_Q.search(q)))
+    return not (len(plan.regions) == 1 and len(plan.years) > 1) and (bool(CHANGE_Q.search(q)) or since)
 
 
 def _head(question: str, terms: list[str]) -> str:
@@ -232,6 +236,12 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
                              for s in scored), key=lambda s: s.coverage, reverse=True)
     floor = tools.extractor.fact_threshold if plan.intent in ("fact", "list") and not query.numeric else None
     picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
+    if picked and correct_premise and plan.intent != "figure" and query.change \
+            and not any(CHANGE_STATED.search(fold(s.text)) for s in picked):
+        # 为啥下降了 answered by sentences stating no change: the one that states it, if any, tells the premise.
+        stated = single(replace(plan, intent="figure"), tools, correct_premise)
+        if not stated.refused:
+            return stated
     if picked:
         head = report_head(picked[0].passage.chunk.meta, False)
         note = premise(plan.ask, picked, query.terms) if correct_premise else ""
@@ -273,9 +283,11 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
     """是 / 否 / 报告未说明 first, then the evidence."""
     found = single(plan, tools, correct_premise=False)
     q = fold(plan.ask)
-    if not found.refused and not plan.figure and (UP_Q.search(q) or DOWN_Q.search(q) or MORE_Q.search(q) or LESS_Q.search(q)) \
-            and not any(figures(s.text) for _, g in found.lines for s in g):
-        # "有没有比上年低？": the sentence with the figures beats one that only says 双下降, when there is one.
+    direction = bool(UP_Q.search(q) or DOWN_Q.search(q))
+    if not found.refused and not plan.figure and (direction or MORE_Q.search(q) or LESS_Q.search(q)) and not any(
+            CHANGE_STATED.search(fold(s.text)) if direction else figures(s.text) for _, g in found.lines for s in g):
+        # "有没有比上年低？": the sentence with the figures (a change, for a direction) beats one that only says
+        # 双下降 or gives other figures, when there is one.
         stated = single(replace(plan, intent="figure"), tools, correct_premise=False)
         found = found if stated.refused else stated
     if found.refused:
@@ -585,7 +597,7 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     tenths = _TENTHS.search(q)
     if tenths:
         q = _TENTHS.sub(f"{'一二三四五六七八九'.index(tenths.group(1)) * 10 + 10}%", q)
-    plain_q = re.sub(r"20\d{2}年", "", q)
+    plain_q = re.sub(r"20\d{2}年|(?<=[比较和与跟同])\d{2}年", "", q)  # 比22年多: a year, not the figure asked
     # The number asked: digits before Chinese numerals (一件事 is a phrase, 99% the threshold).
     asked = next((f for f in sorted(figures(plain_q), key=lambda f: not re.match(r"\d", f[0]))), None)
     if asked:
