@@ -612,3 +612,12 @@ def test_a_direction_asked_is_answered_by_the_sentence_stating_the_change() -> N
     assert ask("甲市一审行政案件败诉率比上年高了吗？").text.startswith("否")  # 较上年下降2个百分点
     assert verdict("乙县复议收案是不是比22年多", ["复议"], fold("收到行政复议申请45件,同比增长20%。")) == "是。"
     assert plan("乙县复议案件为啥下降了").intent != "yes_no"
+
+
+def test_a_follow_up_keeps_the_unit_and_reads_a_short_year() -> None:
+    own = plan("市本级呢", "甲市复议收到多少件？")
+    assert "本级" in own.ask and "复议" in own.ask
+    stage = plan("审结了多少", "甲市本级复议收了多少")
+    assert "行政复议" in stage.context or "复议" in stage.context
+    assert "本级" in stage.context
+    assert plan("那23年呢", "丙区24年复议办理多少件").years == [2023]

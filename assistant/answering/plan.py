@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES,
                      FOLLOWUP_FILLER, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIST_ASK, LIST_Q, PART_OF, PLAN_Q,
-                     PREVIOUS_YEAR_Q, PROBLEM_Q, QUESTION_WORDS, RANK_Q, REFERS_BACK, SELF_REFERENCES, SHORT_YEAR,
+                     PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS, QUESTION_WORDS, RANK_Q, REFERS_BACK, SCOPE_ASKED_Q,
+                     SELF_REFERENCES, SHORT_YEAR,
                      SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
@@ -207,7 +208,9 @@ class Planner:
                 self._years_for_switch(plan, previous, metas, source_turn)
         if not own_topic:
             # "那茂名呢？" / "2023年呢？": the previous question about the new region or year.
-            plan.ask = _strip_place(previous.ask, values, previous.regions)
+            # ... keeping the unit it names instead (市本级呢: the government's own level, same topic).
+            scope = "".join(SCOPE_ASKED_Q.findall(fold(question)))
+            plan.ask = scope + _strip_place(previous.ask, values, previous.regions)
             plan.topic = previous.topic
             plan.intent, plan.cross, plan.descending = previous.intent, previous.cross or cross, previous.descending
             plan.context = previous.context
@@ -225,8 +228,8 @@ class Planner:
         elif not named_place and previous.topic and (ELLIPTIC_HEAD.search(question.strip())
                                                      or self._fragment(own_topic)):
             # "那普法覆盖了多少人？" / "涨了多少？" / "部门的占几件？" after a question on one topic: still
-            # about it, its words count half.
-            plan.context = previous.topic
+            # about it, its words count half; so is the unit it asked about (本级).
+            plan.context = " ".join([previous.topic, *SCOPE_ASKED_Q.findall(fold(previous.ask))])
         if (plan.carried or plan.years != own.years) and not plan.missing:
             self._reroute(plan, metas, filters)
         return _with_years(self._scoped(plan, metas, filters), metas)
@@ -237,7 +240,8 @@ class Planner:
         words = HOW_MANY.sub(" ", topic).split()
         if not words or len("".join(words)) > _FRAGMENT:
             return False
-        return any(PART_OF.search(w) for w in words) or not any(self.known(w) for w in words)
+        return any(PART_OF.search(w) for w in words) or not any(self.known(w) for w in words) \
+            or all(w in QUALIFIER_WORDS for w in words)  # 审结了多少: the same cases at another stage
 
     def _scoped(self, plan: QuestionPlan, metas: Mapping[str, ReportMeta], filters: Filters | None) -> QuestionPlan:
         """Scope words of the question: a level ("地级市的报告里…"), or several years of one region."""

@@ -160,7 +160,8 @@ def _required(plan: QuestionPlan, tools: Tools) -> tuple[str, ...]:
     for name in {a for m in tools.metas().values() for a in m.aliases if len(a) >= 2 and a in asked}:
         asked = asked.replace(name, " ")
     named = SUBUNIT_NAMED.findall(asked)
-    return tuple(named[:1]) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(asked)))
+    scopes = SCOPE_ASKED_Q.findall(asked + " " + fold(plan.context))  # 本级 carried by a follow-up counts too
+    return tuple(named[:1]) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in scopes))
 
 
 def _asks_change(plan: QuestionPlan) -> bool:
