@@ -195,6 +195,8 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
 }
 # "多少件" / "几成" / "几件事": how the question asks for its figure, never what it is about.
 HOW_MANY = re.compile(r"(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))(?:个百分点|人次|件次|场次|万元|亿元|个人|[个人名位件宗起次场期轮元回趟成支家项条户所份张])?事?")
+# Service hotlines are named by five-digit numbers (12345 政务服务热线, 12348 法律服务热线): a name, no figure.
+HOTLINE = re.compile(r"1\d{4}")
 # -- figures a report states (figures.py, compare.py) -------------------------------------------
 # Units a count or amount is stated in, longest first; 万/亿 before a unit are multipliers, not units.
 FIGURE_UNITS = ("个百分点", "百分点", "人次", "场次", "件次", "户次", "轮次", "批次", "个", "件", "宗", "项", "名", "人",
@@ -246,7 +248,7 @@ QUALIFIER_WORDS = frozenset(w for words in QUALIFIER_GROUPS.values() for w in wo
 FIGURE_STOCK = ("达到", "现有", "共有", "总数", "总量", "拥有", "覆盖")
 # What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).
 # A question counting heads, not attendances: 按人头 / 不是人次 (多少名 / 多少位 count heads too).
-HEADCOUNT_Q = re.compile(r"人头|(?:不是|不算|而不是|非)人次")
+HEADCOUNT_Q = re.compile(r"人头|(?:不是|不算|而不是|非|不要|不含)人次")
 COUNTED_NOUNS: dict[str, re.Pattern] = {
     "people": re.compile(r"人数|(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{0,3}(?:人员|人数|群众|观众|干部|律师|农民工|职工|学生|教师|老师|居民|村民|"
                          r"市民|志愿者|党员|法官|代表|委员|专家))(?=$|[^\u4e00-\u9fff]|呢|吗|啊|呀|吧|有|是|参加|参与|受益)"),

@@ -621,3 +621,14 @@ def test_a_follow_up_keeps_the_unit_and_reads_a_short_year() -> None:
     assert "行政复议" in stage.context or "复议" in stage.context
     assert "本级" in stage.context
     assert plan("那23年呢", "丙区24年复议办理多少件").years == [2023]
+
+
+def test_rate_figures_stand_by_their_rate_and_days_hotlines_and_plans_are_read() -> None:
+    rate = Query(text="信息公开被复议的纠错率", terms=["信息公开", "纠错率"], numeric=True, measure="share", rates=("纠错率",))
+    assert not figure_fits(rate, "受理信息公开申请2896件,办结率98.5%,因信息公开被复议的案件纠错率下降。")
+    assert figure_fits(rate, "信息公开案件纠错率较上年下降2.1个百分点。")
+    assert measure_asked("平均审理多少天") == "days" and measure_asked("培训了多少个人 不要人次") == "headcount"
+    from assistant.answering.strategies import key_terms
+    assert "12348" in key_terms("12348法律服务热线接了多少电话", TOOLS)
+    assert verdict("有没有创成省级示范县", ["创成", "示范县"],
+                   fold("全市累计创成示范村2个。力争创成省级法治政府建设示范县。")).startswith("报告未说明")

@@ -35,6 +35,7 @@ _CLAUSE_END = re.compile(r"[，,；;]")
 _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
 _CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
 _RATE_MODIFIERS = re.compile(r"^.*?(?:综合|平均|总体|整体|全年|年度|直接|案件|一审|二审|的|为|是|达|率)|(?:综合|平均|总体|整体|案件|一审|二审)$")
+_RATE_WINDOW = 14  # characters after a rate word in which its figure stands (纠错率较上年下降2.1个百分点)
 _HEAD_WINDOW = 24  # characters after the counted term in which its figure stands (小程序,目前全县累计使用人数5000人)
 # Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
 MEASURES: dict[str, str] = {
@@ -44,6 +45,7 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
     "年": "years",  # 连续三年 answers 连着降了几年
+    **dict.fromkeys("天日", "days"),  # 平均审理多少天 is not answered by 25件
     **dict.fromkeys(["家", "户", "家次", "户次"], "entities"),  # 检查企业多少户 is not answered by 231卷
 }
 # A figure: arabic (or Chinese numerals with a measure word), magnitude, 余/多, then its measure word.
@@ -120,7 +122,7 @@ def _clause_end(text: str, at: int) -> int:
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
-    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年家户张])", q)
+    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年家户张天日])", q)
     if m and m.group(1) == "年":  # 败诉率连着降了几年: the years, not the rate
         return "years"
     if (m and m.group(1) in "名位") or HEADCOUNT_Q.search(q):  # 多少名 / 按人头: 5600人次 is not 5600 people
@@ -167,6 +169,11 @@ def figure_fits(query: Query, sentence: str) -> bool:
     named = [r for r in query.rates if r in folded]
     if query.rates and not named:
         return False  # 通过率 is not answered by 覆盖率
+    rate_words = [r for r in named if r.endswith(RATE_ENDS)]
+    if rate_words and query.measure == "share" and not any(
+            counts_measure(f[1], "share") for r in rate_words for at in _starts(folded, r)
+            for f in figures(folded[at + len(r):at + len(r) + _RATE_WINDOW])):
+        return False  # 纠错率下降 gives no figure of it; the sentence's 办结率98.5% is another rate's
     if named and not any(r.endswith(RATE_ENDS) for r in named) and all(FIGURE_CHANGE.search(folded[:f[2]]) for f in found):
         return False  # 和解 may stand for 和解率 (…结案97件，占28.1%), but 审结率 is not the 同比增长63.2% of 审结
     if query.rate_of:
@@ -205,7 +212,7 @@ class Extractor:
         """Parts of each compound term, for partial credit when only some parts occur."""
         found = {}
         for term in terms:
-            if len(term) >= 3:
+            if len(term) >= 3 and not term.isdigit():  # 12348 shares no meaning with 12345
                 found[term] = [w for w in self.subwords(term) if w != term] or [
                     term[i:i + 2] for i in range(len(term) - 1)]
         return found

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (ADMIN_SUFFIXES, ASKING_Q, CHANGE_STATED, FIGURE_Q, EVERY_Q, FULL_COVERAGE, LESS_Q, MORE_Q, MORE_WORDS, OWN_LEVEL, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
+from ..genre import (ADMIN_SUFFIXES, ASKING_Q, CHANGE_STATED, FIGURE_Q, HOTLINE, EVERY_Q, FULL_COVERAGE, LESS_Q, MORE_Q, MORE_WORDS, OWN_LEVEL, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
                      LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS,
                      RANK_Q, SCOPE_ASKED, SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q,
                      WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEARS_SPAN_Q)
@@ -91,8 +91,8 @@ def key_terms(text: str, tools: Tools) -> list[str]:
             terms.append(phrase)
             text = text.replace(phrase, " ")
     for word in tools.words(text):
-        if (word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) or word in terms
-                or word in FRAME_WORDS or word in FILLER_WORDS):
+        if (word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) and not HOTLINE.fullmatch(word)
+                or word in terms or word in FRAME_WORDS or word in FILLER_WORDS):
             continue
         if word.endswith("了") and (len(word) >= 4 or tools.extractor.idf(word[:-1]) is not None):
             word = word[:-1]  # 审结了 -> 审结; 为了 / 除了 stay (and are no topic)
@@ -125,7 +125,12 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     asked = fold(plan.ask)
     for frame in (WHICH_NOT_Q, CROSS_Q, RANK_Q, LEVEL_Q, YEARS_SPAN_Q):  # how the reports are asked, not what
         asked = frame.sub(" ", asked)
+    figure = plan.figure
+    required = _required(plan, tools) if figure else tuple(plan.within)
     terms = key_terms(asked, tools)
+    # The township asked (良渚街道) must be in the sentence, checked apart: its figure's topic is the rest.
+    if figure:
+        terms = [t for t in terms if not any(t in r for r in required)] or terms
     context = [t for t in key_terms(plan.context, tools) if t not in terms] if plan.context else []
     texts = [tools.folded_text(s) for s in (sources if sources is not None else list(tools.metas()))[:tools.max_reports]]
     strange = [t for t in terms + context if t not in LIGHT_WORDS and (tools.extractor.idf(t) is None
@@ -137,13 +142,12 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                        for t in terms + context if t not in expansions and t in EQUIVALENTS})
     rates = tuple(dict.fromkeys(r for t in terms if t.endswith("率") and len(t) >= 3
                                 for r in [t] + _shorter_rates(t, tools) + [alt for alt, _ in expansions.get(t, [])]))
-    figure = plan.figure
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if figure else (),
                  rate_of=_rate_of(asked, terms, tools) if figure and rates else "",
                  measure=measure_asked(plan.ask) if figure else None,
-                 required=_required(plan, tools) if figure else tuple(plan.within),
+                 required=required,
                  qualifiers=qualifiers_in(plan.ask) if figure else frozenset(),
                  change=_asks_change(plan),
                  target=bool(PLAN_WORDS.search(fold(plan.ask))),
@@ -630,6 +634,10 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
         concluded = _after(evidence, QUALIFIER_GROUPS["concluded"])
         if received is not None and concluded is not None and concluded < received:
             return "否。"
+    planned = [t for t in terms if len(t) >= 2 and t not in LIGHT_WORDS and t in evidence
+               and all(TARGET_BEFORE.search(evidence[:m.start()]) for m in re.finditer(re.escape(t), evidence))]
+    if planned:  # 创成示范县了吗 where the report only says 力争创成…示范县
+        return "报告未说明：报告只写了目标或计划，没有写已经做到。"
     plain = ASKING_Q.sub("", q)
     if re.search(r"没有|尚未|并未|未曾|不是|没", plain) is None:
         if re.search(r"尚未|没有开展|未开展|未建立", evidence) or any(
