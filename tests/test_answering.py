@@ -632,3 +632,8 @@ def test_rate_figures_stand_by_their_rate_and_days_hotlines_and_plans_are_read()
     assert "12348" in key_terms("12348法律服务热线接了多少电话", TOOLS)
     assert verdict("有没有创成省级示范县", ["创成", "示范县"],
                    fold("全市累计创成示范村2个。力争创成省级法治政府建设示范县。")).startswith("报告未说明")
+
+
+def test_a_rate_s_target_is_not_its_figure() -> None:
+    rate = Query(text="败诉率多少", terms=["败诉率"], numeric=True, measure="share", rates=("败诉率",))
+    assert not figure_fits(rate, "巩固出庭应诉率100%成果,力争一审行政诉讼败诉率控制在3%以内。")
