@@ -637,3 +637,11 @@ def test_rate_figures_stand_by_their_rate_and_days_hotlines_and_plans_are_read()
 def test_a_rate_s_target_is_not_its_figure() -> None:
     rate = Query(text="败诉率多少", terms=["败诉率"], numeric=True, measure="share", rates=("败诉率",))
     assert not figure_fits(rate, "巩固出庭应诉率100%成果,力争一审行政诉讼败诉率控制在3%以内。")
+
+
+def test_a_region_switch_keeps_the_topic_not_the_other_report_s_wording() -> None:
+    from assistant.answering.strategies import make_query
+    switched = plan("那丙区呢？", "甲市普法讲座办了多少场？")
+    query = make_query(switched, TOOLS, switched.sources)
+    assert "讲座" in query.context and "讲座" not in fold("".join(TEXTS["bing.txt"]))
+    assert measure_asked("多少个场景") is None

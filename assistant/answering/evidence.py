@@ -122,7 +122,8 @@ def _clause_end(text: str, at: int) -> int:
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
-    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年家户张天日])", q)
+    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年家户张天日])"
+                  r"(?![景所地馆间庭长置籍素])", q)  # 多少个场景 counts scenes, not 场
     if m and m.group(1) == "年":  # 败诉率连着降了几年: the years, not the rate
         return "years"
     if (m and m.group(1) in "名位") or HEADCOUNT_Q.search(q):  # 多少名 / 按人头: 5600人次 is not 5600 people

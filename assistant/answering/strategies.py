@@ -133,6 +133,12 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
         terms = [t for t in terms if not any(t in r for r in required)] or terms
     context = [t for t in key_terms(plan.context, tools) if t not in terms] if plan.context else []
     texts = [tools.folded_text(s) for s in (sources if sources is not None else list(tools.metas()))[:tools.max_reports]]
+    if any(c.what == "话题" for c in plan.carried) and len(terms) > 1:
+        # 那乙县呢: the earlier question's words for its own report (办事场景) that this report never uses count
+        # half, as the context they are; the words it shares (一件事) carry the topic.
+        moved = [t for t in terms if not any(t in x for x in texts)]
+        if len(moved) < len(terms):
+            terms, context = [t for t in terms if t not in moved], context + moved
     strange = [t for t in terms + context if t not in LIGHT_WORDS and (tools.extractor.idf(t) is None
                                                                       or not any(t in x for x in texts))]
     expansions = tools.near(strange) if strange else {}
