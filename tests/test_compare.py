@@ -215,3 +215,10 @@ def test_compare_questions_of_the_eval_set_are_at_least_90_percent_right(assista
         _cells_cite_their_figures(table, assistant)
         right += ok
     assert len(cases) >= 20 and right / len(cases) >= 0.9
+
+
+def test_a_ranking_shows_the_figures_it_could_not_compare_with_their_measure_and_source(assistant) -> None:
+    answer = assistant.ask("各地行政复议案件从多到少排一下")
+    ranked, _, odd = answer.text.partition("口径不同、未参与比较：")
+    assert "761宗" in ranked and "319件（办理" in odd  # another stage: shown, cited, not ranked
+    assert any("319件" in c.quote for c in answer.citations)

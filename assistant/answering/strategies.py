@@ -24,7 +24,7 @@ from .evidence import (MEASURES, Extractor, Query, Scored, asked_clauses, counts
 from .plan import QuestionPlan
 
 if TYPE_CHECKING:
-    from ..compare import Comparison
+    from ..compare import Comparison, Row
 from .sections import closing_items
 
 _NAMED_RELIEF = 0.8  # threshold factor for a report the question names
@@ -388,7 +388,8 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float,
     lines: list[tuple[str, list[Scored]]] = []
     if plan.intent == "rank":
         lines.append((f"按报告所载数字{'从低到高' if not plan.descending else '从高到低'}排列（{table.indicator}，据各报告计算）：", []))
-    for n, row in enumerate(reported, 1):
+    def line(row: Row, prefix: str) -> tuple[str, list[Scored]] | None:
+        """The row with its sentence, or None when the sentence does not state the row's figure as asked."""
         c = row.citation
         text = tools.document_text(c.source)
         sentence = scored_spans([(c.start, c.end)], text, tools.chunks_of(c.source), 1.0)
@@ -403,10 +404,17 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float,
         where = f"{row.region}（{row.year}年）" if row.year else row.region
         kind = f"（{row.note or row.qualifier}）" if not row.comparable and (row.note or row.qualifier) else ""
         shown = f"{row.change}{row.wording}" if row.change else row.wording  # 同比下降8.4%: ranked below zero
-        lines.append((f"{_ordinal(n) + ' ' if ranking else ''}{where} {shown}{kind}：", sentence))
-    others = [r for r in table.rows if r.reported and not r.comparable] if ranking else []
-    if others:
-        lines.append(("口径不同、未参与比较：" + "、".join(r.region for r in others) + "。", []))
+        return f"{prefix}{where} {shown}{kind}：", sentence
+
+    for n, row in enumerate(reported, 1):
+        shown = line(row, _ordinal(n) + " " if ranking else "")
+        if shown is None:
+            return None
+        lines.append(shown)
+    others = [r for r in table.rows if r.reported and not r.comparable and r.citation is not None] if ranking else []
+    if others:  # shown with their figure and 口径, each cited, but not ranked against the others
+        lines.append(("口径不同、未参与比较：", []))
+        lines += [shown for shown in (line(r, "") for r in others) if shown is not None]
     silent = [r for r in table.rows if not r.reported]
     said = [r for r in silent if r.source in groups]
     if said:
