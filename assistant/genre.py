@@ -43,13 +43,13 @@ GENERIC_PLACES = frozenset(
     "市区 县城 全省 我省 本省 各市 省市 市级 县级 区级 地区 全旗 我旗".split()
 )
 # What makes a division suffix the start of another word: 市长, 县委, 市民, 市场 (甲市长 is 甲 + 市长).
-SUFFIX_WORDS = r"(?:长|委|民|场)"
+SUFFIX_WORDS = r"(?:长(?![效期远])|委(?!托)|民(?![法营事生族])|场)"
 SELF_REFERENCES = ("我市", "我区", "我县", "我州", "我旗", "我省", "全市", "全区", "全县", "本市", "本区", "本县")
 
 # -- years -----------------------------------------------------------------------------------
 YEAR = re.compile(r"(20\d{2})\s*年?度?")
 # "桐庐22年", "23年败诉率": a year typed with two digits (not 近10年, 连续12年, 15年来).
-SHORT_YEAR = re.compile(r"(?<![\d.近连续第多余满每历经过用这前后共约达超了])(?!(?<=那)1)([12]\d)(?=年(?!来|以来|间|内|多|余|左右|之久|前|后))")
+SHORT_YEAR = re.compile(r"(?<![\d.近连续第多余满每历经过用这前后共约达超了])([12]\d)(?=年(?!来|以来|间|内|多|余|左右|之久|前|后))")
 # A year right after these is a comparison or a plan, not the year a report covers.
 # ... unless another year comes right before it: 2022年和2023年 asks both.
 YEAR_LIST_BEFORE = re.compile(r"20\d{2}\s*年?度?\s*(?:和|与|及|、|至|到)$")
@@ -64,7 +64,8 @@ LIST_ASK = re.compile(r"哪些|有什么|有哪|哪几|几个方面|几方面|�
 PROBLEM_Q = re.compile(r"问题|不足|短板|弱项|差距|困难|薄弱")
 PLAN_Q = re.compile(r"计划|安排|打算|下一步|下步|思路|明年|来年|下一年|今后|工作要点|部署")
 # A figure that is a target or plan, not an achievement: 力争…达到100% / 目标…5个 / 计划…, in the figure's clause.
-TARGET_BEFORE = re.compile(r"(?:力争|争取|目标|计划|预计|拟)[^，,。；;]*$")  # not 将: 将X纳入… is no plan
+TARGET_BEFORE = re.compile(r"(?:力争|争取|目标(?:是|为)|计划(?!生育|单列)|预计|拟(?![定订]))[^，,。；;]*$")
+# not 将: 将X纳入… is no plan; nor 纳入目标绩效考核 / 拟定
 PLAN_WORDS = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|明年|来年|目标|思路|部署")
 # Questions over several reports.
 # Words that frame a question over several reports or a ranking, never its topic.
@@ -117,7 +118,7 @@ RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到�
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|最小|谁低|谁少|谁小|(?:更|最)(?:低|少|小)")
 # Asking whether (有没有 / 是不是), and the comparators of a yes/no question's figure (超过90%了吗 / 到100%了没).
 ASKING_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
-MORE_Q = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|过|(?<![降减少低])到")
+MORE_Q = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|(?<![经通超])过(?=\d)|(?<![不收做提得遇降减少低达])到(?=\d)")
 LESS_Q = re.compile(r"低于|不到|少于|以下|不足|未达")
 MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")  # 甲比乙多 / 甲超过乙: the first is ahead
 EVERY_Q = re.compile(r"都|全部|全都|均已|是否全")  # 都审结了吗: every case received concluded?
@@ -145,7 +146,8 @@ OWN_LEVEL = "本级"
 # A township, subdistrict or community a question names (沙溪镇, 蜀麓社区): its figure must name it too.
 SUBUNIT_NAMED = re.compile(r"((?![\u4e00-\u9fff]?[各全本该每个些哪乡镇村区县市到在的和与及])"
                            r"(?!平安|示范|法治|和谐|文明|智慧|美丽|基层|城市|农村|特色|重点|新型)"
-                           r"[\u4e00-\u9fff]{2}(?:街道|社区|镇|乡))(?![镇村长化])")
+                           r"[\u4e00-\u9fff]{2}(?:街道|社区|镇|乡))(?![镇村长化])"
+                           r"(?!矫正|戒毒|康复|服务|治理|建设|工作|网格|居民|干部|医院|卫生)")  # 目前社区矫正: no place
 SCOPE_ASKED = {"乡镇": "乡镇", "街道": "街道", "本级": OWN_LEVEL, "自己那一级": OWN_LEVEL, "自己这一级": OWN_LEVEL}
 SCOPE_ASKED_Q = re.compile("|".join(SCOPE_ASKED))
 UNITS_BELOW = ("各区县", "各县区", "各区", "各县", "各市", "下辖", "所辖", "辖区内", "区县", "县区", "哪些区", "哪些县", "哪些市",
@@ -161,7 +163,7 @@ PART_START = re.compile(r"^(?:其中[，,]?)?((?![在向对到于全各每把将
 # A sentence opening with one department of the government (县综合行政执法局全年办理…): its figure is that
 # department's, not the whole area's a question asks with 全县 / 全市 (WHOLE_ASKED).
 DEPARTMENT_START = re.compile(r"^(?:其中[，,]?)?[省市县区州旗]?(?![在向对到于全各每把将从为推深开建])[\u4e00-\u9fff]{1,10}?"
-                              r"(?:(?<![格布结当大全])局|委员会|办公室|服务中心|大队|支队)(?![长面势限])")
+                              r"(?:(?<![格布结当大全变新])局(?![长面势限部])|委员会|办公室|服务中心|大队|支队)")
 WHOLE_ASKED = re.compile(r"全(?:省|市|县|区|州|旗)")
 # A follow-up about a part of the previous figure (部门的占几件 / 其中审结的呢).
 PART_OF = re.compile(r"^(?:占|其中)|占$")
@@ -194,9 +196,10 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "办完": ("办结",), "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
 }
 # "多少件" / "几成" / "几件事": how the question asks for its figure, never what it is about.
-HOW_MANY = re.compile(r"(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))(?:个百分点|人次|件次|场次|万元|亿元|个人|[个人名位件宗起次场期轮元回趟成支家项条户所份张])?事?")
-# Service hotlines are named by five-digit numbers (12345 政务服务热线, 12348 法律服务热线): a name, no figure.
-HOTLINE = re.compile(r"1\d{4}")
+HOW_MANY = re.compile(r"(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))"
+                      r"(?:个百分点|人次|件次|场次|万元|亿元|个人(?![民大])|[个人名位件宗起次场期轮元回趟成支家项条户所份张天])?事?")
+# Service hotlines are named by five-digit numbers starting 123 (12345 政务服务热线, 12348 法律服务热线): a name.
+HOTLINE = re.compile(r"123\d{2}")
 # -- figures a report states (figures.py, compare.py) -------------------------------------------
 # Units a count or amount is stated in, longest first; 万/亿 before a unit are multipliers, not units.
 FIGURE_UNITS = ("个百分点", "百分点", "人次", "场次", "件次", "户次", "轮次", "批次", "个", "件", "宗", "项", "名", "人",

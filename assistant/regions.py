@@ -7,7 +7,7 @@ and the caller says what the collection has instead.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
@@ -122,7 +122,7 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
             else:
                 hits += [RegionHit(r, name, how, start) for r in sorted(regions)]
         taken.append((start, start + len(name)))
-    for start, typed, region in _abbreviated(q, names, taken):
+    for start, typed, region in _abbreviated(q, names, taken, {m.region: m.path for m in metas.values()}):
         hits.append(RegionHit(region, typed, "pinyin", start))
     for start, typed, division in _places_named(q):
         if not _free(taken, start, start + len(typed)):
@@ -136,23 +136,27 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
     return _without_written_parents(sorted(hits, key=lambda h: (h.start, h.region)), metas)
 
 
-def _abbreviated(q: str, names: Names, taken: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
-    """(start, typed, region) for a long name typed short: 天津开发区 for 天津经济技术开发区, 甲开区 for 甲经济开发区.
+def _abbreviated(q: str, names: Names, taken: list[tuple[int, int]], paths: Mapping[str, Sequence[str]]
+                 ) -> list[tuple[int, str, str]]:
+    """(start, typed, region) for a long name typed short: 甲开发区 / 甲开区 for 甲经济技术开发区.
 
-    The typed name keeps the first and last characters of the region's name and some of the rest in order;
-    it is no real division (天河区 stays itself), no name of the collection, and at least three characters.
+    The typed name keeps the first and last characters of the region's name and at least one more, in order;
+    it is no name of the collection and names no real division but the region's own parents (甲滨海新区 is
+    another place than 甲滨海高新技术产业开发区, 甲市区 is no 甲市浦东新区).
     """
     g = gazetteer()
     found: list[tuple[int, str, str]] = []
     for name, (regions, _) in sorted(names.items(), key=lambda x: -len(x[0])):
         if len(name) < 5 or len(regions) != 1:
             continue
+        region = next(iter(regions))
         for i in (i for i, c in enumerate(q) if c == name[0]):
             for n in range(len(name) - 1, 2, -1):
                 window = q[i:i + n]
                 if (len(window) == n and window[-1] == name[-1] and _free(taken, i, i + n) and window not in names
-                        and _in_order(window, name) and not g.is_division(window)):
-                    found.append((i, window, next(iter(regions))))
+                        and _in_order(window, name) and not g.is_division(window)
+                        and all(d.name in paths.get(region, ()) for _, _, d in _places_named(window))):
+                    found.append((i, window, region))
                     taken.append((i, i + n))
                     break
     return found
@@ -261,7 +265,10 @@ def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], 
                 continue
             if g.is_division(window) or window in g.by_short or not usable_short(window) and n == 2:
                 continue
-            for name in dict.fromkeys(n for sound in _sounds(window) for n in by_sound.get(sound, [])):
+            # Other readings of a character (长: zhang/chang) only for a name typed with its suffix (长心县):
+            # 增长了 must not sound like a 长乐区.
+            sounds = _sounds(window) if n >= 3 and window.endswith(ADMIN_SUFFIXES) else {_sound(window)}
+            for name in dict.fromkeys(n for sound in sounds for n in by_sound.get(sound, [])):
                 diff = sum(a != b for a, b in zip(window, name))
                 if 0 < diff <= max(1, n // 2) and (window[-1] == name[-1] or not name.endswith(ADMIN_SUFFIXES)):
                     regions, _ = names[name]

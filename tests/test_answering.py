@@ -580,6 +580,9 @@ def test_a_phrase_is_not_cut_out_of_a_longer_word_of_the_collection() -> None:
                                                lambda t: [t], 0.5, 2))
     assert _cuts_a_word("蜀麓社区调解成功率多少", "调解成", known)
     assert not _cuts_a_word("调解成了多少件", "调解成", known)
+    compared = replace(TOOLS, extractor=Extractor(lambda t: 1.0 if t == "同比" else None, lambda s: "",
+                                                  lambda t: [t], 0.5, 2))
+    assert not _cuts_a_word("签合同同比上年多了吗", "签合同", compared)  # 同比 is how it is asked, not a word cut
 
 
 def test_a_word_the_collection_uses_still_gets_the_genre_s_equivalents() -> None:
@@ -618,8 +621,8 @@ def test_a_follow_up_keeps_the_unit_and_reads_a_short_year() -> None:
     own = plan("市本级呢", "甲市复议收到多少件？")
     assert "本级" in own.ask and "复议" in own.ask
     stage = plan("审结了多少", "甲市本级复议收了多少")
-    assert "行政复议" in stage.context or "复议" in stage.context
-    assert "本级" in stage.context
+    assert "复议" in stage.context and stage.ask.startswith("本级")
+    assert "乡镇" not in plan("本级呢", "甲市乡镇收到复议多少件").ask
     assert plan("那23年呢", "丙区24年复议办理多少件").years == [2023]
 
 
@@ -645,3 +648,28 @@ def test_a_region_switch_keeps_the_topic_not_the_other_report_s_wording() -> Non
     query = make_query(switched, TOOLS, switched.sources)
     assert "讲座" in query.context and "讲座" not in fold("".join(TEXTS["bing.txt"]))
     assert measure_asked("多少个场景") is None
+
+
+def test_everyday_wordings_the_review_found_misread() -> None:
+    from assistant.answering.strategies import _required, key_terms
+    from assistant.genre import DEPARTMENT_START, HOW_MANY, TARGET_BEFORE
+    # 到 of 不到 / 收到 is no "reached"
+    assert verdict("甲县出庭应诉率不到90%吗？", ["出庭应诉率"], fold("出庭应诉率达到95%。")) == "否。"
+    assert verdict("甲县收到行政复议申请120件吗？", ["行政复议"], fold("全年收到行政复议申请130件。")) == "否。"
+    # a community-correction or urban-rural phrase is no township
+    for q in ("甲市目前社区矫正对象有多少人", "甲市统筹城乡法律服务多少家", "甲市送法下乡多少次"):
+        assert _required(plan(q), TOOLS) == (), q
+    # 目标绩效考核 / 拟定 are no plans
+    assert not TARGET_BEFORE.search("将法治建设纳入目标绩效考核") and not TARGET_BEFORE.search("拟定并公布")
+    assert verdict("法治建设纳入绩效考核了吗", ["绩效考核"], fold("将法治建设纳入目标绩效考核体系。")) == "是。"
+    # 几个人民调解委员会 counts committees; 面对百年未有之大变局 is no department
+    assert measure_asked("全县有几个人民调解委员会") is None and HOW_MANY.search("几个人民").group(0) == "几个"
+    assert not DEPARTMENT_START.match("面对百年未有之大变局,全年办理案件300件。")
+    # a figure over 10000 is no hotline; 甲市民法典 keeps 民法典
+    assert "12000" not in key_terms("受理案件12000件了吗", TOOLS)
+    assert "民法典" in key_terms("甲市民法典宣传覆盖多少人", TOOLS)
+    owner = Query(text="执法案卷合格率", terms=["执法", "案卷", "合格率"], numeric=True, measure="share",
+                  rates=("合格率",), rate_of="案卷")
+    assert not figure_fits(owner, "组织学法考法,学法考法合格率100%。")
+    from assistant.answering.evidence import counts_measure
+    assert counts_measure("天", "days") and not counts_measure("日", "days")  # 截至12月31日 is a date

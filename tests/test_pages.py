@@ -416,3 +416,12 @@ def test_a_heteronym_slip_and_a_shortened_zone_name_are_read() -> None:
         route = ROUTER.route(f"{typed}负责人出庭应诉了几次", metas)
         assert route.sources == ["tjkfq.txt"] and typed in route.notes[0], typed
     assert ROUTER.route("天河区的败诉率是多少？", metas).sources == ["tianhe.txt"]  # a real division stays itself
+
+
+def test_a_shortened_name_is_no_other_real_place_and_a_verb_is_no_place() -> None:
+    metas = {**METAS, "binhai.txt": _meta("天津滨海高新技术产业开发区", ["天津市", "天津滨海高新技术产业开发区"]),
+             "kfq.txt": _meta("广州经济技术开发区", ["广东省", "广州市", "广州经济技术开发区"]),
+             "changle.txt": _meta("长乐区", ["福建省", "福州市", "长乐区"])}
+    assert all(h.how != "pinyin" for h in find("天津滨海新区的行政复议案件多少件", metas))  # not read as the zone
+    assert all(h.how != "pinyin" for h in find("广州区有多少", metas))
+    assert find("调解案件数量增长了多少", metas) == []

@@ -45,7 +45,7 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
     "年": "years",  # 连续三年 answers 连着降了几年
-    **dict.fromkeys("天日", "days"),  # 平均审理多少天 is not answered by 25件
+    "天": "days",  # 平均审理多少天 is not answered by 25件 (日 is a date: 12月31日)
     **dict.fromkeys(["家", "户", "家次", "户次"], "entities"),  # 检查企业多少户 is not answered by 231卷
 }
 # A figure: arabic (or Chinese numerals with a measure word), magnitude, 余/多, then its measure word.
@@ -122,8 +122,8 @@ def _clause_end(text: str, at: int) -> int:
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
-    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年家户张天日])"
-                  r"(?![景所地馆间庭长置籍素])", q)  # 多少个场景 counts scenes, not 场
+    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年家户张天])"
+                  r"(?![景所地馆间庭长置籍素民大])", q)  # 多少个场景 counts scenes, 几个人民调解委员会 committees
     if m and m.group(1) == "年":  # 败诉率连着降了几年: the years, not the rate
         return "years"
     if (m and m.group(1) in "名位") or HEADCOUNT_Q.search(q):  # 多少名 / 按人头: 5600人次 is not 5600 people
@@ -180,10 +180,10 @@ def figure_fits(query: Query, sentence: str) -> bool:
     if named and not any(r.endswith(RATE_ENDS) for r in named) and all(FIGURE_CHANGE.search(folded[:f[2]]) for f in found):
         return False  # 和解 may stand for 和解率 (…结案97件，占28.1%), but 审结率 is not the 同比增长63.2% of 审结
     if query.rate_of:
-        asked = set("".join(query.terms)) - set("".join(query.rates))
-        if all(_rate_owner(folded, at) and not set(_rate_owner(folded, at)) & asked
+        asked = {t[i:i + 2] for t in query.terms if t not in query.rates for i in range(len(t) - 1)}
+        if all(_rate_owner(folded, at) and not any(p in _rate_owner(folded, at) for p in asked)
                for r in query.rates for at in _starts(folded, r)):
-            return False  # 案卷合格率 is not answered by the 参考人员合格率 of an exam
+            return False  # 案卷合格率 is not answered by the 参考人员合格率 (nor 学法考法合格率) of an exam
     if not query.qualifiers:
         return True
     have = qualifiers_in(sentence)

@@ -210,7 +210,8 @@ class Planner:
             # "那茂名呢？" / "2023年呢？": the previous question about the new region or year.
             # ... keeping the unit it names instead (市本级呢: the government's own level, same topic).
             scope = "".join(SCOPE_ASKED_Q.findall(fold(question)))
-            plan.ask = scope + _strip_place(previous.ask, values, previous.regions)
+            earlier = _strip_place(previous.ask, values, previous.regions)
+            plan.ask = scope + (SCOPE_ASKED_Q.sub("", earlier) if scope else earlier)  # 本级呢 after 乡镇…: 本级
             plan.topic = previous.topic
             plan.intent, plan.cross, plan.descending = previous.intent, previous.cross or cross, previous.descending
             plan.context = previous.context
@@ -228,8 +229,10 @@ class Planner:
         elif not named_place and previous.topic and (ELLIPTIC_HEAD.search(question.strip())
                                                      or self._fragment(own_topic)):
             # "那普法覆盖了多少人？" / "涨了多少？" / "部门的占几件？" after a question on one topic: still
-            # about it, its words count half; so is the unit it asked about (本级).
-            plan.context = " ".join([previous.topic, *SCOPE_ASKED_Q.findall(fold(previous.ask))])
+            # about it, its words count half; and about the unit it asked (本级), unless it names one.
+            plan.context = previous.topic
+            if not SCOPE_ASKED_Q.search(fold(question)):
+                plan.ask = "".join(SCOPE_ASKED_Q.findall(fold(previous.ask))) + plan.ask
         if (plan.carried or plan.years != own.years) and not plan.missing:
             self._reroute(plan, metas, filters)
         return _with_years(self._scoped(plan, metas, filters), metas)

@@ -105,10 +105,23 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
+def _boundaries(text: str, tools: Tools) -> set[int]:
+    """Where the tokenizer cuts a text: the start and end of each content word."""
+    cuts, at = {0, len(text)}, 0
+    for word in tools.words(text):
+        at = text.find(word, at)
+        if at < 0:
+            break
+        cuts |= {at, at + len(word)}
+        at += len(word)
+    return cuts
+
+
 def _cuts_a_word(text: str, phrase: str, tools: Tools) -> bool:
     """调解成 in 调解成功率: the phrase's last character starts a word of the collection (成功率) that goes on."""
     end = text.find(phrase) + len(phrase)
-    return any(tools.extractor.idf(text[end - 1:end + k]) is not None for k in (1, 2, 3) if end + k <= len(text))
+    words = [text[end - 1:end + k] for k in (1, 2, 3) if end + k <= len(text)]
+    return any(tools.extractor.idf(w) is not None and w not in LIGHT_WORDS and w not in FRAME_WORDS for w in words)
 
 
 def _counted(word: str, tools: Tools) -> str:
@@ -169,9 +182,9 @@ def _required(plan: QuestionPlan, tools: Tools) -> tuple[str, ...]:
     asked = fold(plan.ask)
     for name in {a for m in tools.metas().values() for a in m.aliases if len(a) >= 2 and a in asked}:
         asked = asked.replace(name, " ")
-    named = SUBUNIT_NAMED.findall(asked)
-    scopes = SCOPE_ASKED_Q.findall(asked + " " + fold(plan.context))  # 本级 carried by a follow-up counts too
-    return tuple(named[:1]) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in scopes))
+    cuts = _boundaries(asked, tools)  # 沙溪镇 is a word of the question; 目前社区(矫正) / 统筹城乡 are not
+    named = [m.group(1) for m in SUBUNIT_NAMED.finditer(asked) if m.start(1) in cuts and m.end(1) in cuts]
+    return tuple(named[:1]) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(asked)))
 
 
 def _asks_change(plan: QuestionPlan) -> bool:
@@ -638,10 +651,10 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
                 return "是。"  # 全覆盖了吗: 实现全覆盖
             return "报告未说明：没有给出可与所问数字比较的数字。"
         if wanted is not None and stated != wanted:
+            if LESS_Q.search(q):  # first: 不到90% holds 到
+                return "是。" if stated < wanted else "否。"
             if MORE_Q.search(q):
                 return "是。" if stated > wanted else "否。"
-            if LESS_Q.search(q):
-                return "是。" if stated < wanted else "否。"
             return "否。"
     if EVERY_Q.search(q):  # "都审结了吗": every case received concluded?
         received = _after(evidence, QUALIFIER_GROUPS["received"] + QUALIFIER_GROUPS["accepted"])
