@@ -159,12 +159,21 @@ REFERS_BACK = re.compile(r"它|其|该|这个|这些|这项|这两|这三|这一
 QUESTION_WORDS = re.compile(r"是多少|有多少|多少|是什么|有哪些|哪些|什么|是否|怎么样|怎样|如何|怎么|吗|呢|请问|啥|咋|[?？。!！,，]")
 ELLIPTIC_TAIL = re.compile(r"(?:呢|怎么样|如何|又如何|情况呢|的情况呢|怎样)[?？。!！]*$")
 # A sentence opening with a subdistrict below a report's own unit (某某街道… / 其中，某某街道…); group 1: it.
-PART_START = re.compile(r"^(?:其中[，,]?)?((?![在向对到于全各每把将从为推深开建])[\u4e00-\u9fff]{2,4}街道)")
+AMONG = re.compile(r"(?:其中[，,]?)?")  # 其中，… : what follows is a part of the whole just stated
+_NO_NAME_START = r"(?![在向对到于全各每把将从为推深开建])"  # a verb or preposition starts no unit's name
+PART_START = re.compile(rf"^{AMONG.pattern}({_NO_NAME_START}[\u4e00-\u9fff]{{2,4}}街道)")
 # A sentence opening with one department of the government (县综合行政执法局全年办理…): its figure is that
 # department's, not the whole area's a question asks with 全县 / 全市 (WHOLE_ASKED).
-DEPARTMENT_START = re.compile(r"^(?:其中[，,]?)?[省市县区州旗]?(?![在向对到于全各每把将从为推深开建])[\u4e00-\u9fff]{1,10}?"
+DEPARTMENT_START = re.compile(rf"^{AMONG.pattern}[省市县区州旗]?{_NO_NAME_START}[\u4e00-\u9fff]{{1,10}}?"
                               r"(?:(?<![格布结当大全变新])局(?![长面势限部])|委员会|办公室|服务中心|大队|支队)")
 WHOLE_ASKED = re.compile(r"全(?:省|市|县|区|州|旗)")
+# What a sentence glues before a rate that names no other owner of it (综合纠错率, 一审败诉率, 案件…率).
+RATE_MODIFIERS = re.compile(r"^.*?(?:综合|平均|总体|整体|全年|年度|直接|案件|一审|二审|的|为|是|达|率)"
+                            r"|(?:综合|平均|总体|整体|案件|一审|二审)$")
+# One-character noun endings the tokenizer may leave alone (审结|率, 人民调解|员): glued back to their word.
+NOUN_ENDS = frozenset("率员额费者")
+# A list of items given one figure: 报备率、及时率、规范率均为100% (the figure stands after the list).
+SHARED_FIGURE = re.compile(r"(?:[、和及与][^，,。；;、\d]{1,10}){1,4}(?=均|都|全部)")
 # A follow-up about a part of the previous figure (部门的占几件 / 其中审结的呢).
 PART_OF = re.compile(r"^(?:占|其中)|占$")
 ELLIPTIC_HEAD = re.compile(r"^(?:那|那么|那在|那么在|再看看|再看|换成|如果是|至于|还有|另外)")

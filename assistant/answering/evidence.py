@@ -17,8 +17,9 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_CHANGE, FIGURE_STOCK, RATE_ENDS, HEADCOUNT_Q, HOW_MANY,
-                     LIGHT_WORDS, NONE_BEFORE, QUALIFIER_GROUPS, QUALIFIER_WORDS, TARGET_BEFORE)
+from ..genre import (CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_CHANGE, FIGURE_STOCK, HEADCOUNT_Q,
+                     HOW_MANY, LIGHT_WORDS, NONE_BEFORE, QUALIFIER_GROUPS, QUALIFIER_WORDS, RATE_ENDS, RATE_MODIFIERS,
+                     TARGET_BEFORE)
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
@@ -34,7 +35,6 @@ _LIST_CONTINUE = 3
 _CLAUSE_END = re.compile(r"[，,；;]")
 _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
 _CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
-_RATE_MODIFIERS = re.compile(r"^.*?(?:综合|平均|总体|整体|全年|年度|直接|案件|一审|二审|的|为|是|达|率)|(?:综合|平均|总体|整体|案件|一审|二审)$")
 _RATE_WINDOW = 14  # characters after a rate word in which its figure stands (纠错率较上年下降2.1个百分点)
 _HEAD_WINDOW = 24  # characters after the counted term in which its figure stands (小程序,目前全县累计使用人数5000人)
 # Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
@@ -94,11 +94,17 @@ def _starts(text: str, word: str) -> list[int]:
     return [m.start() for m in re.finditer(re.escape(word), text)]
 
 
+def _first_figure_after(text: str, at: int) -> tuple[str, str, int] | None:
+    """The first figure within _HEAD_WINDOW characters after position `at` (its start relative to `at`)."""
+    found = figures(text[at:at + _HEAD_WINDOW])
+    return found[0] if found else None
+
+
 def _rate_owner(sentence: str, at: int) -> str:
     """The words glued before a rate in a sentence (参考人员 in 参考人员合格率), without modifiers that name no
     owner (综合纠错率, 案件败诉率): "" when the rate stands alone and its owner is the sentence's topic."""
     glued = re.search(r"[\u4e00-\u9fff]{0,4}$", sentence[:at]).group(0)
-    return _RATE_MODIFIERS.sub("", glued)
+    return RATE_MODIFIERS.sub("", glued)
 
 
 def qualifiers_in(text: str) -> frozenset[str]:
@@ -162,9 +168,9 @@ def figure_fits(query: Query, sentence: str) -> bool:
     if query.measure in _COUNTS and not any(all(t in folded[:_clause_end(folded, f[2])] for t in about) for f in found):
         return False  # 涉企案件多少件: "收到872件，其中涉企…占比约三成" counts all cases; the subset comes after
     if query.head and query.measure and not any(
-            counts_measure(f[1][0][1], query.measure)
-            for at in (m.end() for m in re.finditer(re.escape(query.head), folded))
-            for f in [(at, figures(folded[at:at + _HEAD_WINDOW]))] if f[1]):
+            counts_measure(first[1], query.measure)
+            for first in (_first_figure_after(folded, m.end()) for m in re.finditer(re.escape(query.head), folded))
+            if first):
         return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases; 培训了多少名: the first figure
         # after 培训 (23.6万人次), not a later one (新增申领执法证件6812人)
     named = [r for r in query.rates if r in folded]

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (ADMIN_SUFFIXES, ASKING_Q, CHANGE_STATED, FIGURE_Q, HOTLINE, EVERY_Q, FULL_COVERAGE, LESS_Q, MORE_Q, MORE_WORDS, OWN_LEVEL, SUFFIX_WORDS, CHANGES, CHANGE_Q, CROSS_Q, DEPARTMENT_START, DOWN_Q, EQUIVALENTS, FILLER_WORDS, FRAME_WORDS, HOW_MANY, LEVEL_Q,
-                     LIGHT_WORDS, NONE_BEFORE, NOT_REACHED, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS,
-                     RANK_Q, SCOPE_ASKED, SCOPE_ASKED_Q, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q,
-                     WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEARS_SPAN_Q)
+from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_STATED, CROSS_Q, DEPARTMENT_START,
+                     DOWN_Q, EQUIVALENTS, EVERY_Q, FIGURE_Q, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, HOTLINE,
+                     HOW_MANY, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS, NONE_BEFORE, NOT_REACHED, NOUN_ENDS,
+                     OWN_LEVEL, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
+                     SCOPE_ASKED_Q, SHARED_FIGURE, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS, TARGET_BEFORE,
+                     THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -31,16 +33,13 @@ _NAMED_RELIEF = 0.8  # threshold factor for a report the question names
 _OWN_LEVEL = 0.85  # coverage factor of a 本级 sentence when the whole area is asked (and a 全省 one is there)
 _PER_REPORT_SENTENCES = 2
 _PER_REPORT_PASSAGES = 5  # a report's figure is often not in its best-matching passage
-_NOUN_ENDS = frozenset("率员额费者")  # one-character noun endings the tokenizer may leave alone
 _KNOWN_NEAR = 0.9  # credit of a genre equivalent of a word the collection uses itself
 _SEARCH_NEAR = 0.7  # a term by meaning joins the search only this near (looser ones only score sentences)
 _WINDOW = 10  # characters after a term in which its figure stands: 案结事了率82.5%
-_SHARED = re.compile(r"(?:[、和及与][^，,。；;、\d]{1,10}){1,4}(?=均|都|全部)")
 _PHRASES = sorted((k for k in EQUIVALENTS if len(k) >= 3), key=len, reverse=True)
 _MEASURE_NOUN = re.compile(r"(.{2,}?)(数量|总数|总量|数|量)")
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
 _GOES_ON = re.compile(r"同比|环比|较|比上年|比去年")  # a clause stating the change of the figure before it
-_AMONG = re.compile(r"(?:其中[，,]?)?")  # 其中，乙市全年… opens with a part of the whole
 _CHANGED = re.compile(rf"(?:{CHANGES}|增幅|降幅)[^，,。；;\d]{{0,6}}$")  # a change figure follows
 
 
@@ -81,8 +80,8 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     text = HOW_MANY.sub(" ", text)
     for name in sorted((n for n in names if len(n) >= 2 and n in text), key=len, reverse=True):
         # 比乙县 is not a topic word; in 甲市长 / 甲市场监管 the suffix belongs to the next word (市长, 市场).
-        text = re.sub(re.escape(name[:-1]) + f"(?={re.escape(name[-1])}{SUFFIX_WORDS})"
-                      if name.endswith(ADMIN_SUFFIXES) else "(?!)", " ", text)
+        if name.endswith(ADMIN_SUFFIXES):
+            text = re.sub(re.escape(name[:-1]) + f"(?={re.escape(name[-1])}{SUFFIX_WORDS})", " ", text)
         text = text.replace(name, " ")
     # Everyday phrases the genre's equivalences know (省下来, 请不起律师) stay whole: the tokenizer would
     # cut them into pieces that mean nothing on their own (省 / 下来).
@@ -98,7 +97,7 @@ def key_terms(text: str, tools: Tools) -> list[str]:
             word = word[:-1]  # 审结了 -> 审结; 为了 / 除了 stay (and are no topic)
         if len(word) >= 2 and word[0] in "各有没" and tools.extractor.idf(word) is None:
             word = word[1:]  # 各调 -> 调, 有输 -> 输: a word the collection never uses, cut where the asker glued it
-        if word in _NOUN_ENDS and terms and terms[-1] + word in text:
+        if word in NOUN_ENDS and terms and terms[-1] + word in text:
             terms[-1] += word  # 审结|率 -> 审结率, 人民调解|员 -> 人民调解员: the tokenizer cut a noun off its end
             continue
         terms.append(_counted(word, tools))
@@ -286,7 +285,7 @@ def _about_a_part(s: Scored, named: set[str]) -> bool:
     opening = PART_START.match(folded)
     if opening and opening.group(1) not in own:
         return True
-    lead = len(opening.group(0)) - len(opening.group(1)) if opening else len(_AMONG.match(folded).group(0))
+    lead = len(opening.group(0)) - len(opening.group(1)) if opening else len(AMONG.match(folded).group(0))
     return any(start <= lead + 1 and name not in own and not name.startswith(tuple(own))
                for start, name in gazetteer().scan(folded[:12]))
 
@@ -546,7 +545,7 @@ def _near_terms(sentence: str, terms: list[str]) -> list[tuple[str, str, int]]:
     found = []
     for term in terms:
         for end in (m.end() for m in re.finditer(re.escape(term), folded)) if term else ():
-            shared = _SHARED.match(folded, end)  # 报备率、及时率、规范率均为100%: one figure for the list
+            shared = SHARED_FIGURE.match(folded, end)  # 报备率、及时率、规范率均为100%: one figure for the list
             end = shared.end() if shared else end
             found += [(f, unit, end + at) for f, unit, at in figures(folded[end:end + _WINDOW])]
     return found
