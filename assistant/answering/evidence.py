@@ -183,7 +183,8 @@ def figure_fits(query: Query, sentence: str) -> bool:
             for f in figures(folded[at + len(r):at + len(r) + _RATE_WINDOW])):
         return False  # 纠错率下降 gives no figure of it (the sentence's 办结率98.5% is another rate's); 力争败诉率
         # 控制在3%以内 gives a target
-    if named and not any(r.endswith(RATE_ENDS) for r in named) and all(FIGURE_CHANGE.search(folded[:f[2]]) for f in found):
+    if named and not any(r.endswith(RATE_ENDS) for r in named) \
+            and all(FIGURE_CHANGE.search(folded[:f[2]]) for f in found):
         return False  # 和解 may stand for 和解率 (…结案97件，占28.1%), but 审结率 is not the 同比增长63.2% of 审结
     if query.rate_of:
         asked = {t[i:i + 2] for t in query.terms if t not in query.rates for i in range(len(t) - 1)}
@@ -342,8 +343,8 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     A clause states the asked figure when it names the asked qualifier (收到 / 受理 / 审结 …) or, for a count
     whose question names no qualifier, the most of the question's subject terms. A clause is "other" when it
     states an excluded qualifier's figure, or (counts only) a figure of the asked measure while naming none of
-    the subject terms and not going on about the one before (其中… / 同比…). Kept: the first asked clause, the clauses before
-    it back to the last other one, and those after it up to the next other one.
+    the subject terms and not going on about the one before (其中… / 同比…). Kept: the first asked clause, the
+    clauses before it back to the last other one, and those after it up to the next other one.
     """
     if not query.numeric:
         return s

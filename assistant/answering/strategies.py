@@ -144,7 +144,8 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     if figure:
         terms = [t for t in terms if not any(t in r for r in required)] or terms
     context = [t for t in key_terms(plan.context, tools) if t not in terms] if plan.context else []
-    texts = [tools.folded_text(s) for s in (sources if sources is not None else list(tools.metas()))[:tools.max_reports]]
+    pool = sources if sources is not None else list(tools.metas())
+    texts = [tools.folded_text(s) for s in pool[:tools.max_reports]]
     if any(c.what == "话题" for c in plan.carried) and len(terms) > 1:
         # 那乙县呢: the earlier question's words for its own report (办事场景) that this report never uses count
         # half, as the context they are; the words it shares (一件事) carry the topic.
@@ -253,7 +254,8 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         named = {name for _, name in gazetteer().scan(asked)} | set(PART_START.findall(asked))
         scored = [s for s in scored if not _about_a_part(s, named)]
         if WHOLE_ASKED.search(asked):
-            scored = [s for s in scored if not (DEPARTMENT_START.match(fold(s.text)) and not WHOLE_ASKED.search(fold(s.text)))]
+            scored = [s for s in scored
+                      if not (DEPARTMENT_START.match(fold(s.text)) and not WHOLE_ASKED.search(fold(s.text)))]
         if not query.required:  # the whole area asked: a figure of the government's own level comes second
             scored = sorted((replace(s, coverage=s.coverage * _OWN_LEVEL) if OWN_LEVEL in fold(s.text) else s
                              for s in scored), key=lambda s: s.coverage, reverse=True)
