@@ -48,7 +48,7 @@ SELF_REFERENCES = ("我市", "我区", "我县", "我州", "我旗", "我省", "
 
 # -- years -----------------------------------------------------------------------------------
 YEAR = re.compile(r"(20\d{2})\s*年?度?")
-# "桐庐22年", "23年败诉率": a year typed with two digits (not 近10年, 连续12年, 15年来).
+# "甲县22年", "23年败诉率": a year typed with two digits (not 近10年, 连续12年, 15年来).
 SHORT_YEAR = re.compile(r"(?<![\d.近连续第多余满每历经过用这前后共约达超了])([12]\d)(?=年(?!来|以来|间|内|多|余|左右|之久|前|后))")
 # A year right after these is a comparison or a plan, not the year a report covers.
 # ... unless another year comes right before it: 2022年和2023年 asks both.
@@ -96,7 +96,7 @@ FOLLOWUP_FILLER = re.compile(r"方面|情况|工作|这块|这一块|那块|领�
 LEVEL_Q = re.compile(r"(地级市|设区的市|市级|县级|区县|县区|省级|开发区|园区)(?:的|里|中|当中|之中|报告)|各(县|区|市|省|开发区|园区)")
 LEVEL_WORDS = {"地级市": "市", "设区的市": "市", "市级": "市", "市": "市", "县级": "县", "区县": "县", "县区": "县", "县": "县",
                "区": "区", "省级": "省", "省": "省", "开发区": "开发区", "园区": "开发区"}
-# A question over one region's reports of several years (桐庐两年比…, 历年…), or a follow-up reaching the year before.
+# A question over one region's reports of several years (甲县两年比…, 历年…), or a follow-up reaching the year before.
 YEARS_SPAN_Q = re.compile(r"两年|几年|历年|逐年|各年|每年|这几年|这两年|近两年|两份报告|各年度")
 # A question about the change since the year before (比上年增加了吗 / 同比下降了吗).
 SINCE_LAST_YEAR_Q = re.compile(r"(?:比|较|跟|和|与|同)(?:上年|去年|上一年|前一年|往年)|同比|环比")
@@ -143,7 +143,7 @@ COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(
 # or the government's own level (政府本级 / 市政府自己那一级). The figure must name it: a 全县 / 全市 one is
 # another unit's. Each asked word maps to the word the sentence must contain.
 OWN_LEVEL = "本级"
-# A township, subdistrict or community a question names (沙溪镇, 蜀麓社区): its figure must name it too.
+# A township, subdistrict or community a question names (某溪镇, 某某社区): its figure must name it too.
 SUBUNIT_NAMED = re.compile(r"((?![\u4e00-\u9fff]?[各全本该每个些哪乡镇村区县市到在的和与及])"
                            r"(?!平安|示范|法治|和谐|文明|智慧|美丽|基层|城市|农村|特色|重点|新型)"
                            r"[\u4e00-\u9fff]{2}(?:街道|社区|镇|乡))(?![镇村长化])"

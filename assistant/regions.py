@@ -238,7 +238,7 @@ def _sound(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=8192)
 def _sounds(text: str) -> frozenset[tuple[str, ...]]:
-    """Every way a typed text may sound: 长 is read zhang or chang (长心县 for 长兴县), at most 16 readings."""
+    """Every way a typed text may sound: 长 is read zhang or chang (甲心县 for 甲兴县), at most 16 readings."""
     readings = [sorted({_canonical(r) for r in rs})[:4] for rs in pinyin(text, style=Style.NORMAL, heteronym=True)]
     found = {_sound(text)}
     for combo in product(*readings):
@@ -265,7 +265,7 @@ def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], 
                 continue
             if g.is_division(window) or window in g.by_short or not usable_short(window) and n == 2:
                 continue
-            # Other readings of a character (长: zhang/chang) only for a name typed with its suffix (长心县):
+            # Other readings of a character (长: zhang/chang) only for a name typed with its suffix (甲心县):
             # 增长了 must not sound like a 长乐区.
             sounds = _sounds(window) if n >= 3 and window.endswith(ADMIN_SUFFIXES) else {_sound(window)}
             for name in dict.fromkeys(n for sound in sounds for n in by_sound.get(sound, [])):

@@ -161,7 +161,7 @@ class Planner:
 
     def _single(self, question: str, previous: QuestionPlan | None, metas: Mapping[str, ReportMeta],
                 filters: Filters | None, turn: int, same_turn: bool = False) -> QuestionPlan:
-        question = SHORT_YEAR.sub(r"20\1", question)  # "桐庐22年" is 2022
+        question = SHORT_YEAR.sub(r"20\1", question)  # "甲县22年" is 2022
         own = self.route(question, metas, filters)
         intent, cross, descending = classify(question, len(own.regions))
         ask = question

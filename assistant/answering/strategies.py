@@ -140,7 +140,7 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     figure = plan.figure
     required = _required(plan, tools) if figure else tuple(plan.within)
     terms = key_terms(asked, tools)
-    # The township asked (良渚街道) must be in the sentence, checked apart: its figure's topic is the rest.
+    # The township asked (某某街道) must be in the sentence, checked apart: its figure's topic is the rest.
     if figure:
         terms = [t for t in terms if not any(t in r for r in required)] or terms
     context = [t for t in key_terms(plan.context, tools) if t not in terms] if plan.context else []
@@ -176,13 +176,13 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
 
 def _required(plan: QuestionPlan, tools: Tools) -> tuple[str, ...]:
     """What an answering sentence must name: a district asked of its city's report, a township or community
-    the question names (沙溪镇), or the unit asked below the report's whole area (乡镇 / 街道 / 本级)."""
+    the question names (某溪镇), or the unit asked below the report's whole area (乡镇 / 街道 / 本级)."""
     if plan.within:
         return tuple(plan.within)
     asked = fold(plan.ask)
     for name in {a for m in tools.metas().values() for a in m.aliases if len(a) >= 2 and a in asked}:
         asked = asked.replace(name, " ")
-    cuts = _boundaries(asked, tools)  # 沙溪镇 is a word of the question; 目前社区(矫正) / 统筹城乡 are not
+    cuts = _boundaries(asked, tools)  # 某溪镇 is a word of the question; 目前社区(矫正) / 统筹城乡 are not
     named = [m.group(1) for m in SUBUNIT_NAMED.finditer(asked) if m.start(1) in cuts and m.end(1) in cuts]
     return tuple(named[:1]) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(asked)))
 
