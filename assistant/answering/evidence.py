@@ -144,10 +144,12 @@ def measure_asked(question: str) -> str | None:
 def figure_fits(query: Query, sentence: str) -> bool:
     """True when the sentence holds a figure of the kind the question asks for.
 
-    A figure fits when its measure word counts what was asked (when the question says), stands after the
-    term the question counts (败诉4件, not 败诉率4.1%), states a change when a change is asked, and the
-    sentence does not qualify it in a way the question excludes: 累计 for a 新增 question, 收到/受理
-    for 审结/办结, and the reverse.
+    A figure fits when its measure word counts what was asked (when the question says), is the first one
+    after the term the question counts (败诉4件, not 败诉率4.1%), states a change when a change is asked, is
+    no target (力争…达到), and the sentence does not qualify it in a way the question excludes: 累计 for a
+    新增 question, 收到/受理 for 审结/办结, and the reverse. A rate asked must be named with its figure right
+    after it (纠错率下降 gives none), that figure no target, and the rate not glued to another owner
+    (参考人员合格率 for 案卷合格率).
     """
     folded = fold(sentence)
     if query.head and re.search(NONE_BEFORE + re.escape(query.head), folded):

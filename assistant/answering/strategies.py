@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 from .sections import closing_items
 
 _NAMED_RELIEF = 0.8  # threshold factor for a report the question names
-_OWN_LEVEL = 0.85  # coverage factor of a 本级 sentence when the whole area is asked (and a 全省 one is there)
+_OWN_LEVEL = 0.85  # coverage factor of a 本级 sentence when the whole area is asked: a 全省 one goes first
 _PER_REPORT_SENTENCES = 2
 _PER_REPORT_PASSAGES = 5  # a report's figure is often not in its best-matching passage
 _KNOWN_NEAR = 0.9  # credit of a genre equivalent of a word the collection uses itself
