@@ -673,3 +673,9 @@ def test_everyday_wordings_the_review_found_misread() -> None:
     assert not figure_fits(owner, "组织学法考法,学法考法合格率100%。")
     from assistant.answering.evidence import counts_measure
     assert counts_measure("天", "days") and not counts_measure("日", "days")  # 截至12月31日 is a date
+
+
+def test_the_asker_s_glue_verbs_are_no_topic() -> None:
+    from assistant.answering.strategies import key_terms
+    terms = key_terms("复议靠调解和解结案的比例", TOOLS)
+    assert "靠" not in terms and "调解" in terms
