@@ -679,3 +679,11 @@ def test_the_asker_s_glue_verbs_are_no_topic() -> None:
     from assistant.answering.strategies import key_terms
     terms = key_terms("复议靠调解和解结案的比例", TOOLS)
     assert "靠" not in terms and "调解" in terms
+
+
+def test_a_stage_asked_counts_cases_and_a_clause_after_a_semicolon_keeps_its_subject() -> None:
+    assert measure_asked("复议受理多少") == "cases" and measure_asked("网格员上报的信息有多少条") is None
+    assert measure_asked("调解成功的案件涉案金额一共多少") == "money"
+    count = Query(text="复议审结多少件", terms=["行政复议", "审结"], numeric=True, measure="cases", head="审结")
+    text = "依法受理8925件,审结8314件,全省行政复议纠错率12.6%。"
+    assert not figure_fits(count, text) and figure_fits(count, text, lead="全省各级行政复议机关收到申请9867件;")

@@ -33,6 +33,7 @@ CONTEXT_FACTOR = 0.5
 LEAD_CREDIT = 0.8  # a term in the clauses before a sentence, up to its ；, counts this much
 _LIST_CONTINUE = 3
 _CLAUSE_END = re.compile(r"[，,；;]")
+_CASE_STAGES = ("received", "accepted", "concluded")  # qualifiers that only cases have
 _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
 _CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
 _RATE_WINDOW = 14  # characters after a rate word in which its figure stands (纠错率较上年下降2.1个百分点)
@@ -61,6 +62,7 @@ class Scored:
     text: str
     coverage: float
     clipped: bool = False  # clauses of a longer sentence (asked_clauses): shown with an ellipsis
+    lead: str = ""  # the clauses before it up to its ；, which it goes on from (Extractor.score)
 
 
 @dataclass
@@ -138,10 +140,14 @@ def measure_asked(question: str) -> str | None:
         return "share"
     if m:
         return MEASURES.get(m.group(1))
-    return next((kind for kind, pattern in COUNTED_NOUNS.items() if pattern.search(q)), None)
+    counted = next((kind for kind, pattern in COUNTED_NOUNS.items() if pattern.search(q)), None)
+    if counted is None and re.search(r"(?:多少|几)(?:[?？。!！\s]|$)", q) \
+            and any(w in q for g in _CASE_STAGES for w in QUALIFIER_GROUPS[g]):
+        return "cases"  # 复议受理多少: cases at that stage, not the 受理点9个
+    return counted
 
 
-def figure_fits(query: Query, sentence: str) -> bool:
+def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
     """True when the sentence holds a figure of the kind the question asks for.
 
     A figure fits when its measure word counts what was asked (when the question says), is the first one
@@ -167,7 +173,9 @@ def figure_fits(query: Query, sentence: str) -> bool:
         return False  # 力争出庭应诉率达到100% is a target, not what was achieved
     about = [t for t in query.terms if t in folded and t not in LIGHT_WORDS and t not in QUALIFIER_WORDS
              and t not in query.context]
-    if query.measure in _COUNTS and not any(all(t in folded[:_clause_end(folded, f[2])] for t in about) for f in found):
+    before = fold(lead)  # 全省行政复议…；依法受理8925件，审结8314件: its subject was named before the ；
+    if query.measure in _COUNTS and not any(all(t in folded[:_clause_end(folded, f[2])] or t in before for t in about)
+                                            for f in found):
         return False  # 涉企案件多少件: "收到872件，其中涉企…占比约三成" counts all cases; the subset comes after
     if query.head and query.measure and not any(
             counts_measure(first[1], query.measure)
@@ -291,9 +299,9 @@ class Extractor:
                 if len(sentence) < 6:
                     continue
                 cov = self.coverage(query, sentence, c.section, absent_by_source[c.source], parts, lead)
+                scored.append(Scored(p, c.start + a, c.start + b, sentence, cov + 0.02 / max(p.rank, 1), lead=lead))
                 # A sentence ending in ； is a clause of a longer one: the next goes on about its subject.
                 lead = lead + sentence if sentence.rstrip().endswith((";", "；")) and "\n" not in sentence else ""
-                scored.append(Scored(p, c.start + a, c.start + b, sentence, cov + 0.02 / max(p.rank, 1)))
         return sorted(scored, key=lambda s: s.coverage, reverse=True)
 
     def pick(self, scored: list[Scored], listing: bool, threshold: float | None = None) -> list[Scored]:

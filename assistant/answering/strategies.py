@@ -236,7 +236,7 @@ def search_text(plan: QuestionPlan, query: Query) -> str:
 
 
 def _fitting(query: Query, scored: list[Scored]) -> list[Scored]:
-    return [s for s in scored if figure_fits(query, s.text)] if query.numeric else scored
+    return [s for s in scored if figure_fits(query, s.text, s.lead)] if query.numeric else scored
 
 
 # -- strategies -------------------------------------------------------------------------------
