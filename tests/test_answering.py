@@ -272,7 +272,7 @@ def test_a_level_reached_does_not_answer_a_new_count() -> None:
 
 @pytest.mark.parametrize("question, measure", [
     ("服务了多少群众？", "people"), ("一共罚了多少钱？", "money"), ("讨论了几回？", "events"),
-    ("调解成了几成？", "share"), ("下沉了多少个执法人员编制？", None),
+    ("调解成了几成？", "share"), ("下沉了多少个执法人员编制？", "count"),
 ])
 def test_what_a_question_counts_from_the_noun_it_names(question: str, measure: str | None) -> None:
     assert measure_asked(question) == measure
@@ -647,7 +647,7 @@ def test_a_region_switch_keeps_the_topic_not_the_other_report_s_wording() -> Non
     switched = plan("那丙区呢？", "甲市普法讲座办了多少场？")
     query = make_query(switched, TOOLS, switched.sources)
     assert "讲座" in query.context and "讲座" not in fold("".join(TEXTS["bing.txt"]))
-    assert measure_asked("多少个场景") is None
+    assert measure_asked("多少个场景") == "count"  # scenes, not 场 (events)
 
 
 def test_everyday_wordings_the_review_found_misread() -> None:
@@ -682,8 +682,17 @@ def test_the_asker_s_glue_verbs_are_no_topic() -> None:
 
 
 def test_a_stage_asked_counts_cases_and_a_clause_after_a_semicolon_keeps_its_subject() -> None:
-    assert measure_asked("复议受理多少") == "cases" and measure_asked("网格员上报的信息有多少条") is None
+    assert measure_asked("复议受理多少") == "cases" and measure_asked("网格员上报的信息有多少条") == "count"
     assert measure_asked("调解成功的案件涉案金额一共多少") == "money"
     count = Query(text="复议审结多少件", terms=["行政复议", "审结"], numeric=True, measure="cases", head="审结")
     text = "依法受理8925件,审结8314件,全省行政复议纠错率12.6%。"
     assert not figure_fits(count, text) and figure_fits(count, text, lead="全省各级行政复议机关收到申请9867件;")
+
+
+def test_how_many_items_is_a_count_and_a_figure_may_stand_before_its_noun() -> None:
+    assert measure_asked("最小应急单元一共建了多少个") == "count" and measure_asked("事项一共几项") == "count"
+    count = Query(text="建了多少个应急单元", terms=["应急单元"], numeric=True, measure="count")
+    assert not figure_fits(count, "校园、医院等重点单位应急单元覆盖率100%。")
+    assert figure_fits(count, "建成应急单元320个。")
+    heads = Query(text="培训了多少名执法人员", terms=["执法人员"], numeric=True, measure="headcount", head="执法人员")
+    assert figure_fits(heads, "全年组织560名执法人员参加培训。")

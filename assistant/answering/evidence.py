@@ -33,6 +33,7 @@ CONTEXT_FACTOR = 0.5
 LEAD_CREDIT = 0.8  # a term in the clauses before a sentence, up to its ；, counts this much
 _LIST_CONTINUE = 3
 _CLAUSE_END = re.compile(r"[，,；;]")
+_NOT_COUNTS = ("share", "money", "days", "years")
 _CASE_STAGES = ("received", "accepted", "concluded")  # qualifiers that only cases have
 _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
 _CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
@@ -46,6 +47,7 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
     "年": "years",  # 连续三年 answers 连着降了几年
+    **dict.fromkeys("项条所支台套处座", "count"),  # 建了多少个 / 多少条 is not answered by 覆盖率100%
     "天": "days",  # 平均审理多少天 is not answered by 25件 (日 is a date: 12月31日)
     **dict.fromkeys(["家", "户", "家次", "户次"], "entities"),  # 检查企业多少户 is not answered by 231卷
 }
@@ -102,6 +104,12 @@ def _first_figure_after(text: str, at: int) -> tuple[str, str, int] | None:
     return found[0] if found else None
 
 
+def _figure_before(text: str, at: int) -> tuple[str, str, int] | None:
+    """A figure that ends right where position `at` starts: 6项 in 将6项事项纳入目录 (counted noun after it)."""
+    found = [f for f in figures(text[max(0, at - 12):at]) if f[2] + len(f[0]) == min(at, 12)]
+    return found[-1] if found else None
+
+
 def _rate_owner(sentence: str, at: int) -> str:
     """The words glued before a rate in a sentence (参考人员 in 参考人员合格率), without modifiers that name no
     owner (综合纠错率, 案件败诉率): "" when the rate stands alone and its owner is the sentence's topic."""
@@ -118,6 +126,8 @@ def counts_measure(unit: str, measure: str) -> bool:
     """Whether a figure in `unit` counts what a question's measure asks: 人次 counts people, not heads."""
     if measure == "headcount":
         return unit in ("人", "名", "位")
+    if measure == "count":  # 多少个 / 多少条: any count, not a share, a sum, days or years
+        return bool(unit) and MEASURES.get(unit) not in _NOT_COUNTS
     return MEASURES.get(unit) == measure
 
 
@@ -130,7 +140,7 @@ def _clause_end(text: str, at: int) -> int:
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
-    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年家户张天])"
+    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年家户张天项条所支台套处座])"
                   r"(?![景所地馆间庭长置籍素民大])", q)  # 多少个场景 counts scenes, 几个人民调解委员会 committees
     if m and m.group(1) == "年":  # 败诉率连着降了几年: the years, not the rate
         return "years"
@@ -144,6 +154,8 @@ def measure_asked(question: str) -> str | None:
     if counted is None and re.search(r"(?:多少|几)(?:[?？。!！\s]|$)", q) \
             and any(w in q for g in _CASE_STAGES for w in QUALIFIER_GROUPS[g]):
         return "cases"  # 复议受理多少: cases at that stage, not the 受理点9个
+    if counted is None and re.search(r"(?:多少|(?<!哪)几)个(?![百人])", q):
+        return "count"  # 建了多少个示范点: a count of anything, not the 覆盖率100% beside it
     return counted
 
 
@@ -177,10 +189,10 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
     if query.measure in _COUNTS and not any(all(t in folded[:_clause_end(folded, f[2])] or t in before for t in about)
                                             for f in found):
         return False  # 涉企案件多少件: "收到872件，其中涉企…占比约三成" counts all cases; the subset comes after
-    if query.head and query.measure and not any(
-            counts_measure(first[1], query.measure)
-            for first in (_first_figure_after(folded, m.end()) for m in re.finditer(re.escape(query.head), folded))
-            if first):
+    if query.head and query.measure not in (None, "count") and not any(
+            counts_measure(figure[1], query.measure)
+            for m in re.finditer(re.escape(query.head), folded)
+            for figure in (_first_figure_after(folded, m.end()), _figure_before(folded, m.start())) if figure):
         return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases; 培训了多少名: the first figure
         # after 培训 (23.6万人次), not a later one (新增申领执法证件6812人)
     named = [r for r in query.rates if r in folded]
