@@ -13,7 +13,7 @@ import unicodedata
 
 from collections import Counter
 
-from .genre import CN_NUM
+from .genre import CN_NUM, TITLE_HINT, TITLE_TOPIC
 
 # A short line containing one of these is navigation or page furniture.
 _NAV_WORDS = (
@@ -182,6 +182,17 @@ def clean_line(line: str) -> str:
     return _WATERMARK.sub("", line)
 
 
+def _join_title(lines: list[str]) -> list[str]:
+    """A title broken over two lines at the top (…关于2023年度法治政 / 府建设情况的报告) is one line again."""
+    for i in range(min(3, len(lines) - 1)):
+        first, second = lines[i], lines[i + 1]
+        joined = first + second
+        if (len(first) >= 6 and not TITLE_HINT.search(first) and TITLE_HINT.search(second[-4:])
+                and TITLE_TOPIC.search(joined) and len(joined) <= 60 and not re.search(r"[。，,；;：:]", joined)):
+            return lines[:i] + [joined] + lines[i + 2:]
+    return lines
+
+
 def clean_text(raw: str) -> str:
     """Report text without debris; paragraphs kept one per line, inner whitespace trimmed."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
@@ -194,6 +205,7 @@ def clean_text(raw: str) -> str:
         if not s or is_debris(s):
             continue
         kept.append(s)
+    kept = _join_title(kept)
     if _hard_wrapped(kept):
         kept = join_wrapped(kept, _PASTED_FULL)
     return _BLANKS.sub("\n", "\n".join(kept)).strip() + "\n"

@@ -22,6 +22,9 @@ ITEM_IS = re.compile(rf"^[{CN_NUM}]+是")  # 一是 / 二是: items inside a par
 # Any item marker that opens a list entry of a closing section: （一） / 一是 / 1.
 LIST_ITEM = re.compile(rf"^(?:[（(][{CN_NUM}]+[）)]|[{CN_NUM}]+是|\d{{1,2}}[.、．])")
 # Closing sections every report has: problems found, and next year's plans.
+# A report's title: about the rule of law, and called a report (or 情况 / 总结).
+TITLE_TOPIC = re.compile(r"法治|依法行政|法治政府")
+TITLE_HINT = re.compile(r"报告|報告|情况|情況|总结|總結")
 PROBLEM_HEADING = re.compile(r"问题|不足|短板|差距")
 PLAN_HEADING = re.compile(r"计划|安排|打算|下一步|下步|思路|要点|展望")
 PLAN_START = re.compile(r"^(?:下一步|下步|今后|20\d{2}年.{0,10}?将)")

@@ -21,13 +21,11 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from .gazetteer import Division, gazetteer, level_of, short_names
-from .genre import HEADING_LEVELS, SELF_REFERENCES, SOFT_YEAR_BEFORE, ZONE_SUFFIXES
+from .genre import HEADING_LEVELS, SELF_REFERENCES, SOFT_YEAR_BEFORE, TITLE_HINT, TITLE_TOPIC, ZONE_SUFFIXES
 from .normalize import fold
 from .records import ReportMeta
 from .tokens import Lexicon
 
-_TITLE_TOPIC = re.compile(r"法治|依法行政|法治政府")
-_TITLE_HINT = re.compile(r"报告|報告|情况|情況|总结|總結")
 _NOT_TITLE = re.compile(r"[。，,；;：:]|如下|现将|現將")
 _YEAR_AT = re.compile(r"(20\d{2})\s*年(?!\s*\d{1,2}\s*月)")  # 2023年 / 2023年度, not 2024年3月 (a date)
 _OPENING_YEAR = re.compile(r"^\s*(20\d{2})\s*年(?:度)?(?:以来|全年|[,，、]|是|我|在|[\u4e00-\u9fff]{2,12}?[,，])")
@@ -55,9 +53,9 @@ def _title_index(lines: list[str]) -> int:
         s = re.sub(r"\s+", "", line)
         if not (6 <= len(s) <= 80) or _NOT_TITLE.search(s) or any(p.match(s) for _, p in HEADING_LEVELS):
             continue
-        if _TITLE_HINT.search(s) and _TITLE_TOPIC.search(fold(s)):
+        if TITLE_HINT.search(s) and TITLE_TOPIC.search(fold(s)):
             return i
-        if best < 0 and _TITLE_HINT.search(s) and i < 3:
+        if best < 0 and TITLE_HINT.search(s) and i < 3:
             best = i
     return best
 

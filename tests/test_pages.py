@@ -425,3 +425,10 @@ def test_a_shortened_name_is_no_other_real_place_and_a_verb_is_no_place() -> Non
     assert all(h.how != "pinyin" for h in find("天津滨海新区的行政复议案件多少件", metas))  # not read as the zone
     assert all(h.how != "pinyin" for h in find("广州区有多少", metas))
     assert find("调解案件数量增长了多少", metas) == []
+
+
+def test_a_title_broken_over_two_lines_is_one_title() -> None:
+    text = clean_text("某县人民政府关于2023年度法治政\n府建设情况的报告\n\n2023年，某县人民政府坚持依法行政。\n")
+    assert text.split("\n")[0] == "某县人民政府关于2023年度法治政府建设情况的报告"
+    nav = clean_text("首页\n关于2023年法治政府建设情况的报告\n正文。\n")
+    assert "首页关于" not in nav
