@@ -36,6 +36,7 @@ _ISSUER = re.compile(r"人民政府|委员会|管委会|管理委员会|司法�
 _BREADCRUMB = re.compile(r"首页\s*[>›»＞/]|当前位置|當前位置|所在位置")
 _ZONE_AT = re.compile("|".join(sorted(ZONE_SUFFIXES, key=len, reverse=True)))
 _SELF_REF = re.compile("|".join(SELF_REFERENCES))
+_TWIN = re.compile(r"[（(]([\u4e00-\u9fff]{2,12}?(?:区|县|市))[）)]")  # a unit named in brackets in the title
 _OPENING_CHARS = 300
 _CLEAR_SELF_REFS = 3  # weight from which the way a report speaks of itself (我县 ×2, 全县) is taken as clear
 _PAGE_TOP_CHARS = 8000  # breadcrumbs and source lines sit above the report
@@ -219,6 +220,11 @@ def extract_meta(text: str, lexicon: Lexicon, sidecar: Path | None = None, raw: 
         if fields["region"] != region or division is None:
             division = gazetteer().lookup(fold(fields["region"]), body[:3000]) or gazetteer().zone(fold(fields["region"]))
     _placed(fields, division)
+    # 甲高新区（乙区）: one government for a zone and the district it shares; both names find the report.
+    twin = _TWIN.search(folded_title)
+    named = gazetteer().lookup(twin.group(1), body[:3000]) if twin else None
+    if named is not None and named.name != region:
+        fields["aliases"] = list(dict.fromkeys([*fields["aliases"], *_names(named.name, named)]))
     if not fields["title"]:
         fields["title"] = f"{fields['region']}{fields['year'] or ''}年法治政府建设情况报告"
     known = ReportMeta.__dataclass_fields__

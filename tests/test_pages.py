@@ -432,3 +432,9 @@ def test_a_title_broken_over_two_lines_is_one_title() -> None:
     assert text.split("\n")[0] == "某县人民政府关于2023年度法治政府建设情况的报告"
     nav = clean_text("首页\n关于2023年法治政府建设情况的报告\n正文。\n")
     assert "首页关于" not in nav
+
+
+def test_a_zone_sharing_a_government_with_a_district_is_found_by_both_names() -> None:
+    text = clean_text("苏州高新区（虎丘区）2024年法治政府建设情况报告\n2024年，苏州高新区坚持依法行政。\n")
+    meta = extract_meta(text, LEXICON)
+    assert meta.region == "苏州高新技术产业开发区" and "虎丘区" in meta.aliases
