@@ -696,3 +696,8 @@ def test_how_many_items_is_a_count_and_a_figure_may_stand_before_its_noun() -> N
     assert figure_fits(count, "建成应急单元320个。")
     heads = Query(text="培训了多少名执法人员", terms=["执法人员"], numeric=True, measure="headcount", head="执法人员")
     assert figure_fits(heads, "全年组织560名执法人员参加培训。")
+
+
+def test_a_number_asked_is_compared_with_the_figure_of_what_was_asked_only() -> None:
+    evidence = fold("全省受理行政裁决案件并及时处理,同时查处商标侵权假冒案件586件。")
+    assert verdict("行政裁决案件办了超过100件吗", ["行政裁决", "案件"], evidence).startswith("报告未说明")

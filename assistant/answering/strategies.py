@@ -636,14 +636,18 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     if asked:
         wanted = _value(asked[0])
         # The term the asked figure is about is the nearest one before it (纠正的超过5件: 纠正).
-        before = sorted((t for t in terms if 0 <= plain_q.find(t) < asked[2]), key=plain_q.find, reverse=True)
+        # A generic counted noun (案件 / 申请) names nobody's figure: 商标侵权假冒案件586件 is not 行政裁决案件's.
+        named = [t for t in terms if t not in LIGHT_WORDS] or terms
+        before = sorted((t for t in named if 0 <= plain_q.find(t) < asked[2]), key=plain_q.find, reverse=True)
         # 超过100亿了: a sum of money (158.6亿元 reads as 元 after its 亿); another unknown word: any figure.
         unit = asked[1] if asked[1] in MEASURES else "元" if re.search("[万亿]", asked[0]) else ""
         stated = next((v for t in before for v in [_stated(evidence, [t], unit)] if v is not None), None)
         if stated is None:
-            stated = _stated(evidence, terms, unit)
+            stated = _stated(evidence, named, unit)
         named_rate = [t for t in terms if t.endswith("率")]
-        if stated is None and all(t in evidence for t in named_rate):  # not 出庭应诉率100% for 败诉率
+        # The only figure of its kind, for a rate the evidence names (not 出庭应诉率100% for 败诉率) or a sum; a
+        # count needs its term (商标侵权案件586件 is no 行政裁决 count).
+        if stated is None and (named_rate or unit == "元") and all(t in evidence for t in named_rate):
             values = [_value(f[0]) for f in figures(evidence) if (f[1] == unit or not unit)
                       and "率" not in evidence[max(0, f[2] - 6):f[2]]]  # not another rate's 出庭应诉率达到100%
             stated = values[0] if len(values) == 1 else None
