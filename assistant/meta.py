@@ -199,7 +199,8 @@ def _placed(fields: dict, division: Division | None) -> dict:
 
 
 def extract_meta(text: str, lexicon: Lexicon, sidecar: Path | None = None, raw: str = "") -> ReportMeta:
-    """Metadata from the cleaned text (and the page it came from); a sidecar's fields win, derived fields follow them."""
+    """Metadata from the cleaned text (and the page it came from); a sidecar's fields win, derived fields follow
+    them."""
     lines = text.split("\n")
     at = _title_index(lines)
     title = re.sub(r"\s+", "", lines[at]) if at >= 0 else ""
@@ -218,7 +219,8 @@ def extract_meta(text: str, lexicon: Lexicon, sidecar: Path | None = None, raw: 
     if sidecar and sidecar.exists():
         fields.update(json.loads(sidecar.read_text(encoding="utf-8")))
         if fields["region"] != region or division is None:
-            division = gazetteer().lookup(fold(fields["region"]), body[:3000]) or gazetteer().zone(fold(fields["region"]))
+            named_region = fold(fields["region"])
+            division = gazetteer().lookup(named_region, body[:3000]) or gazetteer().zone(named_region)
     _placed(fields, division)
     # 甲高新区（乙区）: one government for a zone and the district it shares; both names find the report.
     twin = _TWIN.search(folded_title)

@@ -97,7 +97,8 @@ def test_staff_set_passes_its_checks() -> None:
 
 @pytest.mark.parametrize("checker", [
     ["check_fresh.py"], ["check_unseen.py"],
-    ["check_unseen.py", "--qa", "eval/qa_unseen2.jsonl", "--reports", "eval/unseen2/reports", "--min-counts", "unseen2"],
+    ["check_unseen.py", "--qa", "eval/qa_unseen2.jsonl", "--reports", "eval/unseen2/reports", "--min-counts",
+     "unseen2"],
     ["check_unseen.py", "--qa", "eval/qa_unseen3.jsonl", "--reports", "eval/unseen3/reports", "--min-counts",
      "trap=30,unanswerable=25,yes_no=20,paraphrase=15,fact=15,cross=15,conversation=10,typo=0,false_premise=0,trad=0"],
     ["check_unseen.py", "--qa", "eval/qa_unseen4.jsonl", "--reports", "eval/unseen4/reports", "--min-counts",

@@ -57,7 +57,8 @@ class QuestionPlan:
     carried: list[Carry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # told to the user with the answer
     unknown_places: list[str] = field(default_factory=list)
-    within: list[str] = field(default_factory=list)  # places below a region that its report speaks of: named by the answer
+    # Places below a region that its report speaks of: named by the answer.
+    within: list[str] = field(default_factory=list)
     missing: str = ""  # why no report matches
     parts: list["QuestionPlan"] = field(default_factory=list)
     segments: dict[str, str] = field(default_factory=dict)  # "桂林的X和茂名的Y分别…": each region's own ask
@@ -167,7 +168,8 @@ class Planner:
         ask = question
         for typed, region in own.corrections.items():  # 时林县 read as 石林县: judged by the name it meant
             ask = ask.replace(typed, region)
-        plan = QuestionPlan(question=question, ask=ask, intent=intent, regions=list(own.regions), within=list(own.within),
+        plan = QuestionPlan(question=question, ask=ask, intent=intent, regions=list(own.regions),
+                            within=list(own.within),
                             years=list(own.years), sources=own.sources, cross=cross, descending=descending,
                             unknown_places=list(own.unknown_places), missing=own.missing,
                             notes=list(getattr(own, "notes", []) or []))

@@ -727,7 +727,8 @@ def catalog(plan: QuestionPlan, tools: Tools) -> Found:
             lines.append((f"{_name(metas[source])}《{metas[source].title}》：", cited))
     if not lines:
         return Found(refused=True)
-    return Found([(f"资料库中符合条件的报告共{_CN_COUNT[len(lines)] if len(lines) < len(_CN_COUNT) else len(lines)}份：", [])] + lines)
+    count = _CN_COUNT[len(lines)] if len(lines) < len(_CN_COUNT) else len(lines)
+    return Found([(f"资料库中符合条件的报告共{count}份：", [])] + lines)
 
 
 _CN_COUNT = "零一两三四五六七八九十"
