@@ -109,9 +109,10 @@ class Meanings:
         asked = [fold(w) for w in words if w]
         for word in asked:
             seeded = [(t, 0.9) for t in EQUIVALENTS.get(word, ())]
+            own = {t for t, _ in seeded}
             # 法律上把关 holds 把关: its equivalents (审查) count too, less near than the phrase's own.
             seeded += [(t, _PART_NEAR) for key in _KEYS if key != word and key in word for t in EQUIVALENTS[key]
-                       if t not in {u for u, _ in seeded} and not t.isdigit()]  # 法律服务热线 is no 12345
+                       if t not in own and not t.isdigit()]  # 法律服务热线 is no 12345
             if seeded:
                 found[word] = seeded
         if len(self._words) == 0:

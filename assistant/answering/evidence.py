@@ -210,8 +210,8 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
         return False  # 和解 may stand for 和解率 (…结案97件，占28.1%), but 审结率 is not the 同比增长63.2% of 审结
     if query.rate_of:
         asked = {t[i:i + 2] for t in query.terms if t not in query.rates for i in range(len(t) - 1)}
-        if all(_rate_owner(folded, at) and not any(p in _rate_owner(folded, at) for p in asked)
-               for r in query.rates for at in _starts(folded, r)):
+        owners = [_rate_owner(folded, at) for r in query.rates for at in _starts(folded, r)]
+        if all(owner and not any(p in owner for p in asked) for owner in owners):
             return False  # 案卷合格率 is not answered by the 参考人员合格率 (nor 学法考法合格率) of an exam
     if not query.qualifiers:
         return True

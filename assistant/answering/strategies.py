@@ -77,12 +77,7 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     """Content words, without the region names and years that routing already used."""
     names = {a for m in tools.metas().values() for a in m.aliases}
     terms: list[str] = []
-    text = HOW_MANY.sub(" ", text)
-    for name in sorted((n for n in names if len(n) >= 2 and n in text), key=len, reverse=True):
-        # 比乙县 is not a topic word; in 甲市长 / 甲市场监管 the suffix belongs to the next word (市长, 市场).
-        if name.endswith(ADMIN_SUFFIXES):
-            text = re.sub(re.escape(name[:-1]) + f"(?={re.escape(name[-1])}{SUFFIX_WORDS})", " ", text)
-        text = text.replace(name, " ")
+    text = _without_places(HOW_MANY.sub(" ", text), tools)
     # Everyday phrases the genre's equivalences know (省下来, 请不起律师) stay whole: the tokenizer would
     # cut them into pieces that mean nothing on their own (省 / 下来).
     for phrase in _PHRASES:
@@ -102,6 +97,17 @@ def key_terms(text: str, tools: Tools) -> list[str]:
             continue
         terms.append(_counted(word, tools))
     return list(dict.fromkeys(terms))
+
+
+def _without_places(text: str, tools: Tools) -> str:
+    """The text without the collection's region names (比乙县 is not a topic word); in 甲市长 / 甲市场监管 the
+    suffix belongs to the next word (市长, 市场) and stays."""
+    names = {a for m in tools.metas().values() for a in m.aliases}
+    for name in sorted((n for n in names if len(n) >= 2 and n in text), key=len, reverse=True):
+        if name.endswith(ADMIN_SUFFIXES):
+            text = re.sub(re.escape(name[:-1]) + f"(?={re.escape(name[-1])}{SUFFIX_WORDS})", " ", text)
+        text = text.replace(name, " ")
+    return text
 
 
 def _boundaries(text: str, tools: Tools) -> set[int]:
@@ -179,9 +185,7 @@ def _required(plan: QuestionPlan, tools: Tools) -> tuple[str, ...]:
     the question names (某溪镇), or the unit asked below the report's whole area (乡镇 / 街道 / 本级)."""
     if plan.within:
         return tuple(plan.within)
-    asked = fold(plan.ask)
-    for name in {a for m in tools.metas().values() for a in m.aliases if len(a) >= 2 and a in asked}:
-        asked = asked.replace(name, " ")
+    asked = _without_places(fold(plan.ask), tools)
     cuts = _boundaries(asked, tools)  # 某溪镇 is a word of the question; 目前社区(矫正) / 统筹城乡 are not
     named = [m.group(1) for m in SUBUNIT_NAMED.finditer(asked) if m.start(1) in cuts and m.end(1) in cuts]
     return tuple(named[:1]) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(asked)))
