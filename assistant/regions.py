@@ -15,7 +15,7 @@ from itertools import product
 from pypinyin import Style, lazy_pinyin, pinyin
 
 from .gazetteer import Division, gazetteer, short_names, usable_short
-from .genre import ADMIN_SUFFIXES, UNITS_BELOW, ZONE_SUFFIXES
+from .genre import ADMIN_SUFFIXES, BARE_ZONES, UNITS_BELOW, ZONE_SHORT, ZONE_SUFFIXES
 from .normalize import fold
 from .records import ReportMeta
 
@@ -26,6 +26,7 @@ class RegionHit:
     region: str  # canonical meta.region of a report in the collection
     typed: str  # the name as the question writes it
     how: str  # exact | short | parent (question names a unit under `region`) | child (names a unit above it) | pinyin
+    # (misspelt or shortened) | bare (高新区 without its place: the collection's only one)
     start: int  # where `typed` starts in the folded question
 
 
@@ -133,7 +134,26 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
             taken.append((start, start + len(typed)))
     for start, typed, region in _misspelt(q, names, by_sound, taken):
         hits.append(RegionHit(region, typed, "pinyin", start))
+    if not hits:
+        hits = _bare_zone(q, metas)
     return _without_written_parents(sorted(hits, key=lambda h: (h.start, h.region)), metas)
+
+
+def _bare_zone(q: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
+    """高新区 / 开发区 named without its place: the collection's only zone of that kind (none when it has two)."""
+    for word in BARE_ZONES:
+        at = q.find(word)
+        if at < 0:
+            continue
+        zones = {m.region for m in metas.values() if m.region and any(
+            n.endswith(word) for name in (m.region, *m.aliases) for n in _zone_forms(fold(name)))}
+        return [RegionHit(zones.pop(), word, "bare", at)] if len(zones) == 1 else []
+    return []
+
+
+def _zone_forms(name: str) -> set[str]:
+    """A zone's name as written and with its suffix shortened (甲高新技术产业开发区 -> 甲高新区)."""
+    return {name} | {name[:-len(long)] + short for long, short in ZONE_SHORT if name.endswith(long)}
 
 
 def _abbreviated(q: str, names: Names, taken: list[tuple[int, int]], paths: Mapping[str, Sequence[str]]

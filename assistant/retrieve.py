@@ -18,6 +18,8 @@ from .normalize import fold
 from .records import Passage, ReportMeta
 from .tokens import Lexicon
 
+# Names read as another (时林县 -> 石林县, 高新区 -> the collection's one zone): the answer says which.
+_READ_AS = ("pinyin", "bare")
 
 
 @dataclass
@@ -71,9 +73,9 @@ class Retriever:
         chosen_hits += spoken
         near = [h for h in near if h not in spoken]
         route.within = list(dict.fromkeys(h.typed for h in spoken))
-        route.corrections = {h.typed: h.region for h in chosen_hits if h.how == "pinyin"}
+        route.corrections = {h.typed: h.region for h in chosen_hits if h.how in _READ_AS}
         route.regions = list(dict.fromkeys(h.region for h in chosen_hits))
-        route.notes = [f"按{h.region}的报告回答（问题中写作“{h.typed}”）" for h in chosen_hits if h.how == "pinyin"]
+        route.notes = [f"按{h.region}的报告回答（问题中写作“{h.typed}”）" for h in chosen_hits if h.how in _READ_AS]
         route.notes += [f"资料库中没有{p}自己的报告，按{r}报告中写到{p}的内容回答"
                         for p, r in ((h.typed, h.region) for h in spoken)]
         typed = {h.typed for h in chosen_hits}

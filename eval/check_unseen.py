@@ -71,13 +71,19 @@ def fold(s):
 
 
 def read_raw(path):
-    """Plain text of one report: Word paragraphs, or UTF-8 / GB18030 text."""
+    """Plain text of one report: Word paragraphs, PDF pages, or UTF-8 / GB18030 text."""
     if path.endswith(".docx"):
         try:
             import docx  # lazy: only corpora with Word reports need python-docx
         except ImportError:
             raise SystemExit(f"{path}: reading .docx needs python-docx (run with the project's venv)")
         return "\n".join(p.text for p in docx.Document(path).paragraphs)
+    if path.endswith(".pdf"):
+        try:
+            import pypdf  # lazy, as python-docx above
+        except ImportError:
+            raise SystemExit(f"{path}: reading .pdf needs pypdf (run with the project's venv)")
+        return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
     data = open(path, "rb").read()
     try:
         return data.decode("utf-8")

@@ -38,6 +38,9 @@ _CASE_STAGES = ("received", "accepted", "concluded")  # qualifiers that only cas
 _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
 _CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
 _RATE_WINDOW = 14  # characters after a rate word in which its figure stands (纠错率较上年下降2.1个百分点)
+# A share labelled by a rate right before it (纠错率10.6% / 结案率为96.6%): that rate's figure.
+_OTHER_RATE = re.compile(r"(?:率|比例|占比|比重)(?:为|是|达|达到)?$")
+_SURE = 0.9  # similarity of a genre equivalence (发 -> 制发): one that can stand for the counted term itself
 _HEAD_WINDOW = 24  # characters after the counted term in which its figure stands (小程序,目前全县累计使用人数5000人)
 # Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
 MEASURES: dict[str, str] = {
@@ -191,7 +194,8 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
         return False  # 涉企案件多少件: "收到872件，其中涉企…占比约三成" counts all cases; the subset comes after
     if query.head and query.measure not in (None, "count") and not any(
             counts_measure(figure[1], query.measure)
-            for m in re.finditer(re.escape(query.head), folded)
+            for head in (query.head, *(alt for alt, sim in query.expansions.get(query.head, ()) if sim >= _SURE))
+            for m in re.finditer(re.escape(head), folded)
             for figure in (_first_figure_after(folded, m.end()), _figure_before(folded, m.start())) if figure):
         return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases; 培训了多少名: the first figure
         # after 培训 (23.6万人次), not a later one (新增申领执法证件6812人)
@@ -208,6 +212,9 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
     if named and not any(r.endswith(RATE_ENDS) for r in named) \
             and all(FIGURE_CHANGE.search(folded[:f[2]]) for f in found):
         return False  # 和解 may stand for 和解率 (…结案97件，占28.1%), but 审结率 is not the 同比增长63.2% of 审结
+    if named and not rate_words and query.measure == "share" and all(
+            _OTHER_RATE.search(folded[:f[2]]) for f in found if counts_measure(f[1], "share")):
+        return False  # nor is it the 直接纠错率10.6% of the 审结 cases: that share is another rate's
     if query.rate_of:
         asked = {t[i:i + 2] for t in query.terms if t not in query.rates for i in range(len(t) - 1)}
         owners = [_rate_owner(folded, at) for r in query.rates for at in _starts(folded, r)]

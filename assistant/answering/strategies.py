@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_STATED, CROSS_Q, DEPARTMENT_START,
+from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_STATED, CROSS_Q, RATE_ENDS, DEPARTMENT_START,
                      DOWN_Q, EQUIVALENTS, EVERY_Q, FIGURE_Q, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, HOTLINE,
                      HOW_MANY, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS, NONE_BEFORE, NOT_REACHED, NOUN_ENDS,
-                     OWN_LEVEL, PART_START, PLAN_WORDS, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
+                     OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLAN_HEADING, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
                      SCOPE_ASKED_Q, SHARED_FIGURE, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS, TARGET_BEFORE,
                      THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEARS_SPAN_Q)
 from ..figures import parse_number
@@ -240,7 +240,16 @@ def search_text(plan: QuestionPlan, query: Query) -> str:
 
 
 def _fitting(query: Query, scored: list[Scored]) -> list[Scored]:
-    return [s for s in scored if figure_fits(query, s.text, s.lead)] if query.numeric else scored
+    """Sentences stating the figure asked; not the targets of next year's plans unless a target is asked."""
+    if not query.numeric:
+        return scored
+    return [s for s in scored if figure_fits(query, s.text, s.lead) and (query.target or not _in_plans(s))]
+
+
+def _in_plans(s: Scored) -> bool:
+    """A sentence of the report's plans section (三、2024年工作安排): its figures are targets, not results."""
+    top = fold(s.passage.chunk.section.split(" > ")[0])
+    return bool(PLAN_HEADING.search(top)) and not PROBLEM_HEADING.search(top)
 
 
 # -- strategies -------------------------------------------------------------------------------
@@ -258,8 +267,8 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         named = {name for _, name in gazetteer().scan(asked)} | set(PART_START.findall(asked))
         scored = [s for s in scored if not _about_a_part(s, named)]
         if WHOLE_ASKED.search(asked):
-            scored = [s for s in scored
-                      if not (DEPARTMENT_START.match(fold(s.text)) and not WHOLE_ASKED.search(fold(s.text)))]
+            scored = [s for s in scored if WHOLE_ASKED.search(fold(s.text)) or not (
+                DEPARTMENT_START.match(fold(s.text)) or OWN_LEVEL_STATED.search(fold(s.text)))]
         if not query.required:  # the whole area asked: a figure of the government's own level comes second
             scored = sorted((replace(s, coverage=s.coverage * _OWN_LEVEL) if OWN_LEVEL in fold(s.text) else s
                              for s in scored), key=lambda s: s.coverage, reverse=True)
@@ -645,8 +654,10 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
         before = sorted((t for t in named if 0 <= plain_q.find(t) < asked[2]), key=plain_q.find, reverse=True)
         # 超过100亿了: a sum of money (158.6亿元 reads as 元 after its 亿); another unknown word: any figure.
         unit = asked[1] if asked[1] in MEASURES else "元" if re.search("[万亿]", asked[0]) else ""
+        if before and before[0].endswith(RATE_ENDS) and before[0] not in evidence:
+            before = named = []  # 合格率到95%了吗: the 优秀率32.4% after 案卷 is another rate's figure
         stated = next((v for t in before for v in [_stated(evidence, [t], unit)] if v is not None), None)
-        if stated is None:
+        if stated is None and named:
             stated = _stated(evidence, named, unit)
         named_rate = [t for t in terms if t.endswith("率")]
         # The only figure of its kind, for a rate the evidence names (not 出庭应诉率100% for 败诉率) or a sum; a
