@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from .figures import Figure, FigureStore, same_length_fold
-from .genre import ASCENDING_Q, CHANGES, CROSS_Q, FALL, FIGURE_STAGES, QUESTION_WORDS, RANK_Q, WHICH_NOT_Q, YEAR
+from .genre import (ASCENDING_Q, CHANGES, CROSS_Q, FALL, FIGURE_STAGES, OWN_LEVEL, QUESTION_WORDS, RANK_Q, WHICH_NOT_Q,
+                    YEAR)
 from .normalize import fold, sentence_spans
 from .records import Chunk, Citation, ReportMeta
 
@@ -264,14 +265,16 @@ def _group_key(f: Figure) -> tuple[str, bool, str]:
 def _closeness(f: Figure, topic: str) -> float:
     """How well the indicator fits the query: ending in it (the counted noun: …综合执法队 12支, not
     综合执法队…执法用车 55辆) counts most, then how much of the phrase the query covers."""
-    return float(f.ind_key.endswith(topic)) + len(topic) / max(len(f.ind_key), len(topic))
+    named = f.ind_key.endswith(topic) or len(f.ind_key) >= 2 and topic.endswith(f.ind_key)  # 出庭应诉率 for 负责人…
+    return float(named) + min(len(topic), len(f.ind_key)) / max(len(f.ind_key), len(topic))
 
 
 def find_figures(store: FigureStore, topic: str, words: Callable[[str], list[str]] | None = None,
                  sources: Sequence[str] | None = None, encode: Callable[[list[str]], np.ndarray] | None = None
                  ) -> list[Figure]:
     """Figures whose indicator contains the topic's head (行政复议 of 行政复议案件, so 行政复议申请 matches too),
-    or else every one of its words, or else whose indicator the embedding model puts near the topic."""
+    or every one of its words, or is the topic's own tail (出庭应诉率 of 负责人出庭应诉率); or else whose indicator
+    the embedding model puts near the topic."""
     if not topic:
         return []
     topic = _GENERIC_TAIL.sub("", topic) if len(_GENERIC_TAIL.sub("", topic)) >= 2 else topic
@@ -285,6 +288,11 @@ def find_figures(store: FigureStore, topic: str, words: Callable[[str], list[str
         seen = {(f.source, f.ord) for f in found}
         found += [f for f in store.query(" AND ".join("f.ind_key LIKE ?" for _ in parts) + scope,
                                          [f"%{w}%" for w in parts] + args) if (f.source, f.ord) not in seen]
+    tails = [topic[i:] for i in range(1, len(topic) - 3)]
+    if tails:  # 负责人出庭应诉率 is also what a report names 出庭应诉率 (…出庭应诉1547件次，出庭应诉率为99.1%)
+        seen = {(f.source, f.ord) for f in found}
+        found += [f for f in store.query(f"f.ind_key IN ({','.join('?' * len(tails))})" + scope, [*tails, *args])
+                  if (f.source, f.ord) not in seen]
     if not found and encode is not None:
         pairs = sorted({topic[i:i + 2] for i in range(len(topic) - 1)})
         if pairs:
@@ -358,7 +366,7 @@ def compare(store: FigureStore, metas: dict[str, ReportMeta], query: str, region
         result.stage, result.unit = key[0], _unit_kind(members[0].unit)
         result.indicator = _label(_closest(members, topic), key)
         result.other_groups = [_label(_closest(m, topic), k) for k, m in ordered[1:]]
-    best = _best_per_source(ordered, topic)
+    best = _best_per_source(ordered, topic, OWN_LEVEL in fold(query))
     texts = _passages(chunks, [f.chunk_id for f, _ in best.values()])
     for source, meta in sorted(scope.items(), key=lambda kv: (kv[1].region, kv[1].year or 0, kv[0])):
         row = Row(source=source, region=meta.region, year=meta.year, title=meta.title)
@@ -382,13 +390,15 @@ def _label(indicator: str, key: tuple[str, bool, str]) -> str:
     return f"{indicator}（{extra}）" if extra else indicator
 
 
-def _best_per_source(ordered: list[tuple[tuple, list[Figure]]], topic: str) -> dict[str, tuple[Figure, bool]]:
+def _best_per_source(ordered: list[tuple[tuple, list[Figure]]], topic: str,
+                     own_level: bool = False) -> dict[str, tuple[Figure, bool]]:
     """Each report's figure: from the compared group (first) if it has one, else its figure of the next
     group of the same kind (level or change) and unit, marked not comparable: a change (同比增长) never
-    stands in for a level, nor a level for a change."""
+    stands in for a level, nor a level for a change. The whole area's figure goes before its government's
+    own level (市本级) unless that is asked (`own_level`)."""
     best: dict[str, tuple[Figure, bool]] = {}
     for i, (key, members) in enumerate(ordered):
-        for f in sorted(members, key=lambda f: (-_closeness(f, topic), f.ord)):
+        for f in sorted(members, key=lambda f: ((OWN_LEVEL in f.qualifier) != own_level, -_closeness(f, topic), f.ord)):
             if f.source not in best and (i == 0 or key[1:] == ordered[0][0][1:]):
                 best[f.source] = (f, i == 0)
     return best

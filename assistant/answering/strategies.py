@@ -146,6 +146,8 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     figure = plan.figure
     required = _required(plan, tools) if figure else tuple(plan.within)
     terms = key_terms(asked, tools)
+    # 审查…审了: the one-character verb repeats a word of the question, and would count its weight twice
+    terms = [t for t in terms if len(t) > 1 or not any(t in other for other in terms if other != t)]
     # The township asked (某某街道) must be in the sentence, checked apart: its figure's topic is the rest.
     if figure:
         terms = [t for t in terms if not any(t in r for r in required)] or terms
