@@ -272,9 +272,12 @@ FIGURE_STOCK = ("达到", "现有", "共有", "总数", "总量", "拥有", "覆
 # What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).
 # A question counting heads, not attendances: 按人头 / 不是人次 (多少名 / 多少位 count heads too).
 HEADCOUNT_Q = re.compile(r"人头|(?:不是|不算|而不是|非|不要|不含)人次")
+PEOPLE_NOUNS = ("人员|人数|群众|观众|干部|律师|农民工|职工|学生|教师|老师|居民|村民|市民|志愿者|党员|法官|代表|委员|专家")
+# Who a headcount question counts (多少名执法人员): a figure of other people (法制工作人员480人) is no answer.
+COUNTED_PEOPLE = re.compile(rf"(?:多少|几)(?:个|名|位)([\u4e00-\u9fff]{{2,3}}(?:{PEOPLE_NOUNS}))")
 COUNTED_NOUNS: dict[str, re.Pattern] = {
-    "people": re.compile(r"人数|(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{0,3}(?:人员|人数|群众|观众|干部|律师|农民工|职工|学生|教师|老师|居民|村民|"
-                         r"市民|志愿者|党员|法官|代表|委员|专家))(?=$|[^\u4e00-\u9fff]|呢|吗|啊|呀|吧|有|是|参加|参与|受益)"),
+    "people": re.compile(rf"人数|(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{{0,3}}(?:{PEOPLE_NOUNS}))"
+                         r"(?=$|[^\u4e00-\u9fff]|呢|吗|啊|呀|吧|有|是|参加|参与|受益)"),
     "cases": re.compile(r"(?:案件|案子|纠纷)(?:数|数量|量)?(?:是|有|为)?(?:多少|几)(?![^，。？?]*率)"
                         r"|(?:多少|几)(?:个|起)?(?:案件|案子|纠纷|矛盾)"),
     "money": re.compile(r"(?:多少|几)(?:钱|金额|资金|经费|费用|工资|工钱|薪水|罚款|赔偿金)|(?:钱|(?<!条)款|金额|资金|经费)"

@@ -701,3 +701,81 @@ def test_how_many_items_is_a_count_and_a_figure_may_stand_before_its_noun() -> N
 def test_a_number_asked_is_compared_with_the_figure_of_what_was_asked_only() -> None:
     evidence = fold("全省受理行政裁决案件并及时处理,同时查处商标侵权假冒案件586件。")
     assert verdict("行政裁决案件办了超过100件吗", ["行政裁决", "案件"], evidence).startswith("报告未说明")
+
+
+def _scored_in(text: str, section: str) -> Scored:
+    chunk = Chunk(id="c", source="jia.txt", text=text, search_text=text, section=section, start=0, end=len(text),
+                  meta=JIA)
+    return Scored(passage=Passage(chunk=chunk, score=1.0, rank=1), start=0, end=len(text), text=text, coverage=1.0)
+
+
+def test_a_figure_of_the_plans_section_is_a_target_not_a_result() -> None:
+    from assistant.answering.strategies import _fitting
+    asked = Query(text="复议调解和解率多少", terms=["调解", "和解率"], numeric=True, measure="share", rates=("和解率",))
+    plans = _scored_in("一是推进复议规范化,纠错率控制在12%以内,调解和解率达到40%;", "三、2025年工作安排")
+    done = _scored_in("通过调解和解结案426件,调解和解率34.9%。", "一、主要工作成效 > （二）行政复议")
+    assert _fitting(asked, [plans, done]) == [done]
+    assert _fitting(replace(asked, target=True), [plans]) == [plans]  # 目标是多少: the plan answers
+
+
+def test_a_rate_stem_is_not_answered_by_another_rate_s_share() -> None:
+    asked = Query(text="行政复议审结率", terms=["行政复议", "审结率"], numeric=True, measure="share",
+                  rates=("审结率", "审结"))
+    assert not figure_fits(asked, "全年审结行政复议案件1762件,其中直接纠错186件,直接纠错率10.6%;")
+    stem = Query(text="调解和解率", terms=["和解率"], numeric=True, measure="share", rates=("和解率", "和解"))
+    assert figure_fits(stem, "通过调解、和解方式结案97件,占28.1%。")
+
+
+def test_the_whole_area_asked_is_not_answered_by_the_government_s_own_level() -> None:
+    from assistant.genre import OWN_LEVEL_STATED
+    assert OWN_LEVEL_STATED.search("在市政府审结案件中,纠错178件,纠错率14.6%;")
+    assert OWN_LEVEL_STATED.search("市本级收到行政复议申请1057件")
+    assert not OWN_LEVEL_STATED.search("全市各级行政复议机关收到申请3472件")
+
+
+def test_a_rate_the_evidence_does_not_name_leaves_the_yes_no_unstated() -> None:
+    evidence = fold("开展行政执法案卷评查,评查案卷1248卷,优秀率32.4%。")
+    assert verdict("执法案卷合格率到95%了吗", ["执法", "案卷", "合格率"], evidence).startswith("报告未说明")
+    assert verdict("案卷优秀率到30%了吗", ["案卷", "优秀率"], evidence) == "是。"
+
+
+def test_questions_typed_without_punctuation_or_about_the_collection() -> None:
+    assert classify("甲市23年行政诉讼败诉率低于5%没", 1)[0] == "yes_no"
+    assert classify("24年的报告有哪几份", 0)[0] == "catalog"
+    assert classify("资料库里的报告一共有几份", 0)[0] == "catalog"
+
+
+def test_a_bare_zone_word_names_the_collection_s_only_zone() -> None:
+    from assistant.regions import find
+    zone = ReportMeta("甲高新技术产业开发区2024年报告", "甲高新技术产业开发区", 2024, "开发区", ["甲高新区"])
+    metas = {"jia.txt": JIA, "z.txt": zone}
+    assert [(h.region, h.how) for h in find("高新区24年复议收了多少", metas)] == [("甲高新技术产业开发区", "bare")]
+    assert [h.region for h in find("开发区复议收了多少", metas)] == ["甲高新技术产业开发区"]
+    assert find("新区复议收了多少", metas) == []  # a 新区 is no 高新区
+    other = ReportMeta("乙经济技术开发区2023年报告", "乙经济技术开发区", 2023, "开发区", ["乙经开区"])
+    assert find("开发区复议收了多少", {**metas, "y.txt": other}) == []  # two zones: which one is not known
+
+
+def test_issuing_a_document_is_said_with_the_report_s_verb_and_money_with_款() -> None:
+    from assistant.genre import EQUIVALENTS
+    issued = Query(text="区政府发了几份红头文件", terms=["红头文件", "区政府", "发"], numeric=True, measure="cases",
+                   head="发", expansions={"发": [(alt, 0.9) for alt in EQUIVALENTS["发"]]})
+    assert figure_fits(issued, "全年区政府及区政府办公室制定行政规范性文件9件,报备率100%。")
+    learned = replace(issued, expansions={"发": [("制定", 0.6)]})  # a word learned by meaning is not that sure
+    assert not figure_fits(learned, "全年区政府及区政府办公室制定行政规范性文件9件,报备率100%。")
+    assert measure_asked("新市镇23年罚没款多少") == "money" and measure_asked("修改条款多少条") != "money"
+
+
+def test_a_one_character_verb_repeating_a_question_word_counts_once() -> None:
+    from assistant.answering.strategies import make_query
+    query = make_query(plan("甲市公平竞争审查审了多少件"), TOOLS, ["jia.txt"])
+    assert "审查" in query.terms and "审" not in query.terms
+
+
+def test_a_headcount_of_named_people_needs_those_people() -> None:
+    from assistant.answering.strategies import _counted_people
+    assert _counted_people("培训了多少名执法人员") == "执法人员" and _counted_people("多少名群众参加") == ""
+    heads = Query(text="培训了多少名执法人员", terms=["培训", "执法人员"], numeric=True, measure="headcount",
+                  counted="执法人员")
+    assert not figure_fits(heads, "举办专题培训班,培训分管领导和法制工作人员480人。")
+    assert figure_fits(heads, "全年培训执法人员560人。")

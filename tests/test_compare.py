@@ -222,3 +222,14 @@ def test_a_ranking_shows_the_figures_it_could_not_compare_with_their_measure_and
     ranked, _, odd = answer.text.partition("口径不同、未参与比较：")
     assert "761宗" in ranked and "319件（办理" in odd  # another stage: shown, cited, not ranked
     assert any("319件" in c.quote for c in answer.citations)
+
+
+
+def test_a_report_s_whole_figure_goes_before_its_own_level_s_and_its_short_name_counts() -> None:
+    from assistant.compare import _best_per_source, _group_key
+    found = extract(_doc("全市行政机关负责人出庭应诉1547件次,出庭应诉率为99.1%,"
+                         "其中市本级行政机关负责人出庭应诉率为100%。"))
+    rates = [f for f in found if f.unit == "%"]
+    ordered = [(_group_key(rates[0]), rates)]
+    assert _best_per_source(ordered, "负责人出庭应诉率")["t.txt"][0].value == 99.1
+    assert _best_per_source(ordered, "负责人出庭应诉率", own_level=True)["t.txt"][0].value == 100.0

@@ -85,6 +85,7 @@ class Query:
     qualifiers: frozenset[str] = frozenset()  # QUALIFIER_GROUPS keys the question names
     rates: tuple[str, ...] = ()  # the X率 a rate question names (with its equivalents by meaning)
     rate_of: str = ""  # the collection's term glued before the rate asked (案卷 in 案卷合格率): whose rate it is
+    counted: str = ""  # the people a headcount question counts (执法人员 in 多少名执法人员)
     change: bool = False  # the question asks by how much a figure changed (增长了多少 / 少了多少)
     target: bool = False  # the question asks for a target or plan (目标是多少), not what was achieved
     head: str = ""  # the collection's term right before the how-many (败诉 in 败诉了多少件): its figure is asked
@@ -184,6 +185,8 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
         found = [f for f in found if counts_measure(f[1], query.measure)]
         if not found:
             return False
+    if query.counted and query.counted not in folded and query.counted not in fold(lead):
+        return False  # 多少名执法人员 is not answered by the 法制工作人员480人 of a training class
     if not query.target and all(TARGET_BEFORE.search(folded[:f[2]]) for f in found):
         return False  # 力争出庭应诉率达到100% is a target, not what was achieved
     about = [t for t in query.terms if t in folded and t not in LIGHT_WORDS and t not in QUALIFIER_WORDS

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_STATED, CROSS_Q, RATE_ENDS, DEPARTMENT_START,
+from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, RATE_ENDS, DEPARTMENT_START,
                      DOWN_Q, EQUIVALENTS, EVERY_Q, FIGURE_Q, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, HOTLINE,
                      HOW_MANY, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS, NONE_BEFORE, NOT_REACHED, NOUN_ENDS,
                      OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLAN_HEADING, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
@@ -174,6 +174,7 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  expansions=expansions, rates=rates if figure else (),
                  rate_of=_rate_of(asked, terms, tools) if figure and rates else "",
                  measure=measure_asked(plan.ask) if figure else None,
+                 counted=_counted_people(asked) if figure else "",
                  required=required,
                  qualifiers=qualifiers_in(plan.ask) if figure else frozenset(),
                  change=_asks_change(plan),
@@ -191,6 +192,12 @@ def _required(plan: QuestionPlan, tools: Tools) -> tuple[str, ...]:
     cuts = _boundaries(asked, tools)  # 某溪镇 is a word of the question; 目前社区(矫正) / 统筹城乡 are not
     named = [m.group(1) for m in SUBUNIT_NAMED.finditer(asked) if m.start(1) in cuts and m.end(1) in cuts]
     return tuple(named[:1]) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(asked)))
+
+
+def _counted_people(question: str) -> str:
+    """The people a headcount question counts, when it names them (多少名执法人员 -> 执法人员)."""
+    m = COUNTED_PEOPLE.search(question)
+    return m.group(1) if m else ""
 
 
 def _asks_change(plan: QuestionPlan) -> bool:
