@@ -216,7 +216,7 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "出": ("制发", "制定", "出台", "印发"), "发": ("制发", "印发", "制定", "出台"), "办完": ("办结",), "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
 }
 # "多少件" / "几成" / "几件事": how the question asks for its figure, never what it is about.
-HOW_MANY = re.compile(r"(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))"
+HOW_MANY = re.compile(r"(?:百分之)?(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))"
                       r"(?:个百分点|人次|件次|场次|万元|亿元|个人(?![民大])|[个人名位件宗起次场期轮元回趟成支家项条户所份张天])?事?")
 # Service hotlines are named by five-digit numbers starting 123 (12345 政务服务热线, 12348 法律服务热线): a name.
 HOTLINE = re.compile(r"123\d{2}")

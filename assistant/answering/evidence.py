@@ -41,6 +41,7 @@ _RATE_WINDOW = 14  # characters after a rate word in which its figure stands (�
 # A share labelled by a rate right before it (纠错率10.6% / 结案率为96.6%): that rate's figure.
 _OTHER_RATE = re.compile(r"(?:率|比例|占比|比重)(?:为|是|达|达到)?$")
 _SURE = 0.9  # similarity of a genre equivalence (发 -> 制发): one that can stand for the counted term itself
+_CHANGE_WINDOW = 30  # characters before a change in which what changed is named (收到行政复议申请4381件，同比增长)
 _HEAD_WINDOW = 24  # characters after the counted term in which its figure stands (小程序,目前全县累计使用人数5000人)
 # Measure words of a figure, by what they count; a question asking 多少人 is not answered by 20场.
 MEASURES: dict[str, str] = {
@@ -163,6 +164,16 @@ def measure_asked(question: str) -> str | None:
     return counted
 
 
+def states_change(query: Query, sentence: str, lead: str = "") -> bool:
+    """The sentence states a change of what was asked: a change word with a figure, the asked thing named in
+    the words before it (复议案件为啥下降了: not the 同比增长9.2% of 政府信息公开申请 before a later 复议)."""
+    before, folded = fold(lead), fold(sentence)
+    text = before + folded
+    topic = [t for t in query.terms if t not in LIGHT_WORDS and t not in QUALIFIER_WORDS and t not in query.context]
+    return any(not topic or any(t in text[max(0, at - _CHANGE_WINDOW):at] for t in topic)
+               for m in CHANGE_STATED.finditer(folded) for at in [len(before) + m.start()])
+
+
 def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
     """True when the sentence holds a figure of the kind the question asks for.
 
@@ -179,7 +190,7 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
     found = figures(sentence)
     if not found:
         return False
-    if query.change and not CHANGE_STATED.search(folded):
+    if query.change and not states_change(query, sentence, lead):
         return False  # 增长了多少 is not answered by the level reached
     if query.measure:
         found = [f for f in found if counts_measure(f[1], query.measure)]

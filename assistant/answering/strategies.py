@@ -22,7 +22,7 @@ from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
 from .evidence import (MEASURES, Extractor, Query, Scored, asked_clauses, counts_measure, figure_fits, figures,
-                       measure_asked, qualifiers_in, report_head, scored_spans)
+                       measure_asked, qualifiers_in, report_head, scored_spans, states_change)
 from .plan import QuestionPlan
 
 if TYPE_CHECKING:
@@ -284,7 +284,7 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     floor = tools.extractor.fact_threshold if plan.intent in ("fact", "list") and not query.numeric else None
     picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
     if picked and correct_premise and plan.intent != "figure" and query.change \
-            and not any(CHANGE_STATED.search(fold(s.text)) for s in picked):
+            and not any(states_change(query, s.text, s.lead) for s in picked):
         # 为啥下降了 answered by sentences stating no change: the one that states it, if any, tells the premise.
         stated = single(replace(plan, intent="figure"), tools, correct_premise)
         if not stated.refused:
