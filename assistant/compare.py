@@ -43,7 +43,7 @@ _GENERIC_TAIL = re.compile(r"(?:案件|申请|事项)?(?:数量|件数|人数|�
 # 0.86, while the best unrelated phrases stay below 0.85 (碳排放 0.71, 合法性审查 -> 审查各类政策文件 0.84).
 SIMILARITY = 0.85
 _SQL_SCOPE = 500  # reports named in one SQL IN (...) at most
-_CHANGE_WORDS = re.compile(rf"(?:同比|环比|比上年|较上年)?(?:{CHANGES}|变化|增幅|降幅)")
+_CHANGE_WORDS = re.compile(rf"(?:同比|环比|比上年|较上年)?(?:{CHANGES}|变化|增幅|降幅|涨幅|涨|降)")
 _SIMILAR_CANDIDATES = 300
 _VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
 _VECTOR_CACHE = 20000

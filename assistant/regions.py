@@ -285,9 +285,10 @@ def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], 
                 continue
             if g.is_division(window) or window in g.by_short or not usable_short(window) and n == 2:
                 continue
-            # Other readings of a character (长: zhang/chang) only for a name typed with its suffix (甲心县):
-            # 增长了 must not sound like a 长乐区.
-            sounds = _sounds(window) if n >= 3 and window.endswith(ADMIN_SUFFIXES) else {_sound(window)}
+            # Other readings of a character (长: zhang/chang, 厦: sha/xia) only for a name typed with its suffix
+            # (甲心县) or right before a year (甲厦23年): 增长了 must not sound like a 长乐区.
+            placed = n >= 3 and window.endswith(ADMIN_SUFFIXES) or q[i + n:i + n + 1].isdigit()
+            sounds = _sounds(window) if placed else {_sound(window)}
             for name in dict.fromkeys(n for sound in sounds for n in by_sound.get(sound, [])):
                 diff = sum(a != b for a, b in zip(window, name))
                 if 0 < diff <= max(1, n // 2) and (window[-1] == name[-1] or not name.endswith(ADMIN_SUFFIXES)):

@@ -779,3 +779,26 @@ def test_a_headcount_of_named_people_needs_those_people() -> None:
                   counted="执法人员")
     assert not figure_fits(heads, "举办专题培训班,培训分管领导和法制工作人员480人。")
     assert figure_fits(heads, "全年培训执法人员560人。")
+
+
+def test_a_change_asked_is_the_change_of_what_was_asked() -> None:
+    from assistant.answering.evidence import states_change
+    asked = Query(text="复议案件为啥下降了", terms=["复议", "案件"], numeric=True, change=True)
+    other = "受理政府信息公开申请2896件,同比增长9.2%,因政府信息公开被复议被诉的案件纠错率下降。"
+    assert not states_change(asked, other) and not figure_fits(asked, other)
+    assert states_change(asked, "全区各级行政复议机关共收到行政复议申请4381件,同比增长28.7%,受理3926件;")
+    assert states_change(asked, "同比增长28.7%。", lead="全区收到行政复议申请4381件,")  # named before the ；
+
+
+def test_a_stage_said_in_the_asker_s_word_is_matched_by_the_report_s() -> None:
+    from assistant.answering.strategies import key_terms, make_query
+    query = make_query(plan("甲市复议收案同比涨了多少"), TOOLS, ["jia.txt"])
+    assert ("收到", 0.9) in query.expansions["收案"]
+    assert "百分之" not in key_terms("复议申请比上年多了百分之多少", TOOLS)
+
+
+def test_a_name_sounding_like_a_region_before_a_year_is_read_as_that_region() -> None:
+    from assistant.regions import find
+    ningxia = ReportMeta("某自治区2023年报告", "宁夏回族自治区", 2023, "省", ["宁夏"], path=["宁夏回族自治区"])
+    assert [h.region for h in find("宁厦23年复议审结多少件", {"n.txt": ningxia})] == ["宁夏回族自治区"]
+    assert find("大厦的复议审结多少件", {"n.txt": ningxia}) == []

@@ -233,3 +233,8 @@ def test_a_report_s_whole_figure_goes_before_its_own_level_s_and_its_short_name_
     ordered = [(_group_key(rates[0]), rates)]
     assert _best_per_source(ordered, "负责人出庭应诉率")["t.txt"][0].value == 99.1
     assert _best_per_source(ordered, "负责人出庭应诉率", own_level=True)["t.txt"][0].value == 100.0
+
+
+def test_a_change_asked_in_everyday_words_selects_the_change_figures() -> None:
+    from assistant.compare import _CHANGE_WORDS
+    assert _CHANGE_WORDS.search("各地复议收案同比涨了多少") and _CHANGE_WORDS.search("涨幅最大的是哪里")

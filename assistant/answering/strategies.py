@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, RATE_ENDS, DEPARTMENT_START,
-                     DOWN_Q, EQUIVALENTS, EVERY_Q, FIGURE_Q, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, HOTLINE,
+                     DOWN_Q, EQUIVALENTS, EVERY_Q, FIGURE_STAGES, FIGURE_Q, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, HOTLINE,
                      HOW_MANY, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS, NONE_BEFORE, NOT_REACHED, NOUN_ENDS,
                      OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLAN_HEADING, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
                      SCOPE_ASKED_Q, SHARED_FIGURE, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS, TARGET_BEFORE,
@@ -167,6 +167,9 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     # the genre's known equivalences count for it too.
     expansions.update({t: [(alt, _KNOWN_NEAR) for alt in EQUIVALENTS[t] if alt != t]
                        for t in terms + context if t not in expansions and t in EQUIVALENTS})
+    # A stage is said in several words (收案 / 收到 / 新收): each of them states it.
+    expansions.update({t: [(w, _KNOWN_NEAR) for w, stage in FIGURE_STAGES.items() if stage == FIGURE_STAGES[t] and w != t]
+                       for t in terms if t not in expansions and t in FIGURE_STAGES})
     rates = tuple(dict.fromkeys(r for t in terms if t.endswith("率") and len(t) >= 3
                                 for r in [t] + _shorter_rates(t, tools) + [alt for alt, _ in expansions.get(t, [])]))
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=figure,
