@@ -138,7 +138,8 @@ def join_wrapped(lines: list[str], full_share: float = 0.7) -> list[str]:
     prev = ""  # previous physical line; "" after a blank line, which always ends a paragraph
     for line in lines:
         if prev and line and _is_wrapped(prev, line, full_share * full):
-            glue = " " if prev[-1].isascii() and prev[-1].isalnum() and line[0].isascii() and line[0].isalnum() else ""
+            # English words keep their space; a number cut by the break (202 / 3年, 1 / 63件) is one number
+            glue = " " if prev[-1].isascii() and prev[-1].isalpha() and line[0].isascii() and line[0].isalpha() else ""
             out[-1] += glue + line
         elif line:
             out.append(line)

@@ -81,6 +81,10 @@ def units_in(text: str, context: str = "") -> list[tuple[int, Division]]:
 def _zone_before(text: str, end: int, suffix: str, context: str) -> tuple[int, Division | None]:
     """(start, zone) of the zone whose name ends with `suffix` at `end`: the longest known place right before it."""
     g = gazetteer()
+    for n in range(8, 1, -1):  # a zone of the table by its full name (甲市乙湖新技术开发区), before any place in it
+        name = text[max(0, end - n):end] + suffix
+        if n <= end and name in g.by_name and g.by_name[name][0].code == "":
+            return end - n, g.zone(name, context)
     for n in range(8, 1, -1):
         place = text[max(0, end - n):end]
         if len(place) == n and (place in g.by_name or place in g.by_short):

@@ -405,6 +405,21 @@ def test_a_figure_cut_by_a_pasted_line_break_is_joined() -> None:
     lines = ["全市一审行政诉讼案件173件，审结148件，败诉率5.2%。行政机关负责人出庭应诉率96.", "5%。认真履行生效裁判。"]
     assert join_wrapped(lines, 0.99) == ["全市一审行政诉讼案件173件，审结148件，败诉率5.2%。行政机关负责人出庭应诉率96.5%。认真履行生效裁判。"]
     assert join_wrapped(["第一部分。", "2. 加强执法监督"], 0.5) == ["第一部分。", "2. 加强执法监督"]
+    # a year or count cut between its digits is one number; English words keep their space
+    assert join_wrapped(["全市共有持证行政执法人员2860人，202", "3年新增取得执法证件的326人。"], 0.5) == [
+        "全市共有持证行政执法人员2860人，2023年新增取得执法证件的326人。"]
+    assert join_wrapped(["通过ISO质量管理体系和the", "system认证。"], 0.5) == ["通过ISO质量管理体系和the system认证。"]
+
+
+def test_a_zone_of_the_table_is_found_by_its_full_name_before_a_place_inside_it() -> None:
+    """甲市乙湖新技术开发区: the table's zone under 甲市, not a zone of some 乙湖区 elsewhere."""
+    from assistant.gazetteer import gazetteer
+    from assistant.meta import _zone_before
+    zone = next(d for ds in gazetteer().by_name.values() for d in ds if d.code == "" and d.name.endswith("新技术开发区")
+                and len(d.path) == 3)
+    title = f"{zone.name}管委会2023年法治政府建设情况报告"
+    start, found = _zone_before(title, len(zone.name) - len("新技术开发区"), "新技术开发区", title)
+    assert (start, found.path) == (0, zone.path)
 
 
 def test_a_heteronym_slip_and_a_shortened_zone_name_are_read() -> None:
