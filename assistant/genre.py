@@ -108,7 +108,7 @@ LEVEL_WORDS = {"地级市": "市", "设区的市": "市", "市级": "市", "市"
 # A question over one region's reports of several years (甲县两年比…, 历年…), or a follow-up reaching the year before.
 YEARS_SPAN_Q = re.compile(r"两年|几年|历年|逐年|各年|每年|这几年|这两年|近两年|两份报告|各年度")
 # A question about the change since the year before (比上年增加了吗 / 同比下降了吗).
-SINCE_LAST_YEAR_Q = re.compile(r"(?:比|较|跟|和|与|同)(?:上年|去年|上一年|前一年|往年)|同比|环比")
+SINCE_LAST_YEAR_Q = re.compile(r"(?:比|较|跟|和|与|同)(?:上年|去年|上一年|前一年|往年|(?:20)?\d{2}年)|同比|环比")
 PREVIOUS_YEAR_Q = re.compile(r"(?:跟|和|与|同)(?:前一年|上一年|去年|上年|前年)(?:比|相比|对比)")
 # Words that only split a question over the regions it names (分别/各自): no cross question on their own.
 SPLIT_Q = re.compile(r"分别|各自|对比|比较")
@@ -220,7 +220,7 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "不见面": ("不见面审批", "全程网办"), "跑一次": ("最多跑一次", "一次办"), "跑腿": ("跑", "一次办"),
     "满意度": ("满意率", "满意度"), "按时办完": ("按期办结", "办结率"), "开公司": ("企业开办", "新设"),
     "查企业": ("涉企检查", "行政检查"), "检查企业": ("涉企检查", "行政检查"), "作废": ("废止", "宣布失效"),
-    "出": ("制发", "制定", "出台", "印发"), "发": ("制发", "印发", "制定", "出台"), "办完": ("办结",), "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
+    "增速": ("增长", "同比增长"), "涨幅": ("增长", "同比增长"), "被纠正": ("纠错", "纠正"), "出": ("制发", "制定", "出台", "印发"), "发": ("制发", "印发", "制定", "出台"), "办完": ("办结",), "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
 }
 # "多少件" / "几成" / "几件事": how the question asks for its figure, never what it is about.
 HOW_MANY = re.compile(r"(?:百分之)?(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))"
@@ -253,9 +253,12 @@ FIGURE_CHANGE = re.compile(r"(?:同比|环比|较上年|较去年|比上年|比�
 CHANGE_Q = re.compile(rf"(?:{CHANGES}|增幅|降幅|涨|降|变化)了?(?:多少|几)|(?:多|少)了(?:多少|几)|增幅|降幅|涨幅|增速")
 CHANGE_STATED = re.compile(rf"(?:{CHANGES}|增幅|降幅)(?![至到为])[^，,。；;\d]{{0,12}}"
                            r"(?:\d|[一二两三四五六七八九十]+[个项次件家名人条起批所支场期])")
+# A rate of change as staff name it: the figure of the change word a report states (增速 10% -> 同比增长9.8%).
+CHANGE_RATE_WORDS = {"增速": "增长", "增幅": "增长", "涨幅": "增长", "降幅": "下降"}
+CHANGE_RATE_Q = re.compile("|".join(CHANGE_RATE_WORDS))
 # The direction a question asks or a sentence states (增加了吗 / 比上年高 / 下降20%).
 UP_Q = re.compile("|".join(RISE_WORDS) + rf"|多了|涨|长了|变长|延长|高了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:高|多)")
-DOWN_Q = re.compile("|".join(FALL_WORDS) + rf"|少了|降幅|缩短|短了|低了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:低|少)")
+DOWN_Q = re.compile("|".join(FALL_WORDS) + rf"|少了|降|缩短|短了|低了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:低|少)")
 # What names a rate: 纠错率 / 调解和解比例 / 占比 (a rate's stem, 和解, names none).
 RATE_ENDS = ("率", "比例", "占比", "比重")
 FIGURE_CUMULATIVE = ("累计", "新增")

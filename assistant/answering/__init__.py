@@ -50,6 +50,7 @@ def answer_plan(plan: QuestionPlan, tools: Tools) -> Answer:
         answer.table = "\n\n".join(f.table for f, _ in found if f.table)
         if any(f.refused for f, _ in found):
             answer.warnings.append(PART_MISSING)
+        answer.refused = all(f.refused or f.unstated for f, _ in found)  # 报告未说明, with what it says instead
     else:
         answer.refused = True
         answer.text = "\n".join(dict.fromkeys(refusal_text(p, f.reason) for f, p in found))

@@ -206,9 +206,13 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
     if query.measure in _COUNTS and not any(all(t in folded[:_clause_end(folded, f[2])] or t in before for t in about)
                                             for f in found):
         return False  # 涉企案件多少件: "收到872件，其中涉企…占比约三成" counts all cases; the subset comes after
+    heads = [query.head, *(alt for alt, sim in query.expansions.get(query.head, ()) if sim >= _SURE)]
+    if len(query.head) >= 4 and query.head not in folded and query.head[:2] in folded \
+            and query.head[-2:] in folded[folded.find(query.head[:2]):]:
+        heads.append(query.head[-2:])  # 调解纠纷 written 调解矛盾纠纷: the figure after its noun
     if query.head and query.measure not in (None, "count") and not any(
             counts_measure(figure[1], query.measure)
-            for head in (query.head, *(alt for alt, sim in query.expansions.get(query.head, ()) if sim >= _SURE))
+            for head in heads
             for m in re.finditer(re.escape(head), folded)
             for figure in (_first_figure_after(folded, m.end()), _figure_before(folded, m.start())) if figure):
         return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases; 培训了多少名: the first figure

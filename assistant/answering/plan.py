@@ -102,7 +102,10 @@ def classify(ask: str, named_regions: int) -> tuple[str, bool, bool]:
             return "plans", False, descending
         if PROBLEM_Q.search(q):
             return "problems", False, descending
-    if YES_NO_Q.search(q) and not WHY_Q.search(q) and (not cross or named_regions == 2 and VERSUS_Q.search(q)):
+    # 扩到多少项了 asks a figure: only a yes/no word (有没有 / 吗 / 没), not a closing 了, makes it a yes/no
+    closing_only = not YES_NO_Q.search(re.sub(r"了[?？]?$", "", q)) and FIGURE_Q.search(q)
+    if YES_NO_Q.search(q) and not closing_only and not WHY_Q.search(q) \
+            and (not cross or named_regions == 2 and VERSUS_Q.search(q)):
         return "yes_no", cross, descending  # 甲是不是比乙多: both reports read, the figures compared
     if FIGURE_Q.search(q):
         return ("compare" if cross else "figure"), cross, descending

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, RATE_ENDS, DEPARTMENT_START,
+from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_RATE_Q, CHANGE_RATE_WORDS, CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, RATE_ENDS, DEPARTMENT_START,
                      DOWN_Q, EQUIVALENTS, EVERY_Q, FIGURE_STAGES, FIGURE_Q, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, HOTLINE,
                      HOW_MANY, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS, NONE_BEFORE, NOT_REACHED, NOUN_ENDS,
                      OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLAN_HEADING, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
                      SCOPE_ASKED_Q, SHARED_FIGURE, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS, TARGET_BEFORE,
-                     THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEARS_SPAN_Q)
+                     THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -68,6 +68,7 @@ class Found:
     lines: list[tuple[str, list[Scored]]] = field(default_factory=list)
     table: str = ""  # a comparison table (Markdown) when the answer came from the figures table
     refused: bool = False
+    unstated: bool = False  # a yes/no the report leaves open (报告未说明): no answer, though the evidence is shown
     reason: str = ""
     passages: list[Passage] = field(default_factory=list)
 
@@ -77,7 +78,7 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     """Content words, without the region names and years that routing already used."""
     names = {a for m in tools.metas().values() for a in m.aliases}
     terms: list[str] = []
-    text = _without_places(HOW_MANY.sub(" ", text), tools)
+    text = _without_places(HOW_MANY.sub(" ", YEAR.sub(" ", text)), tools)  # 比2022年降了: no 年降
     # Everyday phrases the genre's equivalences know (省下来, 请不起律师) stay whole: the tokenizer would
     # cut them into pieces that mean nothing on their own (省 / 下来).
     for phrase in _PHRASES:
@@ -351,7 +352,8 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
     terms = [t if t in evidence else next((alt for alt in EQUIVALENTS.get(t, ()) if alt in evidence), t)
              for t in key_terms(plan.ask, tools)]
     said = verdict(plan.ask, terms, evidence)
-    return Found([(f"{said}{head}", group)] + found.lines[1:], passages=found.passages)
+    return Found([(f"{said}{head}", group)] + found.lines[1:], passages=found.passages,
+                 unstated=said in (UNSTATED_CHANGE, UNSTATED_PLANNED))
 
 
 def cross(plan: QuestionPlan, tools: Tools) -> Found:
@@ -638,6 +640,12 @@ def _after(evidence: str, words: tuple[str, ...]) -> float | None:
     return None
 
 
+# Verdicts of what the report leaves open: no answer (the evidence shows what it says instead). A number
+# it gives that could not be compared with the one asked still answers in the report's own terms.
+UNSTATED_CHANGE = "报告未说明与上年相比的变化，只给出当年的数字。"
+UNSTATED_PLANNED = "报告未说明：报告只写了目标或计划，没有写已经做到。"
+
+
 def verdict(question: str, terms: list[str], evidence: str) -> str:
     """是 / 否 for a yes/no question given the evidence found (folded); 报告未说明 for a change since last
     year the evidence does not state.
@@ -650,8 +658,12 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     if asked and stated and asked != stated:
         return "否。"
     if asked and not stated and SINCE_LAST_YEAR_Q.search(q):
-        return "报告未说明与上年相比的变化，只给出当年的数字。"
+        return UNSTATED_CHANGE
     q = FULL_COVERAGE.sub("覆盖率达到100%", q)  # 全覆盖了吗: is the rate 100%?
+    rate_of_change = CHANGE_RATE_Q.search(q)  # 增速超过10%了吗: the figure of the 增长 stated
+    if rate_of_change:
+        q = CHANGE_RATE_Q.sub(lambda m: CHANGE_RATE_WORDS[m.group()], q)
+        terms = terms + [CHANGE_RATE_WORDS[rate_of_change.group()]]
     tenths = _TENTHS.search(q)
     if tenths:
         q = _TENTHS.sub(f"{'一二三四五六七八九'.index(tenths.group(1)) * 10 + 10}%", q)
@@ -696,7 +708,7 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     planned = [t for t in terms if len(t) >= 2 and t not in LIGHT_WORDS and t in evidence
                and all(TARGET_BEFORE.search(evidence[:m.start()]) for m in re.finditer(re.escape(t), evidence))]
     if planned:  # 创成示范县了吗 where the report only says 力争创成…示范县
-        return "报告未说明：报告只写了目标或计划，没有写已经做到。"
+        return UNSTATED_PLANNED
     plain = ASKING_Q.sub("", q)
     if re.search(r"没有|尚未|并未|未曾|不是|没", plain) is None:
         if re.search(r"尚未|没有开展|未开展|未建立", evidence) or any(
