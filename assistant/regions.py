@@ -291,7 +291,9 @@ def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], 
             sounds = _sounds(window) if placed else {_sound(window)}
             for name in dict.fromkeys(n for sound in sounds for n in by_sound.get(sound, [])):
                 diff = sum(a != b for a, b in zip(window, name))
-                if 0 < diff <= max(1, n // 2) and (window[-1] == name[-1] or not name.endswith(ADMIN_SUFFIXES)):
+                suffix_slip = window[:-1] == name[:-1] and _sound(window) == _sound(name)  # 甲北新曲 for 甲北新区
+                if 0 < diff <= max(1, n // 2) and (window[-1] == name[-1] or not name.endswith(ADMIN_SUFFIXES)
+                                                   or suffix_slip):
                     regions, _ = names[name]
                     found += [(i, window, r) for r in sorted(regions)]
                     taken.append((i, i + n))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES,
-                     FOLLOWUP_FILLER, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIST_ASK, LIST_Q, PART_OF, PLAN_Q,
+                     FOLLOWUP_FILLER, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIST_ASK, LIST_Q, PART_OF, PLAN_Q, PLAN_WORDS,
                      PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS, QUESTION_WORDS, RANK_Q, REFERS_BACK, SCOPE_ASKED_Q,
                      SELF_REFERENCES, SHORT_YEAR,
                      SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
@@ -245,7 +245,7 @@ class Planner:
     def _fragment(self, topic: str) -> bool:
         """涨了多少 / 部门的占几件: a few words that only make sense about the previous topic — a share of it
         (占 / 其中), or no word the collection uses; 败诉率多少 is a topic of its own."""
-        words = HOW_MANY.sub(" ", topic).split()
+        words = [w for w in HOW_MANY.sub(" ", topic).split() if not PLAN_WORDS.fullmatch(w)]  # 明年计划搞几场
         if not words or len("".join(words)) > _FRAGMENT:
             return False
         return any(PART_OF.search(w) for w in words) or not any(self.known(w) for w in words) \
@@ -254,6 +254,8 @@ class Planner:
     def _scoped(self, plan: QuestionPlan, metas: Mapping[str, ReportMeta], filters: Filters | None) -> QuestionPlan:
         """Scope words of the question: a level ("地级市的报告里…"), or several years of one region."""
         q = fold(plan.question)
+        if plan.missing and plan.regions and len(plan.years) == 1 and PLAN_WORDS.search(q):
+            self._plans_of_year(plan, metas, filters)
         level = LEVEL_Q.search(q)
         if level and plan.cross and not plan.regions and not (filters or {}).get("level"):
             wanted = LEVEL_WORDS.get(level.group(1) or level.group(2))
@@ -279,6 +281,14 @@ class Planner:
             plan.intent = "compare" if plan.figure else "which"
         self._reroute(plan, metas, filters)
         return plan
+
+    def _plans_of_year(self, plan: QuestionPlan, metas: Mapping[str, ReportMeta], filters: Filters | None) -> None:
+        """2024年计划…: a year's plans are written in the report of the year before (its 下一步工作安排)."""
+        year = plan.years[0]
+        if any(m.region in plan.regions and m.year == year - 1 for m in metas.values()):
+            plan.years = [year - 1]
+            self._reroute(plan, metas, filters)
+            plan.notes.append(f"{year}年的工作安排写在{year - 1}年的报告里，按{'、'.join(plan.regions)}{year - 1}年的报告回答")
 
     def _years_for_switch(self, plan: QuestionPlan, previous: QuestionPlan, metas: Mapping[str, ReportMeta],
                           turn: int) -> None:
