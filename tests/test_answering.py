@@ -802,3 +802,52 @@ def test_a_name_sounding_like_a_region_before_a_year_is_read_as_that_region() ->
     ningxia = ReportMeta("某自治区2023年报告", "宁夏回族自治区", 2023, "省", ["宁夏"], path=["宁夏回族自治区"])
     assert [h.region for h in find("宁厦23年复议审结多少件", {"n.txt": ningxia})] == ["宁夏回族自治区"]
     assert find("大厦的复议审结多少件", {"n.txt": ningxia}) == []
+
+
+def test_a_rate_of_change_and_a_fall_are_read_as_the_report_states_them() -> None:
+    evidence = fold("全年新增市场主体2.36万户,同比增长9.8%;全市市场主体总数达到17.4万户。")
+    assert verdict("新增市场主体增速超过10%了吗", ["新增", "市场主体"], evidence) == "否。"
+    from assistant.answering.strategies import UNSTATED_CHANGE
+    stated = fold("一审行政诉讼案件367件,行政机关败诉11件,败诉率3.0%;")
+    assert verdict("败诉率比2022年降了没", ["败诉率"], stated) == UNSTATED_CHANGE
+
+
+def test_a_yes_no_the_report_leaves_open_is_no_answer_but_shows_what_it_says() -> None:
+    answer = ask("甲市普法讲座比上年多了吗")
+    assert answer.refused and answer.text.startswith("报告未说明") and answer.citations
+
+
+def test_a_closing_了_does_not_make_a_figure_question_a_yes_no() -> None:
+    assert classify("甲市一支队伍管的事项扩到多少项了", 1)[0] == "figure"
+    assert classify("甲市执法事项扩到1000项了没", 1)[0] == "yes_no"
+
+
+def test_a_year_is_no_part_of_the_topic_words() -> None:
+    from assistant.answering.strategies import key_terms
+    assert not any("年" in t for t in key_terms("败诉率比2022年降了没", TOOLS))
+
+
+def test_next_year_s_plans_are_read_from_this_year_s_report() -> None:
+    planned = plan("乙县2024年计划办多少件")
+    assert planned.years == [2023] and planned.sources == ["yi.txt"] and "写在2023年的报告里" in planned.notes[0]
+    assert plan("乙县2024年办了多少件").missing  # a result of a year the collection lacks stays missing
+
+
+def test_a_suffix_typed_as_its_homophone_is_read() -> None:
+    from assistant.regions import find
+    zone = ReportMeta("某新区2023年报告", "江北新区", 2023, "开发区", ["江北新区"], path=["江苏省", "南京市", "江北新区"])
+    assert [(h.region, h.typed) for h in find("江北新曲23年持证执法人员多少", {"z.txt": zone})] == [("江北新区", "江北新曲")]
+
+
+def test_a_share_asked_as_a_比例_is_the_report_s_rate() -> None:
+    from assistant.genre import EQUIVALENTS
+    asked = Query(text="办事网上能办的比例", terms=["网上能办", "比例"], numeric=True, measure="share",
+                  expansions={"网上能办": [("网上可办", 0.9)], "比例": [(a, 0.9) for a in EQUIVALENTS["比例"]]})
+    extractor = Extractor(lambda t: 1.0, lambda s: "", lambda t: [t], 0.5, 2)
+    assert extractor.coverage(asked, "全市依申请政务服务事项网上可办率达到96.8%。", "") >= 0.5
+
+
+def test_a_counted_compound_written_apart_is_found_by_its_noun() -> None:
+    asked = Query(text="调解纠纷多少件", terms=["调解纠纷"], numeric=True, measure="cases", head="调解纠纷")
+    assert figure_fits(asked, "全市共有人民调解委员会386个,人民调解员2,140人,全年调解矛盾纠纷1.18万件,调解成功率98.6%。")
+    assert not figure_fits(asked, "全市共有人民调解委员会386个,调解成功率98.6%。")
