@@ -278,7 +278,7 @@ EXCLUSIVE_QUALIFIERS = (("cumulative", "new"), ("received", "accepted", "conclud
 # Every qualifier word: which figure is asked (the figure check reads them), not what it is about.
 QUALIFIER_WORDS = frozenset(w for words in QUALIFIER_GROUPS.values() for w in words)
 # A level reached (达到120个, 现有), not what was added: no answer to a 新增 question unless it says new.
-FIGURE_STOCK = ("达到", "现有", "共有", "总数", "总量", "拥有", "覆盖")
+FIGURE_STOCK = ("达到", "现有", "共有", "共聘", "总数", "总量", "拥有", "覆盖")
 # What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).
 # A question counting heads, not attendances: 按人头 / 不是人次 (多少名 / 多少位 count heads too).
 HEADCOUNT_Q = re.compile(r"人头|(?:不是|不算|而不是|非|不要|不含)人次")

@@ -851,3 +851,12 @@ def test_a_counted_compound_written_apart_is_found_by_its_noun() -> None:
     asked = Query(text="调解纠纷多少件", terms=["调解纠纷"], numeric=True, measure="cases", head="调解纠纷")
     assert figure_fits(asked, "全市共有人民调解委员会386个,人民调解员2,140人,全年调解矛盾纠纷1.18万件,调解成功率98.6%。")
     assert not figure_fits(asked, "全市共有人民调解委员会386个,调解成功率98.6%。")
+
+
+def test_a_change_since_last_year_needs_a_stated_change_and_共聘_is_a_stock() -> None:
+    from assistant.answering.strategies import UNSTATED_CHANGE
+    vague = fold("健全行政裁决制度,提升行政裁决质效。")
+    assert verdict("行政裁决案件是不是比上年多", ["行政裁决", "案件"], vague) == UNSTATED_CHANGE
+    hired = Query(text="新聘了多少名法律顾问", terms=["法律顾问"], numeric=True, measure="headcount",
+                  qualifiers=frozenset({"new"}))
+    assert not figure_fits(hired, "全省各级党政机关共聘请法律顾问3,260名,设立公职律师1,874名。")

@@ -655,9 +655,12 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     """
     q = fold(question)
     asked, stated = _direction(q, evidence, terms)
+    since = SINCE_LAST_YEAR_Q.search(q)
+    if asked and since and not CHANGE_STATED.search(evidence):
+        return UNSTATED_CHANGE  # 比上年多吗 is not told by 提升行政裁决质效: a change is stated with its figure
     if asked and stated and asked != stated:
         return "否。"
-    if asked and not stated and SINCE_LAST_YEAR_Q.search(q):
+    if asked and not stated and since:
         return UNSTATED_CHANGE
     q = FULL_COVERAGE.sub("覆盖率达到100%", q)  # 全覆盖了吗: is the rate 100%?
     rate_of_change = CHANGE_RATE_Q.search(q)  # 增速超过10%了吗: the figure of the 增长 stated
