@@ -656,8 +656,8 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     q = fold(question)
     asked, stated = _direction(q, evidence, terms)
     since = SINCE_LAST_YEAR_Q.search(q)
-    if asked and since and not CHANGE_STATED.search(evidence):
-        return UNSTATED_CHANGE  # 比上年多吗 is not told by 提升行政裁决质效: a change is stated with its figure
+    if asked and since and not (CHANGE_STATED.search(evidence) or SINCE_LAST_YEAR_Q.search(evidence)):
+        return UNSTATED_CHANGE  # 比上年多吗 is not told by 提升行政裁决质效, only by a change stated (较上年减少)
     if asked and stated and asked != stated:
         return "否。"
     if asked and not stated and since:
