@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="在问答集上评测准确率、拒答率、引用与检索")
     p.add_argument("--dataset", help="问答集 JSONL（默认全部：eval/qa.jsonl、按工作人员问法写的 eval/qa_staff.jsonl 与 "
-                   "eval/qa_fresh.jsonl、关于其他地方报告的 eval/qa_unseen*.jsonl 四套）")
+                   "eval/qa_fresh.jsonl、关于其他地方报告的各套 eval/qa_unseen*.jsonl）")
     p.add_argument("--mode", choices=["extractive", "llm"], default="extractive")
     p.add_argument("--k", type=int, default=5, help="检索召回统计用的段落数")
     p.add_argument("--split", choices=["all", "dev", "test"], default="all")
@@ -257,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-refusal", type=float, default=0.0, help="拒答准确率低于此值时返回非零")
     p.add_argument("--min-staff-accuracy", type=float, default=0.0, help="工作人员问法集：答案准确率下限")
     p.add_argument("--min-staff-refusal", type=float, default=0.0, help="工作人员问法集：拒答准确率下限")
-    p.add_argument("--min-unseen-accuracy", type=float, default=0.0, help="后写的五套问答集（新问法、四套其他地方报告）：答案准确率下限")
-    p.add_argument("--min-unseen-refusal", type=float, default=0.0, help="后写的五套问答集（新问法、四套其他地方报告）：拒答准确率下限")
+    p.add_argument("--min-unseen-accuracy", type=float, default=0.0, help="后写的问答集（新问法、其他地方报告各套）：答案准确率下限")
+    p.add_argument("--min-unseen-refusal", type=float, default=0.0, help="后写的问答集（新问法、其他地方报告各套）：拒答准确率下限")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("compare", help="对比各报告中的同一指标（表格，每格附出处）")

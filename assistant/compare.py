@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from .figures import Figure, FigureStore, same_length_fold
-from .genre import (ASCENDING_Q, CHANGES, CROSS_Q, FALL, FIGURE_STAGES, OWN_LEVEL, QUESTION_WORDS, RANK_Q, WHICH_NOT_Q,
-                    YEAR)
+from .genre import (ASCENDING_Q, CHANGES, CROSS_Q, FALL, FALL_TALK, FIGURE_STAGES, OWN_LEVEL, QUESTION_WORDS, RANK_Q,
+                    RATE_ENDS, WHICH_NOT_Q, YEAR)
 from .normalize import fold, sentence_spans
 from .records import Chunk, Citation, ReportMeta
 
@@ -43,7 +43,7 @@ _GENERIC_TAIL = re.compile(r"(?:案件|申请|事项)?(?:数量|件数|人数|�
 # 0.86, while the best unrelated phrases stay below 0.85 (碳排放 0.71, 合法性审查 -> 审查各类政策文件 0.84).
 SIMILARITY = 0.85
 _SQL_SCOPE = 500  # reports named in one SQL IN (...) at most
-_CHANGE_WORDS = re.compile(rf"(?:同比|环比|比上年|较上年)?(?:{CHANGES}|变化|增幅|降幅|涨幅|涨|降)")
+_CHANGE_WORDS = re.compile(rf"(?:同比|环比|比上年|较上年)?(?:{CHANGES}|变化|增幅|降幅|涨幅|涨|{FALL_TALK})")
 _SIMILAR_CANDIDATES = 300
 _VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
 _VECTOR_CACHE = 20000
@@ -288,8 +288,10 @@ def find_figures(store: FigureStore, topic: str, words: Callable[[str], list[str
         seen = {(f.source, f.ord) for f in found}
         found += [f for f in store.query(" AND ".join("f.ind_key LIKE ?" for _ in parts) + scope,
                                          [f"%{w}%" for w in parts] + args) if (f.source, f.ord) not in seen]
-    tails = [topic[i:] for i in range(1, len(topic) - 3)]
-    if tails:  # 负责人出庭应诉率 is also what a report names 出庭应诉率 (…出庭应诉1547件次，出庭应诉率为99.1%)
+    # A rate's owner may be left unsaid: 负责人出庭应诉率 is what a report names 出庭应诉率 after 负责人出庭应诉
+    # 1547件次 (not so for counts: 涉企行政检查 is no 行政检查)
+    tails = [topic[i:] for i in range(1, len(topic) - 3)] if topic.endswith(RATE_ENDS) else []
+    if tails:
         seen = {(f.source, f.ord) for f in found}
         found += [f for f in store.query(f"f.ind_key IN ({','.join('?' * len(tails))})" + scope, [*tails, *args])
                   if (f.source, f.ord) not in seen]

@@ -27,6 +27,9 @@ TITLE_TOPIC = re.compile(r"法治|依法行政|法治政府")
 TITLE_HINT = re.compile(r"报告|報告|情况|情況|总结|總結")
 PROBLEM_HEADING = re.compile(r"问题|不足|短板|差距")
 PLAN_HEADING = re.compile(r"计划|安排|打算|下一步|下步|思路|要点|展望")
+# A top heading of next year's plans, whose figures are targets: not 统筹安排部署 / 落实年度工作要点 (a year
+# after the report's own is checked apart).
+PLANS_SECTION = re.compile(r"下一步|下步|今后|明年|来年|打算|展望|工作(?:计划|安排|思路)$")
 PLAN_START = re.compile(r"^(?:下一步|下步|今后|20\d{2}年.{0,10}?将)")
 
 # -- administrative divisions ----------------------------------------------------------------
@@ -80,7 +83,7 @@ PLAN_WORDS = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|�
 # Words that frame a question over several reports or a ranking, never its topic.
 FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别 各自 排 排名 排序 排列 从高到低 从低到高 从多到少 从少到多 "
                         "由高到低 由低到高 最高 最低 最多 最少 最大 最小 哪个 哪家 谁 高 低 一下 其他 其它 别的 都 几个 "
-                        "数 数量 人数 次数 件数 个数 总数 数目 原因 主要原因 为什么 为何 为啥 "
+                        "数 数量 人数 次数 件数 个数 总数 数目 原因 主要原因 为什么 为何 为啥 比例 "
                         # comparators of a figure the asker names (超过90% / 没有达到100%): the figure is checked in code
                         "达到 超过 高于 低于 不到 不足 多于 少于 以上 以下 没有 未 "
                         # ... and of a yes/no question (是不是比乙县高): the verdict is read in code
@@ -89,7 +92,7 @@ FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别
                         "上年 去年 上一年 前一年 增加 增长 下降 减少 提高 降低 上升 涨 降 涨了 降了 增幅 降幅 涨幅 增速".split())
 # Words a question uses to frame what it asks (comparisons, abstract nouns): they count, but little.
 LIGHT_WORDS = frozenset("""同比 相比 较 成果 取得 进展 效果 成效
-    做法 措施 举措 情况 方面 工作 数量 结果 内容 处理 比例 经过 实现 开展 推进 加强 提升 有关 相关 全年 一年 多少 具体
+    做法 措施 举措 情况 方面 工作 数量 结果 内容 处理 经过 实现 开展 推进 加强 提升 有关 相关 全年 一年 多少 具体
     数字 数据 怎么 开展 落实 变化 变 了 吗 突破 不低于 不少于 达没达到 占
     申请 案件 案子""".split())  # the genre's generic counted nouns: 行政复议申请 is answered by 行政复议案件
 # Colloquial filler of questions: never a topic term (这块 / 啥 / 搞 ...).
@@ -108,6 +111,8 @@ LEVEL_WORDS = {"地级市": "市", "设区的市": "市", "市级": "市", "市"
 # A question over one region's reports of several years (甲县两年比…, 历年…), or a follow-up reaching the year before.
 YEARS_SPAN_Q = re.compile(r"两年|几年|历年|逐年|各年|每年|这几年|这两年|近两年|两份报告|各年度")
 # A question about the change since the year before (比上年增加了吗 / 同比下降了吗).
+# A report stating a change against last year (较上年减少 / 同比增长).
+LAST_YEAR_STATED = re.compile(r"(?:较|比)(?:上年|去年|上一年|前一年|同期)|同比|环比")
 SINCE_LAST_YEAR_Q = re.compile(r"(?:比|较|跟|和|与|同)(?:上年|去年|上一年|前一年|往年|(?:20)?\d{2}年)|同比|环比")
 PREVIOUS_YEAR_Q = re.compile(r"(?:跟|和|与|同)(?:前一年|上一年|去年|上年|前年)(?:比|相比|对比)")
 # Words that only split a question over the regions it names (分别/各自): no cross question on their own.
@@ -132,13 +137,14 @@ LESS_Q = re.compile(r"低于|不到|少于|以下|不足|未达")
 MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")  # 甲比乙多 / 甲超过乙: the first is ahead
 EVERY_Q = re.compile(r"都|全部|全都|均已|是否全")  # 都审结了吗: every case received concluded?
 FULL_COVERAGE = re.compile(r"全覆盖|全部覆盖")  # 全覆盖了吗: a rate of 100%
+CLOSING_LE = re.compile(r"了[?？]?$")  # 扩到多少项了: a closing 了 makes no yes/no of a figure question
 YES_NO_Q = re.compile(ASKING_Q.pattern + r"|达到了吗|(?:了|过|有|是|吗)吗?[?？]?$|"
-                      r"吗[?？。!！]*$|没有[?？]?$|了没[?？]?$|没[?？]?$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$|"
+                      r"吗[?？。!！]*$|没有[?？]?$|了没[?？]?$|(?<![淹埋出吞沉覆隐])没[?？]?$|了吧[?？]?$|对吧[?？]?$|是吧[?？]?$|"
                       r"([\u4e00-\u9fff])没\1")  # 搞没搞 / 写没写: A没A
 # About the collection itself: which reports there are, of which years (answered from the catalog).
 CATALOG_Q = re.compile(r"(?:哪几份|哪些|几份|这几份|这些|所有|有哪些|多少份|哪份|哪个)报告(?:里|中|当中)?(?:哪几份|哪些)?(?:是|说的是|写的是|属于|分别是|是关于)"
                        r"(?:哪|\d{4}|20\d\d)|报告(?:分别)?是哪(?:一)?年|资料库(?:里|中)?(?:有|收了|收录了)(?:哪些|什么|多少|几份)|"
-                       r"(?:有|收了|收录了)(?:哪些|几份|多少份)报告|报告(?:一共|总共|共)?(?:有|是)?(?:哪几份|几份|多少份|哪些)(?:[?？。]|$)")
+                       r"(?:有|收了|收录了)(?:哪些|几份|多少份)报告|报告(?:一共|总共|共)?(?:有|是)?(?:哪几份|几份|多少份)(?:[?？。]|$)")
 # Asking why or how: never a yes/no question, whatever its ending (为什么下降了？).
 WHY_Q = re.compile(r"为什么|为何|为啥|咋会|怎么会|什么原因|原因|怎么做到|如何做到|怎么回事")
 # A yes/no question comparing two regions' figures: 甲是不是比乙多 / 甲比乙高吗 / 甲超过乙了吗 (group 1: the way).
@@ -153,7 +159,7 @@ COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(
 # another unit's. Each asked word maps to the word the sentence must contain.
 OWN_LEVEL = "本级"
 # A figure of the government's own level (市本级… / 在市政府审结案件中): not the whole area's a 全市 question asks.
-OWN_LEVEL_STATED = re.compile(r"本级|在[省市县区州旗]政府[^，,。；;]{0,10}中")
+OWN_LEVEL_STATED = re.compile(r"本级(?![及和与、])|在[省市县区州旗]政府[^，,。；;]{0,10}中")
 # A township, subdistrict or community a question names (某溪镇, 某某社区): its figure must name it too.
 SUBUNIT_NAMED = re.compile(r"((?![\u4e00-\u9fff]?[各全本该每个些哪乡镇村区县市到在的和与及])"
                            r"(?!平安|示范|法治|和谐|文明|智慧|美丽|基层|城市|农村|特色|重点|新型)"
@@ -217,11 +223,15 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "城管": ("综合行政执法", "城市管理"), "执法队员": ("执法人员",), "执法的人": ("执法人员",), "持证": ("执法证件", "持证"),
     "不罚": ("不予处罚", "免罚"), "免罚": ("不予处罚", "免罚"), "少罚": ("减轻处罚", "从轻"), "轻罚": ("减轻处罚", "从轻"),
     "信息公开": ("政府信息公开", "依申请公开"), "申请公开": ("依申请公开",), "手机办": ("掌上办", "移动端"),
-    "不见面": ("不见面审批", "全程网办"), "跑一次": ("最多跑一次", "一次办"), "跑腿": ("跑", "一次办"),
+    "不见面": ("不见面审批", "全程网办"), "跑一次": ("最多跑一次", "一次办"),
     "满意度": ("满意率", "满意度"), "按时办完": ("按期办结", "办结率"), "开公司": ("企业开办", "新设"),
     "查企业": ("涉企检查", "行政检查"), "检查企业": ("涉企检查", "行政检查"), "作废": ("废止", "宣布失效"),
-    "办事": ("政务服务", "办事"), "比例": ("率", "占比", "比例"), "增速": ("增长", "同比增长"), "涨幅": ("增长", "同比增长"), "被纠正": ("纠错", "纠正"), "出": ("制发", "制定", "出台", "印发"), "发": ("制发", "印发", "制定", "出台"), "办完": ("办结",), "撤掉": ("撤销", "纠错"), "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
+    "办事": ("政务服务", "办事"), "被纠正": ("纠错", "纠正"), "办完": ("办结",), "撤掉": ("撤销", "纠错"),
+    "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
 }
+# Issuing documents as staff say it (市政府出了几个文件 / 发了几份红头文件): the verbs reports use for it.
+ISSUE_VERBS = {"出": ("制发", "制定", "出台", "印发"), "发": ("制发", "印发", "制定", "出台")}
+DOCUMENT_Q = re.compile(r"文件|规章|办法|规定|条例")
 # "多少件" / "几成" / "几件事": how the question asks for its figure, never what it is about.
 HOW_MANY = re.compile(r"(?:百分之)?(?:多少|(?<!哪)几(?![个份]?(?:报告|地方|地区|城市|市|县|区)))"
                       r"(?:个百分点|人次|件次|场次|万元|亿元|个人(?![民大])|[个人名位件宗起次场期轮元回趟成支家项条户所份张天])?事?")
@@ -253,12 +263,15 @@ FIGURE_CHANGE = re.compile(r"(?:同比|环比|较上年|较去年|比上年|比�
 CHANGE_Q = re.compile(rf"(?:{CHANGES}|增幅|降幅|涨|降|变化)了?(?:多少|几)|(?:多|少)了(?:多少|几)|增幅|降幅|涨幅|增速")
 CHANGE_STATED = re.compile(rf"(?:{CHANGES}|增幅|降幅)(?![至到为])[^，,。；;\d]{{0,12}}"
                            r"(?:\d|[一二两三四五六七八九十]+[个项次件家名人条起批所支场期])")
+# 降了 / 降到 / 降幅: a fall as staff say it (not the 降 of 减税降费).
+FALL_TALK = r"降(?=了|低|幅|至|到|\d)"
 # A rate of change as staff name it: the figure of the change word a report states (增速 10% -> 同比增长9.8%).
 CHANGE_RATE_WORDS = {"增速": "增长", "增幅": "增长", "涨幅": "增长", "降幅": "下降"}
 CHANGE_RATE_Q = re.compile("|".join(CHANGE_RATE_WORDS))
 # The direction a question asks or a sentence states (增加了吗 / 比上年高 / 下降20%).
 UP_Q = re.compile("|".join(RISE_WORDS) + rf"|多了|涨|长了|变长|延长|高了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:高|多)")
-DOWN_Q = re.compile("|".join(FALL_WORDS) + rf"|少了|降|缩短|短了|低了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:低|少)")
+DOWN_Q = re.compile("|".join(FALL_WORDS) + rf"|少了|{FALL_TALK}|缩短|短了|低了|"
+                    rf"{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:低|少)")
 # What names a rate: 纠错率 / 调解和解比例 / 占比 (a rate's stem, 和解, names none).
 RATE_ENDS = ("率", "比例", "占比", "比重")
 FIGURE_CUMULATIVE = ("累计", "新增")
@@ -284,7 +297,7 @@ FIGURE_STOCK = ("达到", "现有", "共有", "共聘", "总数", "总量", "拥
 HEADCOUNT_Q = re.compile(r"人头|(?:不是|不算|而不是|非|不要|不含)人次")
 PEOPLE_NOUNS = ("人员|人数|群众|观众|干部|律师|农民工|职工|学生|教师|老师|居民|村民|市民|志愿者|党员|法官|代表|委员|专家")
 # Who a headcount question counts (多少名执法人员): a figure of other people (法制工作人员480人) is no answer.
-COUNTED_PEOPLE = re.compile(rf"(?:多少|几)(?:个|名|位)([\u4e00-\u9fff]{{2,3}}(?:{PEOPLE_NOUNS}))")
+COUNTED_PEOPLE = re.compile(rf"(?:多少|几)(?:个|名|位)([\u4e00-\u9fff]{{2,4}}(?:{PEOPLE_NOUNS}))")
 COUNTED_NOUNS: dict[str, re.Pattern] = {
     "people": re.compile(rf"人数|(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{{0,3}}(?:{PEOPLE_NOUNS}))"
                          r"(?=$|[^\u4e00-\u9fff]|呢|吗|啊|呀|吧|有|是|参加|参与|受益)"),

@@ -7,6 +7,7 @@ and the caller says what the collection has instead.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -116,7 +117,9 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
             # 甲彝族自治洲: the short name, then the rest of one region's full name slipped by a sound-alike;
             # that region is the one meant.
             slipped = [r for r in sorted(regions) if len(r) > len(name) and r.startswith(name)
-                       and q[start:start + len(r)] != r and _sound(q[start:start + len(r)]) == _sound(r)]
+                       and q[start:start + len(r)] != r and _sound(q[start:start + len(r)]) == _sound(r)
+                       and (len(r) - len(name) > 1 or not "\u4e00" <= q[start + len(r):start + len(r) + 1] <= "\u9fff")]
+            # (市南去年 is 市南 + 去年, not 市南区 slipped: a one-character slip must end where the name would)
             if slipped:
                 name = q[start:start + len(slipped[0])]
                 hits.append(RegionHit(slipped[0], name, "pinyin", start))
@@ -140,20 +143,27 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
 
 
 def _bare_zone(q: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
-    """高新区 / 开发区 named without its place: the collection's only zone of that kind (none when it has two)."""
+    """高新区 / 开发区 named without its place: the collection's only zone of that kind (none when it has two,
+    nor when the question names a place: 乙市高新区 is another zone)."""
+    if _places_named(q) or gazetteer().scan(q):
+        return []
     for word in BARE_ZONES:
         at = q.find(word)
-        if at < 0:
+        if at < 0 or q[at + len(word):at + len(word) + 1] == "域":  # 开发区域 is no zone
             continue
         zones = {m.region for m in metas.values() if m.region and any(
             n.endswith(word) for name in (m.region, *m.aliases) for n in _zone_forms(fold(name)))}
-        return [RegionHit(zones.pop(), word, "bare", at)] if len(zones) == 1 else []
+        if len(zones) == 1:
+            return [RegionHit(zones.pop(), word, "bare", at)]
     return []
 
 
 def _zone_forms(name: str) -> set[str]:
     """A zone's name as written and with its suffix shortened (甲高新技术产业开发区 -> 甲高新区)."""
     return {name} | {name[:-len(long)] + short for long, short in ZONE_SHORT if name.endswith(long)}
+
+
+_YEAR_AFTER = re.compile(r"(?:20)?\d{2}年")  # 甲厦23年: where a place name stands before its year
 
 
 def _abbreviated(q: str, names: Names, taken: list[tuple[int, int]], paths: Mapping[str, Sequence[str]]
@@ -287,11 +297,14 @@ def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], 
                 continue
             # Other readings of a character (长: zhang/chang, 厦: sha/xia) only for a name typed with its suffix
             # (甲心县) or right before a year (甲厦23年): 增长了 must not sound like a 长乐区.
-            placed = n >= 3 and window.endswith(ADMIN_SUFFIXES) or q[i + n:i + n + 1].isdigit()
+            placed = n >= 3 and window.endswith(ADMIN_SUFFIXES) or bool(_YEAR_AFTER.match(q, i + n))
             sounds = _sounds(window) if placed else {_sound(window)}
             for name in dict.fromkeys(n for sound in sounds for n in by_sound.get(sound, [])):
                 diff = sum(a != b for a, b in zip(window, name))
-                suffix_slip = window[:-1] == name[:-1] and _sound(window) == _sound(name)  # 甲北新曲 for 甲北新区
+                # 甲北新曲23年 for 甲北新区: the suffix typed as its homophone, the window ending where the name
+                # would (not the 去 of 市南去年)
+                suffix_slip = window[:-1] == name[:-1] and _sound(window) == _sound(name) \
+                    and not "\u4e00" <= q[i + n:i + n + 1] <= "\u9fff"
                 if 0 < diff <= max(1, n // 2) and (window[-1] == name[-1] or not name.endswith(ADMIN_SUFFIXES)
                                                    or suffix_slip):
                     regions, _ = names[name]

@@ -7,6 +7,7 @@ All document text is HTML-escaped before it reaches the page: reports are untrus
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import filecmp
 import hashlib
@@ -286,7 +287,8 @@ def reference_message(n: int, p: Passage) -> dict[str, Any]:
 
 def answer_messages(answer: Answer, scope: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The answer bubble (its table inside) followed by its sources, or by the closest passages when it refused."""
-    references = answer.passages[:MAX_REFERENCES] if answer.refused else []
+    # the closest passages of a refusal; not when it quotes what the report says instead (报告未说明…[1])
+    references = answer.passages[:MAX_REFERENCES] if answer.refused and not answer.citations else []
     turn = {"text": answer.text, "citations": [asdict(c) for c in answer.citations], "table": answer.table}
     messages = [{"role": "assistant",
                  "content": render_answer(answer.text, answer.refused, answer.warnings, bool(references),
@@ -819,6 +821,13 @@ def export_files(table: Comparison, folder: Path) -> tuple[str | None, str | Non
     return str(csv_path), str(table.to_xlsx(folder / f"{name}.xlsx"))
 
 
+def _scratch(prefix: str) -> Path:
+    """A folder for the files a tab offers for download, removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def compare_tab(assistant: Assistant, docs: Sequence[dict[str, Any]]) -> None:
     """The 对比 tab: one indicator across the chosen reports (all by default) as a cited table and a chart."""
     regions = sorted({d["region"] for d in docs if d["region"]})
@@ -836,7 +845,7 @@ def compare_tab(assistant: Assistant, docs: Sequence[dict[str, Any]]) -> None:
         with gr.Row():
             csv_file = gr.DownloadButton("下载 CSV", value=None, interactive=False, elem_id="compare-csv")
             xlsx_file = gr.DownloadButton("下载 Excel（XLSX）", value=None, interactive=False, elem_id="compare-xlsx")
-    folder = Path(tempfile.mkdtemp(prefix="compare-"))
+    folder = _scratch("compare-")
 
     def run(text: str, chosen_regions: list[str], chosen_years: list[str]) -> tuple:
         if not (text or "").strip():
@@ -889,7 +898,7 @@ class ExportRow:
     figures tables as CSV or Excel."""
 
     def __init__(self, turns: gr.State) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="export-"))
+        self.folder = _scratch("export-")
         button = {"value": None, "interactive": False, "scale": 1, "size": "sm"}
         with gr.Row(elem_id="export-row"):
             self.scope = gr.Dropdown(export_choices([]), value="all", label="导出", scale=3, elem_id="export-scope")

@@ -39,7 +39,7 @@ _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not sha
 _CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
 _RATE_WINDOW = 14  # characters after a rate word in which its figure stands (纠错率较上年下降2.1个百分点)
 # A share labelled by a rate right before it (纠错率10.6% / 结案率为96.6%): that rate's figure.
-_OTHER_RATE = re.compile(r"(?:率|比例|占比|比重)(?:为|是|达|达到)?$")
+_OTHER_RATE = re.compile(f"(?:{'|'.join(RATE_ENDS)})(?:为|是|达|达到)?$")
 _SURE = 0.9  # similarity of a genre equivalence (发 -> 制发): one that can stand for the counted term itself
 _CHANGE_WINDOW = 30  # characters before a change in which what changed is named (收到行政复议申请4381件，同比增长)
 _HEAD_WINDOW = 24  # characters after the counted term in which its figure stands (小程序,目前全县累计使用人数5000人)
@@ -196,7 +196,9 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
         found = [f for f in found if counts_measure(f[1], query.measure)]
         if not found:
             return False
-    if query.counted and query.counted not in folded and query.counted not in fold(lead):
+    people = query.counted[-4:]  # 一线执法人员: its 执法人员 are counted
+    if people and not any(p in folded or p in fold(lead)
+                          for p in (people, *(alt for alt, _ in query.expansions.get(query.counted, ())))):
         return False  # 多少名执法人员 is not answered by the 法制工作人员480人 of a training class
     if not query.target and all(TARGET_BEFORE.search(folded[:f[2]]) for f in found):
         return False  # 力争出庭应诉率达到100% is a target, not what was achieved
@@ -207,8 +209,8 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
                                             for f in found):
         return False  # 涉企案件多少件: "收到872件，其中涉企…占比约三成" counts all cases; the subset comes after
     heads = [query.head, *(alt for alt, sim in query.expansions.get(query.head, ()) if sim >= _SURE)]
-    if len(query.head) >= 4 and query.head not in folded and query.head[:2] in folded \
-            and query.head[-2:] in folded[folded.find(query.head[:2]):]:
+    if len(query.head) >= 4 and query.head not in folded and re.search(
+            re.escape(query.head[:2]) + r"[\u4e00-\u9fff]{1,4}" + re.escape(query.head[-2:]), folded):
         heads.append(query.head[-2:])  # 调解纠纷 written 调解矛盾纠纷: the figure after its noun
     if query.head and query.measure not in (None, "count") and not any(
             counts_measure(figure[1], query.measure)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (ASCENDING_Q, CATALOG_Q, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES,
+from ..genre import (ASCENDING_Q, CATALOG_Q, CLOSING_LE, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES,
                      FOLLOWUP_FILLER, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIST_ASK, LIST_Q, PART_OF, PLAN_Q, PLAN_WORDS,
                      PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS, QUESTION_WORDS, RANK_Q, REFERS_BACK, SCOPE_ASKED_Q,
                      SELF_REFERENCES, SHORT_YEAR,
@@ -103,7 +103,7 @@ def classify(ask: str, named_regions: int) -> tuple[str, bool, bool]:
         if PROBLEM_Q.search(q):
             return "problems", False, descending
     # 扩到多少项了 asks a figure: only a yes/no word (有没有 / 吗 / 没), not a closing 了, makes it a yes/no
-    closing_only = not YES_NO_Q.search(re.sub(r"了[?？]?$", "", q)) and FIGURE_Q.search(q)
+    closing_only = not YES_NO_Q.search(CLOSING_LE.sub("", q)) and FIGURE_Q.search(q)
     if YES_NO_Q.search(q) and not closing_only and not WHY_Q.search(q) \
             and (not cross or named_regions == 2 and VERSUS_Q.search(q)):
         return "yes_no", cross, descending  # 甲是不是比乙多: both reports read, the figures compared
@@ -245,7 +245,7 @@ class Planner:
     def _fragment(self, topic: str) -> bool:
         """涨了多少 / 部门的占几件: a few words that only make sense about the previous topic — a share of it
         (占 / 其中), or no word the collection uses; 败诉率多少 is a topic of its own."""
-        words = [w for w in HOW_MANY.sub(" ", topic).split() if not PLAN_WORDS.fullmatch(w)]  # 明年计划搞几场
+        words = HOW_MANY.sub(" ", PLAN_WORDS.sub(" ", topic)).split()  # 明年计划搞几场: 搞几场 of the topic before
         if not words or len("".join(words)) > _FRAGMENT:
             return False
         return any(PART_OF.search(w) for w in words) or not any(self.known(w) for w in words) \

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_RATE_Q, CHANGE_RATE_WORDS, CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, RATE_ENDS, DEPARTMENT_START,
-                     DOWN_Q, EQUIVALENTS, EVERY_Q, FIGURE_STAGES, FIGURE_Q, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, HOTLINE,
-                     HOW_MANY, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS, NONE_BEFORE, NOT_REACHED, NOUN_ENDS,
-                     OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLAN_HEADING, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, SCOPE_ASKED,
-                     SCOPE_ASKED_Q, SHARED_FIGURE, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS, TARGET_BEFORE,
-                     THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
+from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_RATE_Q, CHANGE_RATE_WORDS,
+                     CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, DEPARTMENT_START, DOCUMENT_Q, DOWN_Q, EQUIVALENTS,
+                     EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, HOTLINE, HOW_MANY,
+                     ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS, NONE_BEFORE,
+                     NOT_REACHED, NOUN_ENDS, OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLANS_SECTION, PLAN_WORDS,
+                     PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, RATE_ENDS, SCOPE_ASKED,
+                     SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS,
+                     TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -78,7 +80,7 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     """Content words, without the region names and years that routing already used."""
     names = {a for m in tools.metas().values() for a in m.aliases}
     terms: list[str] = []
-    text = _without_places(HOW_MANY.sub(" ", YEAR.sub(" ", text)), tools)  # 比2022年降了: no 年降
+    text = _without_places(HOW_MANY.sub(" ", YEAR.sub(" ", SHORT_YEAR.sub(r"20\1", text))), tools)  # 比22年降了
     # Everyday phrases the genre's equivalences know (省下来, 请不起律师) stay whole: the tokenizer would
     # cut them into pieces that mean nothing on their own (省 / 下来).
     for phrase in _PHRASES:
@@ -166,10 +168,12 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     expansions = tools.near(strange) if strange else {}
     # A word the collection uses may still be the asker's where reports say it otherwise (领导 for 负责人):
     # the genre's known equivalences count for it too.
-    expansions.update({t: [(alt, _KNOWN_NEAR) for alt in EQUIVALENTS[t] if alt != t]
-                       for t in terms + context if t not in expansions and t in EQUIVALENTS})
+    known = {**EQUIVALENTS, **(ISSUE_VERBS if DOCUMENT_Q.search(asked) else {})}  # 出 a 文件: 制发 it
+    expansions.update({t: [(alt, _KNOWN_NEAR) for alt in known[t] if alt != t]
+                       for t in terms + context if t not in expansions and t in known})
     # A stage is said in several words (收案 / 收到 / 新收): each of them states it.
-    expansions.update({t: [(w, _KNOWN_NEAR) for w, stage in FIGURE_STAGES.items() if stage == FIGURE_STAGES[t] and w != t]
+    expansions.update({t: [(w, _KNOWN_NEAR) for w, stage in FIGURE_STAGES.items()
+                           if stage == FIGURE_STAGES[t] and w != t]
                        for t in terms if t not in expansions and t in FIGURE_STAGES})
     rates = tuple(dict.fromkeys(r for t in terms if t.endswith("率") and len(t) >= 3
                                 for r in [t] + _shorter_rates(t, tools) + [alt for alt, _ in expansions.get(t, [])]))
@@ -260,9 +264,11 @@ def _fitting(query: Query, scored: list[Scored]) -> list[Scored]:
 
 
 def _in_plans(s: Scored) -> bool:
-    """A sentence of the report's plans section (三、2024年工作安排): its figures are targets, not results."""
+    """A sentence of the report's plans section (三、下一步工作打算 / 四、2024年工作安排): its figures are targets."""
     top = fold(s.passage.chunk.section.split(" > ")[0])
-    return bool(PLAN_HEADING.search(top)) and not PROBLEM_HEADING.search(top)
+    year = s.passage.chunk.meta.year
+    later = year is not None and any(int(y) > year for y in re.findall(r"(20\d{2})年", top))
+    return bool(PLANS_SECTION.search(top) or later) and not PROBLEM_HEADING.search(top)
 
 
 # -- strategies -------------------------------------------------------------------------------
@@ -656,7 +662,7 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     q = fold(question)
     asked, stated = _direction(q, evidence, terms)
     since = SINCE_LAST_YEAR_Q.search(q)
-    if asked and since and not (CHANGE_STATED.search(evidence) or SINCE_LAST_YEAR_Q.search(evidence)):
+    if asked and since and not (CHANGE_STATED.search(evidence) or LAST_YEAR_STATED.search(evidence)):
         return UNSTATED_CHANGE  # 比上年多吗 is not told by 提升行政裁决质效, only by a change stated (较上年减少)
     if asked and stated and asked != stated:
         return "否。"
