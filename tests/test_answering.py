@@ -860,3 +860,36 @@ def test_a_change_since_last_year_needs_a_stated_change_and_共聘_is_a_stock() 
     hired = Query(text="新聘了多少名法律顾问", terms=["法律顾问"], numeric=True, measure="headcount",
                   qualifiers=frozenset({"new"}))
     assert not figure_fits(hired, "全省各级党政机关共聘请法律顾问3,260名,设立公职律师1,874名。")
+
+
+def test_place_readings_that_must_not_fire() -> None:
+    from assistant.regions import find
+    changle = ReportMeta("某区报告", "长乐区", 2023, "区", ["长乐区", "长乐"], path=["福建省", "福州市", "长乐区"])
+    shinan = ReportMeta("某区报告", "市南区", 2022, "区", ["市南区", "市南"], path=["山东省", "青岛市", "市南区"])
+    zone = ReportMeta("某区报告", "甲高新技术产业开发区", 2024, "开发区", ["甲高新区"])
+    metas = {"c.txt": changle, "s.txt": shinan, "z.txt": zone}
+    assert find("复议案件增长了15%吗", metas) == [] and find("执法人员长了20人吗", metas) == []
+    assert [h.typed for h in find("市南去年复议多少件", metas)] == ["市南"]  # 去年 is no slip of 区
+    assert find("南宁高新区24年复议收了多少", metas) == [] and find("土地开发区域有多少", metas) == []
+
+
+def test_which_headings_are_next_year_s_plans() -> None:
+    from assistant.answering.strategies import _in_plans
+    assert _in_plans(_scored_in("力争纠错率控制在12%以内。", "三、下一步工作打算"))
+    assert _in_plans(_scored_in("力争纠错率控制在12%以内。", "四、2025年工作安排"))  # JIA is 2024's
+    assert not _in_plans(_scored_in("收到申请120件。", "一、加强组织领导，统筹安排部署"))
+    assert not _in_plans(_scored_in("收到申请120件。", "一、认真落实年度法治政府建设工作要点"))
+
+
+def test_wordings_that_are_no_catalog_yes_no_or_own_level() -> None:
+    from assistant.genre import OWN_LEVEL_STATED
+    assert classify("甲市需要向社会公开的报告有哪些", 1)[0] != "catalog"
+    assert classify("洪涝中有多少个村庄被淹没", 0)[0] != "yes_no"
+    assert not OWN_LEVEL_STATED.search("市本级及各县区共收到行政复议申请3000件")
+    from assistant.compare import _CHANGE_WORDS
+    assert not _CHANGE_WORDS.search("各地减税降费金额对比")
+
+
+def test_a_plan_follow_up_keeps_the_earlier_topic() -> None:
+    planned = plan("明年计划搞几场", "甲市普法讲座搞了多少场")
+    assert "普法讲座" in planned.context
