@@ -151,8 +151,8 @@ def _is_wrapped(prev: str, nxt: str, full_width: float) -> bool:
     end = prev.rstrip(_CLOSERS)[-1:]
     if _HEADING.match(nxt):
         return False
-    if _BROKEN_NUMBER.search(prev) and _NUMBER_GOES_ON.match(nxt):
-        return True  # 出庭应诉率96. / 5%: a figure cut by the line break, however short the line
+    if (_BROKEN_NUMBER.search(prev) or prev[-1:].isdigit()) and _NUMBER_GOES_ON.match(nxt):
+        return True  # 出庭应诉率96. / 5% or 入企检查11 / 50余次: a figure cut by the line break, however short the line
     if end in _SENTENCE_END:
         return False
     # A short line without trailing punctuation is a title or heading, not a wrapped line.

@@ -409,6 +409,8 @@ def test_a_figure_cut_by_a_pasted_line_break_is_joined() -> None:
     assert join_wrapped(["全市共有持证行政执法人员2860人，202", "3年新增取得执法证件的326人。"], 0.5) == [
         "全市共有持证行政执法人员2860人，2023年新增取得执法证件的326人。"]
     assert join_wrapped(["通过ISO质量管理体系和the", "system认证。"], 0.5) == ["通过ISO质量管理体系和the system认证。"]
+    assert join_wrapped(["全年减少入企检查11", "50余次。", "2. 加强执法监督"], 0.99) == ["全年减少入企检查1150余次。",
+                                                                           "2. 加强执法监督"]
 
 
 def test_a_zone_of_the_table_is_found_by_its_full_name_before_a_place_inside_it() -> None:
