@@ -18,7 +18,8 @@ from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_
                      NOT_REACHED, NOUN_ENDS, OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLANS_SECTION, PLAN_WORDS,
                      PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, RATE_ENDS, SCOPE_ASKED,
                      SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS,
-                     TARGET_BEFORE, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
+                     TARGET_BEFORE, TARGET_STATED, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR,
+                     YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -257,10 +258,12 @@ def search_text(plan: QuestionPlan, query: Query) -> str:
 
 
 def _fitting(query: Query, scored: list[Scored]) -> list[Scored]:
-    """Sentences stating the figure asked; not the targets of next year's plans unless a target is asked."""
+    """Sentences stating the figure asked; not the targets of next year's plans (力争A控制在12%以内，B达到25%:
+    the 力争 governs both clauses) unless a target is asked."""
     if not query.numeric:
         return scored
-    return [s for s in scored if figure_fits(query, s.text, s.lead) and (query.target or not _in_plans(s))]
+    return [s for s in scored if figure_fits(query, s.text, s.lead)
+            and (query.target or not (_in_plans(s) and TARGET_STATED.search(fold(s.text))))]
 
 
 def _in_plans(s: Scored) -> bool:
