@@ -894,3 +894,7 @@ def test_wordings_that_are_no_catalog_yes_no_or_own_level() -> None:
 def test_a_plan_follow_up_keeps_the_earlier_topic() -> None:
     planned = plan("明年计划搞几场", "甲市普法讲座搞了多少场")
     assert "普法讲座" in planned.context
+
+
+def test_how_many_回_asks_a_figure_of_any_count() -> None:
+    assert classify("甲市当被告打官司输了几回", 1)[0] == "figure" and measure_asked("打官司输了几回") is None

@@ -47,7 +47,7 @@ _HEAD_WINDOW = 24  # characters after the counted term in which its figure stand
 MEASURES: dict[str, str] = {
     **dict.fromkeys("人名位", "people"), "人次": "people",
     **dict.fromkeys(["件", "宗", "起", "件次", "宗次", "份", "张"], "cases"),  # 审查文件326件 answers 多少份
-    **dict.fromkeys(["次", "场", "期", "轮", "场次", "批次", "回", "趟"], "events"),
+    **dict.fromkeys(["次", "场", "期", "轮", "场次", "批次", "趟"], "events"),  # 几回 counts anything (输了几回: 败诉N件)
     **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
     "年": "years",  # 连续三年 answers 连着降了几年
