@@ -271,7 +271,7 @@ def test_a_level_reached_does_not_answer_a_new_count() -> None:
 
 
 @pytest.mark.parametrize("question, measure", [
-    ("服务了多少群众？", "people"), ("一共罚了多少钱？", "money"), ("讨论了几回？", "events"),
+    ("服务了多少群众？", "people"), ("一共罚了多少钱？", "money"), ("讨论了几回？", None),
     ("调解成了几成？", "share"), ("下沉了多少个执法人员编制？", "count"),
 ])
 def test_what_a_question_counts_from_the_noun_it_names(question: str, measure: str | None) -> None:
