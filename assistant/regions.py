@@ -119,7 +119,7 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
             slipped = [r for r in sorted(regions) if len(r) > len(name) and r.startswith(name)
                        and q[start:start + len(r)] != r and _sound(q[start:start + len(r)]) == _sound(r)
                        and (len(r) - len(name) > 1 or not "\u4e00" <= q[start + len(r):start + len(r) + 1] <= "\u9fff")]
-            # (市南去年 is 市南 + 去年, not 市南区 slipped: a one-character slip must end where the name would)
+            # (甲南去年 is 甲南 + 去年, not 甲南区 slipped: a one-character slip must end where the name would)
             if slipped:
                 name = q[start:start + len(slipped[0])]
                 hits.append(RegionHit(slipped[0], name, "pinyin", start))
@@ -302,7 +302,7 @@ def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], 
             for name in dict.fromkeys(n for sound in sounds for n in by_sound.get(sound, [])):
                 diff = sum(a != b for a, b in zip(window, name))
                 # 甲北新曲23年 for 甲北新区: the suffix typed as its homophone, the window ending where the name
-                # would (not the 去 of 市南去年)
+                # would (not the 去 of 甲南去年)
                 suffix_slip = window[:-1] == name[:-1] and _sound(window) == _sound(name) \
                     and not "\u4e00" <= q[i + n:i + n + 1] <= "\u9fff"
                 if 0 < diff <= max(1, n // 2) and (window[-1] == name[-1] or not name.endswith(ADMIN_SUFFIXES)
