@@ -35,24 +35,26 @@ from assistant.evaluate import (
 ANSWER_ACCURACY_FLOOR = 0.96
 REFUSAL_ACCURACY_FLOOR = 0.95
 # The staff-style set (eval/qa_staff.jsonl, dev + frozen test), floors under the figures measured at the end of
-# the work on it (README: 92.5% / 95.8% on 2026-11-30, fourth session). Raise them with the measured figures, never
+# the work on it (README: 91.5% / 95.8% on 2026-11-30, fifth session). Raise them with the measured figures, never
 # lower them silently.
 STAFF_ACCURACY_FLOOR = 0.90
 STAFF_REFUSAL_FLOOR = 0.93
 # The sets written later by people who never saw the code, each with its own floors (answer, refusal), a few
-# points under what it measured at the end of the fourth session of 2026-11-30 (dev + frozen test, each in a store
-# of its own; README): eval/qa_fresh.jsonl and eight corpora of other governments' reports. unseen8 was never
+# points under what it measured at the end of the fifth session of 2026-11-30 (dev + frozen test, each in a store
+# of its own; README): eval/qa_fresh.jsonl and ten corpora of other governments' reports. unseen10 was never
 # looked at while tuning; its floor records where a new corpus stands, it is no target.
 UNSEEN_FLOORS: dict[str, tuple[float, float]] = {
     "fresh": (0.88, 0.93),  # measured 91.5% / 96.0%
-    "unseen": (0.88, 0.90),  # 90.7% / 92.5%
+    "unseen": (0.88, 0.90),  # 91.3% / 92.5%
     "unseen2": (0.88, 0.92),  # 90.1% / 95.0%
-    "unseen3": (0.85, 0.78),  # 87.0% / 81.0%
-    "unseen4": (0.95, 0.93),  # 98.0% / 96.7%
-    "unseen5": (0.78, 0.85),  # 80.0% / 88.4%
-    "unseen6": (0.82, 0.83),  # 86.0% / 85.7%
-    "unseen7": (0.83, 0.80),  # 85.6% / 83.7%
-    "unseen8": (0.67, 0.67),  # 69.9% / 69.8%
+    "unseen3": (0.85, 0.81),  # 88.3% / 84.5%
+    "unseen4": (0.95, 0.95),  # 98.0% / 98.3%
+    "unseen5": (0.80, 0.94),  # 83.2% / 97.7%
+    "unseen6": (0.87, 0.85),  # 90.3% / 88.1%
+    "unseen7": (0.84, 0.83),  # 87.6% / 86.1%
+    "unseen8": (0.77, 0.83),  # 80.7% / 86.1%
+    "unseen9": (0.78, 0.81),  # 81.5% / 84.8%
+    "unseen10": (0.54, 0.82),  # 57.6% / 85.1% (never tuned on)
 }
 MAX_CONTEXT_CHARS = 2000  # product target: the top-5 passages a model would read
 
