@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .genre import (CN_FIGURE_UNITS, FIGURE_CHANGE, FIGURE_CUMULATIVE, FIGURE_SCOPES, FIGURE_STAGES, FIGURE_UNITS,
-                    SOFT_YEAR_BEFORE)
+from .genre import (ARABIC_NUMBER, CN_FIGURE_UNITS, FIGURE_CHANGE, FIGURE_CUMULATIVE, FIGURE_SCOPES, FIGURE_STAGES,
+                    FIGURE_UNITS, SOFT_YEAR_BEFORE)
 from .normalize import fold, sentence_spans
 from .records import Chunk, Document
 
@@ -30,7 +30,7 @@ _UNIT = "|".join(re.escape(u) for u in sorted(FIGURE_UNITS, key=len, reverse=Tru
 _CN_UNIT = "|".join(re.escape(u) for u in sorted(CN_FIGURE_UNITS, key=len, reverse=True))
 # 761宗 / 1.99万余条 / 1万4千余宗 / 超793万人 / 30%以上 / 100%全覆盖
 _ARABIC = re.compile(
-    rf"(?P<pre>超过|超|近|约|逾)?(?P<num>\d+(?:\.\d+)?(?:[万亿千](?:\d+(?:\.\d+)?[千百])?)?)"
+    rf"(?P<pre>超过|超|近|约|逾)?(?P<num>(?:{ARABIC_NUMBER})(?:[万亿千](?:\d+(?:\.\d+)?[千百])?)?)"
     rf"(?P<approx>余|多)?(?P<mult>[万亿])?(?P<unit>{_UNIT})?(?P<post>以上|左右|以下|以内|全覆盖)?")
 _CHINESE = re.compile(rf"(?P<num>[一二两三四五六七八九十百千万]+)(?P<approx>余|多)?(?P<unit>{_CN_UNIT})")
 _ZERO = re.compile(r"(?<=率为)零|(?<=率)为零")
@@ -100,9 +100,9 @@ def same_length_fold(text: str) -> str:
 
 
 def parse_number(text: str) -> float:
-    """Arabic, Chinese or mixed numerals: 761, 1.99万, 1万4千, 二十, 两百."""
+    """Arabic, Chinese or mixed numerals: 761, 3,126, 1.99万, 1万4千, 二十, 两百."""
     total, section, num = 0.0, 0.0, None
-    for tok in re.findall(r"\d+(?:\.\d+)?|.", text):
+    for tok in re.findall(r"\d+(?:\.\d+)?|.", re.sub(r"(?<=\d),(?=\d{3})", "", text)):
         if tok[0].isdigit():
             num = float(tok)
         elif tok in _CN_DIGITS:

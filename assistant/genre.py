@@ -240,6 +240,8 @@ HOW_MANY = re.compile(r"(?:百分之)?(?:多少|(?<!哪)几(?![个份]?(?:报告
 # Service hotlines are named by five-digit numbers starting 123 (12345 政务服务热线, 12348 法律服务热线): a name.
 HOTLINE = re.compile(r"123\d{2}")
 # -- figures a report states (figures.py, compare.py) -------------------------------------------
+# An Arabic number as reports write it: with thousands separators (3,126件 / 1,234.5万元) or without.
+ARABIC_NUMBER = r"\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?"
 # Units a count or amount is stated in, longest first; 万/亿 before a unit are multipliers, not units.
 FIGURE_UNITS = ("个百分点", "百分点", "人次", "场次", "件次", "户次", "轮次", "批次", "个", "件", "宗", "项", "名", "人",
                 "次", "场", "家", "户", "条", "份", "支", "辆", "套", "部", "篇", "期", "卷", "台", "笔", "张", "起",

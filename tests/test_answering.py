@@ -898,3 +898,12 @@ def test_a_plan_follow_up_keeps_the_earlier_topic() -> None:
 
 def test_how_many_回_asks_a_figure_of_any_count() -> None:
     assert classify("甲市当被告打官司输了几回", 1)[0] == "figure" and measure_asked("打官司输了几回") is None
+
+
+def test_a_figure_sentence_needs_a_word_of_what_was_asked_itself_not_only_its_heading() -> None:
+    asked = Query(text="行政裁决案件办了多少件", terms=["行政裁决", "案件", "办"], numeric=True, measure="cases")
+    extractor = Extractor(lambda t: 2.0 if t in ("行政裁决", "裁决") else 1.0, lambda s: "",
+                          lambda t: ["行政", "裁决"] if t == "行政裁决" else [t], 0.5, 2)
+    heading = "（五）健全行政裁决和投诉举报处理机制"
+    assert extractor.coverage(asked, "各市政府共收到行政执法投诉举报3,214件,已办结3,087件。", heading) == 0.0
+    assert extractor.coverage(asked, "全年办理行政裁决案件42件。", heading) > 0.5

@@ -238,3 +238,10 @@ def test_a_report_s_whole_figure_goes_before_its_own_level_s_and_its_short_name_
 def test_a_change_asked_in_everyday_words_selects_the_change_figures() -> None:
     from assistant.compare import _CHANGE_WORDS
     assert _CHANGE_WORDS.search("各地复议收案同比涨了多少") and _CHANGE_WORDS.search("涨幅最大的是哪里")
+
+
+def test_thousands_separators_are_part_of_the_figure() -> None:
+    """3,126件 is 3126 cases, not 126 (the comma is a thousands separator as real reports write it)."""
+    assert [(w, v, u) for w, v, u, *_ in _one("全区办理法律援助案件3,126件,同比增长7.4%;罚款1,234.5万元。")][::2] == [
+        ("3,126件", 3126.0, "件"), ("1,234.5万元", 12345000.0, "元")]
+    assert parse_number("3,126") == 3126.0

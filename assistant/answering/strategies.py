@@ -617,7 +617,7 @@ def _ordinal(n: int) -> str:
 
 def _value(figure: str) -> float | None:
     """A figure's value: 2.5亿 -> 250000000, 三件 -> 3 (figures.parse_number reads both scripts)."""
-    number = re.match(r"[\d.万亿千百十一二两三四五六七八九零〇]+", figure)
+    number = re.match(r"[\d.,万亿千百十一二两三四五六七八九零〇]+", figure)
     return parse_number(number.group(0)) if number else None
 
 
