@@ -36,12 +36,14 @@ log = logging.getLogger(__name__)
 class Assistant:
     """Opens (or first builds from seeds/) the store and answers questions about the reports."""
 
-    def __init__(self, settings: Settings | None = None, build: bool = True, reindexing: bool = False) -> None:
+    def __init__(self, settings: Settings | None = None, build: bool = True, reindexing: bool = False,
+                 embedder: Embedder | None = None) -> None:
         """Raises StoreModelError when the store was built with another embedding model than the configured
-        one, unless `reindexing`: then call `reindex()` before anything else, to re-embed it with this one."""
+        one, unless `reindexing`: then call `reindex()` before anything else, to re-embed it with this one.
+        `embedder`: one already loaded for the same model (the eval's corpus stores share the main one's)."""
         self.settings = settings or Settings.from_env()
         self.lexicon = Lexicon()
-        self.embedder = Embedder(self.settings.embedding_model)
+        self.embedder = embedder or Embedder(self.settings.embedding_model)
         self.index = Index(self.settings, self.lexicon, self.embedder, reindexing)
         # Only a store never written gets the seeds: one whose reports were all removed stays empty.
         if build and not self.index.generation() and not self.index.metas() and Path(self.settings.seeds_dir).is_dir():

@@ -104,7 +104,7 @@ def corpus_assistant(base: Assistant, dataset: str | Path) -> Assistant:
         return base
     folder = ROOT / corpus
     settings = replace(base.settings, store_dir=corpus_store(Path(base.settings.store_dir), corpus), seeds_dir=folder)
-    other = Assistant(settings, build=False)
+    other = Assistant(settings, build=False, embedder=base.embedder)  # one model in memory, not one per corpus
     other.ingest([folder])
     return other
 

@@ -330,3 +330,17 @@ def test_every_citation_quotes_exactly_its_spans(assistant: Assistant) -> None:
             assert c.spans and c.quote == "".join(text[a:b] for a, b in c.spans), (item.id, c)
             assert (c.start, c.end) == (c.spans[0][0], c.spans[-1][1])
             assert c.passage == text[c.passage_start:c.passage_start + len(c.passage)]
+
+
+def test_a_corpus_set_gets_a_store_of_its_own_sharing_the_main_embedding_model(assistant: Assistant,
+                                                                                  tmp_path: Path) -> None:
+    """One model in memory for all the eval's corpora: thirteen of them each loading it ran out of memory."""
+    from assistant.evaluate import corpus_assistant
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "a.txt").write_text("某县2023年法治政府建设情况报告\n一、主要工作\n全年收到行政复议申请120件。\n", encoding="utf-8")
+    dataset = tmp_path / "qa.jsonl"
+    dataset.write_text(json.dumps({"_header": "t", "corpus": str(reports)}, ensure_ascii=False) + "\n", encoding="utf-8")
+    other = corpus_assistant(assistant, dataset)
+    assert other.embedder is assistant.embedder and other.settings.store_dir != assistant.settings.store_dir
+    assert "120件" in other.ask("某县2023年收到行政复议申请多少件？").text
