@@ -285,16 +285,13 @@ def find_figures(store: FigureStore, topic: str, words: Callable[[str], list[str
     found = store.query("f.ind_key LIKE ?" + scope, [f"%{topic}%", *args])
     parts = [w for w in (words(topic) if words else []) if len(w) >= 2]
     if len(parts) > 1:  # 审查规范性文件 also finds 审查报备规范性文件
-        seen = {(f.source, f.ord) for f in found}
-        found += [f for f in store.query(" AND ".join("f.ind_key LIKE ?" for _ in parts) + scope,
-                                         [f"%{w}%" for w in parts] + args) if (f.source, f.ord) not in seen]
+        found = _adding(found, store.query(" AND ".join("f.ind_key LIKE ?" for _ in parts) + scope,
+                                           [f"%{w}%" for w in parts] + args))
     # A rate's owner may be left unsaid: 负责人出庭应诉率 is what a report names 出庭应诉率 after 负责人出庭应诉
     # 1547件次 (not so for counts: 涉企行政检查 is no 行政检查)
     tails = [topic[i:] for i in range(1, len(topic) - 3)] if topic.endswith(RATE_ENDS) else []
     if tails:
-        seen = {(f.source, f.ord) for f in found}
-        found += [f for f in store.query(f"f.ind_key IN ({','.join('?' * len(tails))})" + scope, [*tails, *args])
-                  if (f.source, f.ord) not in seen]
+        found = _adding(found, store.query(f"f.ind_key IN ({','.join('?' * len(tails))})" + scope, [*tails, *args]))
     if not found and encode is not None:
         pairs = sorted({topic[i:i + 2] for i in range(len(topic) - 1)})
         if pairs:
@@ -308,6 +305,12 @@ def find_figures(store: FigureStore, topic: str, words: Callable[[str], list[str
             elif near:
                 found = store.query(f"f.ind_key IN ({','.join('?' * len(near))})" + scope, [*near, *args])
     return found
+
+
+def _adding(found: list[Figure], more: list[Figure]) -> list[Figure]:
+    """`found` and then the figures of `more` it does not hold yet (one figure is its report and place in it)."""
+    seen = {(f.source, f.ord) for f in found}
+    return found + [f for f in more if (f.source, f.ord) not in seen]
 
 
 def _common(a: str, b: str) -> str:

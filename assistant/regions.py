@@ -118,7 +118,7 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
             # that region is the one meant.
             slipped = [r for r in sorted(regions) if len(r) > len(name) and r.startswith(name)
                        and q[start:start + len(r)] != r and _sound(q[start:start + len(r)]) == _sound(r)
-                       and (len(r) - len(name) > 1 or not "\u4e00" <= q[start + len(r):start + len(r) + 1] <= "\u9fff")]
+                       and (len(r) - len(name) > 1 or _ends_a_word(q, start + len(r)))]
             # (甲南去年 is 甲南 + 去年, not 甲南区 slipped: a one-character slip must end where the name would)
             if slipped:
                 name = q[start:start + len(slipped[0])]
@@ -161,6 +161,12 @@ def _bare_zone(q: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
 def _zone_forms(name: str) -> set[str]:
     """A zone's name as written and with its suffix shortened (甲高新技术产业开发区 -> 甲高新区)."""
     return {name} | {name[:-len(long)] + short for long, short in ZONE_SHORT if name.endswith(long)}
+
+
+def _ends_a_word(q: str, at: int) -> bool:
+    """No Chinese character follows at `at`: a slipped last character ends the name there (甲北新曲23年), it does
+    not begin the next word (the 去 of 甲南去年)."""
+    return not "\u4e00" <= q[at:at + 1] <= "\u9fff"
 
 
 _YEAR_AFTER = re.compile(r"(?:20)?\d{2}年")  # 甲厦23年: where a place name stands before its year
@@ -303,8 +309,7 @@ def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], 
                 diff = sum(a != b for a, b in zip(window, name))
                 # 甲北新曲23年 for 甲北新区: the suffix typed as its homophone, the window ending where the name
                 # would (not the 去 of 甲南去年)
-                suffix_slip = window[:-1] == name[:-1] and _sound(window) == _sound(name) \
-                    and not "\u4e00" <= q[i + n:i + n + 1] <= "\u9fff"
+                suffix_slip = window[:-1] == name[:-1] and _sound(window) == _sound(name) and _ends_a_word(q, i + n)
                 if 0 < diff <= max(1, n // 2) and (window[-1] == name[-1] or not name.endswith(ADMIN_SUFFIXES)
                                                    or suffix_slip):
                     regions, _ = names[name]

@@ -289,8 +289,7 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         named = {name for _, name in gazetteer().scan(asked)} | set(PART_START.findall(asked))
         scored = [s for s in scored if not _about_a_part(s, named)]
         if WHOLE_ASKED.search(asked):
-            scored = [s for s in scored if WHOLE_ASKED.search(fold(s.text)) or not (
-                DEPARTMENT_START.match(fold(s.text)) or OWN_LEVEL_STATED.search(fold(s.text)))]
+            scored = [s for s in scored if _of_the_whole(fold(s.text))]
         if not query.required:  # the whole area asked: a figure of the government's own level comes second
             scored = sorted((replace(s, coverage=s.coverage * _OWN_LEVEL) if OWN_LEVEL in fold(s.text) else s
                              for s in scored), key=lambda s: s.coverage, reverse=True)
@@ -311,6 +310,12 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     if query.numeric and tools.extractor.pick(tools.extractor.score(topic, passages), False):
         return Found(refused=True, passages=passages, reason=f"报告未给出{_asked(plan)}的具体数字。")
     return Found(refused=True, passages=passages)
+
+
+def _of_the_whole(folded: str) -> bool:
+    """A sentence that may answer for the whole area (全县…): not one of a department (县…局全年办理…) or of the
+    government's own level (市本级… / 在市政府审结案件中), unless it names the whole too."""
+    return bool(WHOLE_ASKED.search(folded)) or not (DEPARTMENT_START.match(folded) or OWN_LEVEL_STATED.search(folded))
 
 
 def _about_a_part(s: Scored, named: set[str]) -> bool:
