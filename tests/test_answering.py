@@ -488,6 +488,26 @@ def test_a_count_is_quoted_without_another_subject_s_count() -> None:
     assert asked_clauses(g, replace(asked, terms=["行政复议"])).text == growth  # 同比… goes on about it
 
 
+def test_a_figure_is_quoted_without_its_parts_or_last_year_s_level() -> None:
+    from assistant.answering.evidence import Scored, without_parts
+    chunk = _chunks("jia.txt")[1]
+
+    def quoted(text: str, query: Query) -> str:
+        return without_parts(Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0), query).text
+
+    total = "全区全年专利授权量4.68万件,同比增长8.7%,其中发明专利授权2.16万件。"
+    asked = Query(text="甲区专利授权量多少", terms=["专利", "授权量"], numeric=True, head="授权量")
+    assert quoted(total, asked) == "全区全年专利授权量4.68万件,同比增长8.7%"
+    parts = "共梳理行政权力事项258项,其中取消45项。"
+    cancelled = Query(text="甲县权力事项取消了多少项", terms=["权力", "事项", "取消"], numeric=True, measure="count",
+                      head="取消")
+    assert quoted(parts, cancelled) == parts  # the part is what was asked
+    rate = "行政机关败诉61件,败诉率5.8%,较上年的7.1%下降1.3个百分点。"
+    share = Query(text="甲市败诉率多少", terms=["败诉率"], numeric=True, measure="share", rates=("败诉率",))
+    assert quoted(rate, share) == "行政机关败诉61件,败诉率5.8%"
+    assert quoted(rate, replace(share, text="甲市败诉率比上年降了多少", change=True)) == rate
+
+
 def test_own_level_rates_and_a_not_a_questions() -> None:
     assert plan("乙县搞没搞府院联动？").intent == "yes_no"
     assert plan("甲市行政复议纠错率？").figure

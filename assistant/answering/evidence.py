@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..genre import (ARABIC_NUMBER, CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_CHANGE, FIGURE_STOCK,
                      HEADCOUNT_Q, HOW_MANY, LIGHT_WORDS, NONE_BEFORE, QUALIFIER_GROUPS, QUALIFIER_WORDS, RATE_ENDS,
-                     RATE_MODIFIERS, TARGET_BEFORE)
+                     RATE_MODIFIERS, SINCE_LAST_YEAR_Q, TARGET_BEFORE)
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
@@ -33,6 +33,10 @@ CONTEXT_FACTOR = 0.5
 LEAD_CREDIT = 0.8  # a term in the clauses before a sentence, up to its ；, counts this much
 _LIST_CONTINUE = 3
 _CLAUSE_END = re.compile(r"[，,；;]")
+# A clause that states a part of the figure before it, or (group 1) last year's level of it.
+_LAST_YEAR_Q = re.compile(r"上年|去年|上一年")
+_PART = re.compile(r"其中|含")  # a clause that states a part of the figure before it
+_LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")  # last year's level of it
 _NOT_COUNTS = ("share", "money", "days", "years")
 _CASE_STAGES = ("received", "accepted", "concluded")  # qualifiers that only cases have
 _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
@@ -440,6 +444,50 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     a, b = spans[first][0], spans[last][1]
     text = s.text[a:b].rstrip("，,；; ")
     return Scored(s.passage, s.start + a, s.start + a + len(text), text, s.coverage, clipped=True)
+
+
+def _of_kind(unit: str, measure: str | None) -> bool:
+    """A figure of the kind asked: of the measure asked, or of any measure when the question names none."""
+    return counts_measure(unit, measure) if measure else MEASURES.get(unit) is not None
+
+
+def without_parts(s: Scored, query: Query) -> Scored:
+    """A figure's sentence without a part of it stated after (其中发明专利授权2.16万件) or last year's level
+    (较上年的7.1%下降…): 授权量多少 quotes "专利授权量4.68万件，同比增长8.7%". The part stays when it names what
+    the question counts (取消了多少项: 其中取消45项; 审了多少份政府合同: 其中政府合同843件; 市本级…: 其中市本级…)
+    or no fewer of the asked words than the whole; last year's level stays when a change or last year is asked."""
+    asked = fold(query.text)
+    if not query.numeric or len(HOW_MANY.findall(asked)) > 1:
+        return s
+    folded = fold(s.text)
+    subject = [t for t in query.terms if t not in LIGHT_WORDS and t not in query.context] or query.terms
+    words = [w for t in subject for w in (t, *(alt for alt, _ in query.expansions.get(t, ())))]
+    how_many = HOW_MANY.search(asked)
+    counted = [t for t in subject if how_many and t in asked[how_many.end():]]
+    labels = [w for t in (query.head, *counted) if t for w in (t, *(alt for alt, sim in query.expansions.get(t, ())
+                                                                     if sim >= _SURE))]
+    labels += [*query.rates, *query.required]
+    for m in _CLAUSE_END.finditer(folded):
+        rest = folded[m.end():]
+        level, part = _LAST_LEVEL.match(rest), figures(_CLAUSE_END.split(rest)[0])
+        if level and (query.change or SINCE_LAST_YEAR_Q.search(asked) or _LAST_YEAR_Q.search(asked)):
+            continue  # 较上年的7.1%下降1.3个百分点 is the change asked
+        whole = [f for f in figures(folded[:m.start()]) if _of_kind(f[1], query.measure)
+                 and not FIGURE_CHANGE.search(folded[:f[2]])]  # 同比增长8.7% is no figure of the whole
+        if not whole or not part or not (level or _PART.match(rest)):
+            continue
+        named = rest[:part[0][2]]
+        if level or (not any(w in named for w in labels)
+                     and _naming(folded[:whole[-1][2]], words) > _naming(named, words)):
+            text = s.text[:m.start()].rstrip("，,；;。 ")
+            return Scored(s.passage, s.start, s.start + len(text), text, s.coverage, clipped=True, lead=s.lead)
+    return s
+
+
+def _naming(before_figure: str, words: list[str]) -> int:
+    """How many of the asked words the clause of a figure names before it."""
+    text = _CLAUSE_END.split(before_figure)[-1]
+    return sum(w in text for w in dict.fromkeys(words))
 
 
 def scored_spans(spans: list[tuple[int, int]], text: str, chunks: list[Chunk], coverage: float) -> list[Scored]:

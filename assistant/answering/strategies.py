@@ -25,7 +25,7 @@ from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
 from .evidence import (MEASURES, Extractor, Query, Scored, asked_clauses, counts_measure, figure_fits, figures,
-                       measure_asked, qualifiers_in, report_head, scored_spans, states_change)
+                       measure_asked, qualifiers_in, report_head, scored_spans, states_change, without_parts)
 from .plan import QuestionPlan
 
 if TYPE_CHECKING:
@@ -304,7 +304,7 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     if picked:
         head = report_head(picked[0].passage.chunk.meta, False)
         note = premise(plan.ask, picked, query.terms) if correct_premise else ""
-        return Found([(note + head, [asked_clauses(s, query) for s in picked])], passages=passages)
+        return Found([(note + head, [without_parts(asked_clauses(s, query), query) for s in picked])], passages=passages)
     # The topic is there (its words, without the qualifier that no sentence matched), the figure is not.
     topic = replace(query, terms=[t for t in query.terms if t not in QUALIFIER_WORDS] or query.terms)
     if query.numeric and tools.extractor.pick(tools.extractor.score(topic, passages), False):
