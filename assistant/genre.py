@@ -200,7 +200,7 @@ ELLIPTIC_HEAD = re.compile(r"^(?:那|那么|那在|那么在|再看看|再看|�
 # Well-known equivalences of the genre: everyday wording -> the official terms reports use. A seed
 # only: meaning.py learns the rest from the collection. Keys are words as jieba cuts a question.
 EQUIVALENTS: dict[str, tuple[str, ...]] = {
-    "被告": ("应诉", "被诉"), "当被告": ("应诉", "被诉"), "告政府": ("行政诉讼", "应诉"), "民告官": ("行政诉讼", "应诉"),
+    "被告": ("应诉", "被诉", "行政诉讼"), "当被告": ("应诉", "被诉", "行政诉讼"), "告政府": ("行政诉讼", "应诉"), "民告官": ("行政诉讼", "应诉"),
     "打官司": ("诉讼", "应诉"), "官司": ("诉讼", "案件"), "输官司": ("败诉",), "打输": ("败诉",), "输": ("败诉",),
     "输掉": ("败诉",), "领导": ("负责人", "领导干部"), "一把手": ("主要负责人", "第一责任人", "负责人"), "去法院": ("出庭",),
     "上法庭": ("出庭",), "法院": ("出庭", "审判机关"), "红头文件": ("规范性文件",), "立规矩": ("规范性文件",),

@@ -508,6 +508,16 @@ def test_a_figure_is_quoted_without_its_parts_or_last_year_s_level() -> None:
     assert quoted(rate, replace(share, text="甲市败诉率比上年降了多少", change=True)) == rate
 
 
+def test_words_cut_across_the_collection_s_words_are_cut_again() -> None:
+    from types import SimpleNamespace
+
+    from assistant.answering.strategies import _resplit
+    known = {"新收", "复议", "全区"}
+    tools = SimpleNamespace(extractor=SimpleNamespace(idf=lambda w: 1.0 if w in known else None))
+    assert _resplit(["全区", "新", "收复", "议"], tools) == ["全区", "新收", "复议"]
+    assert _resplit(["全区", "打官司"], tools) == ["全区", "打官司"]  # no cut into the collection's words: kept
+
+
 def test_own_level_rates_and_a_not_a_questions() -> None:
     assert plan("乙县搞没搞府院联动？").intent == "yes_no"
     assert plan("甲市行政复议纠错率？").figure

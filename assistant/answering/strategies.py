@@ -88,7 +88,7 @@ def key_terms(text: str, tools: Tools) -> list[str]:
         if phrase in text and not _cuts_a_word(text, phrase, tools):
             terms.append(phrase)
             text = text.replace(phrase, " ")
-    for word in tools.words(text):
+    for word in _resplit(tools.words(text), tools):
         if (word in names or re.fullmatch(r"20\d{2}|\d+(?:\.\d+)?%?|[a-z]", word) and not HOTLINE.fullmatch(word)
                 or word in terms or word in FRAME_WORDS or word in FILLER_WORDS):
             continue
@@ -101,6 +101,27 @@ def key_terms(text: str, tools: Tools) -> list[str]:
             continue
         terms.append(_counted(word, tools))
     return list(dict.fromkeys(terms))
+
+
+def _resplit(words: list[str], tools: Tools) -> list[str]:
+    """Words the tokenizer cut across the collection's own words, cut again where the collection would:
+    新|收复|议 -> 新收|复议 (the reports say 新收行政复议申请; 收复 is no word of theirs)."""
+    def known(word: str) -> bool:
+        return len(word) >= 2 and tools.extractor.idf(word) is not None
+
+    out = list(words)
+    for i in range(len(out)):
+        if not out[i] or known(out[i]) or len(out[i]) < 2:
+            continue
+        for a, b in ((i - 1, i + 1), (i - 1, i), (i, i + 1)):
+            if a < 0 or b >= len(out) or not all(out[a:b + 1]):
+                continue
+            joined = "".join(out[a:b + 1])
+            cut = next((k for k in range(2, len(joined) - 1) if known(joined[:k]) and known(joined[k:])), None)
+            if cut is not None:
+                out[a:b + 1] = [joined[:cut], joined[cut:]] + [""] * (b - a - 1)
+                break
+    return [w for w in out if w]
 
 
 def _without_places(text: str, tools: Tools) -> str:
