@@ -506,6 +506,13 @@ def test_a_figure_is_quoted_without_its_parts_or_last_year_s_level() -> None:
     share = Query(text="甲市败诉率多少", terms=["败诉率"], numeric=True, measure="share", rates=("败诉率",))
     assert quoted(rate, share) == "行政机关败诉61件,败诉率5.8%"
     assert quoted(rate, replace(share, text="甲市败诉率比上年降了多少", change=True)) == rate
+    lost = Query(text="甲市败诉了多少件", terms=["败诉"], numeric=True, measure="cases", head="败诉")
+    assert quoted(rate, lost) == "行政机关败诉61件"  # a count asked: not the rate beside it
+    hotline = "热线受理群众诉求1238万件,按时办结率99.2%,群众满意率96.8%。"
+    pleased = Query(text="甲市满意率多少", terms=["满意率"], numeric=True, measure="share", rates=("满意率",))
+    assert quoted(hotline, pleased) == "群众满意率96.8%"  # its own rate, not the one before it
+    by_meaning = replace(pleased, rates=("好评率",))
+    assert quoted(hotline, by_meaning) == hotline  # the asked rate is not named: nothing to tell apart
 
 
 def test_words_cut_across_the_collection_s_words_are_cut_again() -> None:

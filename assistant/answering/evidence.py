@@ -36,6 +36,7 @@ _CLAUSE_END = re.compile(r"[，,；;]")
 # A clause that states a part of the figure before it, or (group 1) last year's level of it.
 _LAST_YEAR_Q = re.compile(r"上年|去年|上一年")
 _PART = re.compile(r"其中|含")  # a clause that states a part of the figure before it
+_RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}率)(?:为|是|达|达到)?\d+(?:\.\d+)?%")  # another rate's figure
 _LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")  # last year's level of it
 _NOT_COUNTS = ("share", "money", "days", "years")
 _CASE_STAGES = ("received", "accepted", "concluded")  # qualifiers that only cases have
@@ -452,14 +453,16 @@ def _of_kind(unit: str, measure: str | None) -> bool:
 
 
 def without_parts(s: Scored, query: Query) -> Scored:
-    """A figure's sentence without a part of it stated after (其中发明专利授权2.16万件) or last year's level
-    (较上年的7.1%下降…): 授权量多少 quotes "专利授权量4.68万件，同比增长8.7%". The part stays when it names what
-    the question counts (取消了多少项: 其中取消45项; 审了多少份政府合同: 其中政府合同843件; 市本级…: 其中市本级…)
-    or no fewer of the asked words than the whole; last year's level stays when a change or last year is asked."""
+    """A figure's sentence without what stands beside it but was not asked: a part of it stated after (其中发明
+    专利授权2.16万件), last year's level (较上年的7.1%下降…), another rate (败诉542件，败诉率7.9%: 输了多少件 quotes
+    the count; 按时办结率99.2%，群众满意率96.8%: 满意率 quotes its own). 授权量多少 quotes "专利授权量4.68万件，
+    同比增长8.7%". A part stays when it names what the question counts (取消了多少项: 其中取消45项; 审了多少份政府
+    合同: 其中政府合同843件; 市本级…: 其中市本级…) or no fewer of the asked words than the whole; last year's level
+    stays when a change or last year is asked."""
     asked = fold(query.text)
-    if not query.numeric or len(HOW_MANY.findall(asked)) > 1:
-        return s
     folded = fold(s.text)
+    if not query.numeric or len(HOW_MANY.findall(asked)) > 1 or len(folded) != len(s.text):
+        return s
     subject = [t for t in query.terms if t not in LIGHT_WORDS and t not in query.context] or query.terms
     words = [w for t in subject for w in (t, *(alt for alt, _ in query.expansions.get(t, ())))]
     how_many = HOW_MANY.search(asked)
@@ -467,21 +470,40 @@ def without_parts(s: Scored, query: Query) -> Scored:
     labels = [w for t in (query.head, *counted) if t for w in (t, *(alt for alt, sim in query.expansions.get(t, ())
                                                                      if sim >= _SURE))]
     labels += [*query.rates, *query.required]
-    for m in _CLAUSE_END.finditer(folded):
+    start, asked_rate = 0, None
+    if query.measure == "share" and query.rates:  # 按时办结率99.2%，群众满意率96.8%: from the asked rate's clause
+        for m in _RATE_FIGURE.finditer(folded):
+            if any(m.group(1).endswith(r) for r in query.rates):
+                asked_rate = m.end()
+                break
+            start = _clause_end(folded, m.end()) + 1
+        if asked_rate is None:
+            start = 0  # the asked rate is not named (the sentence answers by meaning): nothing to tell apart
+    for m in _CLAUSE_END.finditer(folded, start):
         rest = folded[m.end():]
         level, part = _LAST_LEVEL.match(rest), figures(_CLAUSE_END.split(rest)[0])
         if level and (query.change or SINCE_LAST_YEAR_Q.search(asked) or _LAST_YEAR_Q.search(asked)):
             continue  # 较上年的7.1%下降1.3个百分点 is the change asked
-        whole = [f for f in figures(folded[:m.start()]) if _of_kind(f[1], query.measure)
-                 and not FIGURE_CHANGE.search(folded[:f[2]])]  # 同比增长8.7% is no figure of the whole
-        if not whole or not part or not (level or _PART.match(rest)):
+        whole = [f for f in figures(folded[start:m.start()]) if _of_kind(f[1], query.measure)
+                 and not FIGURE_CHANGE.search(folded[start:start + f[2]])]  # 同比增长8.7% is no figure of the whole
+        rate = _RATE_FIGURE.match(_CLAUSE_END.split(rest)[0])
+        other_rate = rate and (query.measure in _COUNTS or (asked_rate is not None and m.start() >= asked_rate and not any(
+            rate.group(1).endswith(r) for r in query.rates)))
+        if not whole or not part or not (level or other_rate or _PART.match(rest)):
             continue
         named = rest[:part[0][2]]
-        if level or (not any(w in named for w in labels)
-                     and _naming(folded[:whole[-1][2]], words) > _naming(named, words)):
-            text = s.text[:m.start()].rstrip("，,；;。 ")
-            return Scored(s.passage, s.start, s.start + len(text), text, s.coverage, clipped=True, lead=s.lead)
-    return s
+        if level or other_rate or (not any(w in named for w in labels)
+                                   and _naming(folded[:start + whole[-1][2]], words) > _naming(named, words)):
+            return _span(s, start, m.start())
+    return _span(s, start, len(s.text)) if start else s
+
+
+def _span(s: Scored, a: int, b: int) -> Scored:
+    """Characters a..b of a scored sentence, without the punctuation at its ends, marked as clipped."""
+    text = s.text[a:b].rstrip("，,；;。 ")
+    if not text:
+        return s
+    return Scored(s.passage, s.start + a, s.start + a + len(text), text, s.coverage, clipped=True, lead=s.lead)
 
 
 def _naming(before_figure: str, words: list[str]) -> int:

@@ -325,7 +325,11 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     if picked:
         head = report_head(picked[0].passage.chunk.meta, False)
         note = premise(plan.ask, picked, query.terms) if correct_premise else ""
-        return Found([(note + head, [without_parts(asked_clauses(s, query), query) for s in picked])], passages=passages)
+        # A follow-up naming no topic (那乙县呢) gets what the earlier answer got, beside figures and all.
+        own_words = any(t in fold(plan.question) for t in query.terms)
+        quoted = [asked_clauses(s, query) for s in picked]
+        quoted = [without_parts(s, query) for s in quoted] if own_words else quoted
+        return Found([(note + head, quoted)], passages=passages)
     # The topic is there (its words, without the qualifier that no sentence matched), the figure is not.
     topic = replace(query, terms=[t for t in query.terms if t not in QUALIFIER_WORDS] or query.terms)
     if query.numeric and tools.extractor.pick(tools.extractor.score(topic, passages), False):
