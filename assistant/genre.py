@@ -38,6 +38,8 @@ ADMIN_SUFFIXES = ("自治州", "自治县", "自治旗", "特别行政区", "省
 # Suffixes of functional zones: named by a place and one of these (X经济技术开发区, X高新区, X新区).
 ZONE_SUFFIXES = ("经济技术开发区", "高新技术产业开发区", "高新技术产业园区", "新技术开发区", "经济开发区", "高新区", "经开区",
                  "开发区", "新区", "新城", "园区", "试验区")
+# Words of a zone's kind before its suffix (甲工业园区, 甲综合保税区): no name of the zone on their own.
+ZONE_KIND_WORDS = ("工业", "经济", "科技", "产业", "综合", "保税", "物流", "临空", "港", "示范", "国家")
 # Short zone names users and reports write for the long official ones.
 ZONE_SHORT = (("高新技术产业开发区", "高新区"), ("高新技术产业园区", "高新区"), ("经济技术开发区", "经开区"))
 # Zones staff name without their place (高新区呢): the collection's only zone of that kind (开发区 also

@@ -21,7 +21,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from .gazetteer import Division, gazetteer, level_of, short_names
-from .genre import HEADING_LEVELS, SELF_REFERENCES, SOFT_YEAR_BEFORE, TITLE_HINT, TITLE_TOPIC, ZONE_SUFFIXES
+from .genre import (ADMIN_SUFFIXES, HEADING_LEVELS, SELF_REFERENCES, SOFT_YEAR_BEFORE, TITLE_HINT, TITLE_TOPIC,
+                    ZONE_KIND_WORDS, ZONE_SUFFIXES)
 from .normalize import fold
 from .records import ReportMeta
 from .tokens import Lexicon
@@ -187,7 +188,17 @@ def _names(region: str, division: Division | None) -> list[str]:
         if division.code == "":  # zones: the table's other names (成都高新区), and with the city (青岛西海岸新区)
             names += [n for n, found in gazetteer().by_name.items() if division in found]
             names += [s + division.name for s in short_names(division.parent) if not division.name.startswith(s)]
+            names += _zone_stem(division)
     return list(dict.fromkeys(n for n in names if n))
+
+
+def _zone_stem(division: Division) -> list[str]:
+    """The word that tells a zone apart, as staff write it alone: 甲湖 for 甲市甲湖新技术开发区."""
+    name = division.name
+    for short in (division.parent, *short_names(division.parent)):
+        name = name.removeprefix(short) if short else name
+    stem = next((name[:-len(s)] for s in ZONE_SUFFIXES if name.endswith(s)), "")
+    return [stem] if len(stem) >= 2 and not stem.endswith(ADMIN_SUFFIXES + ZONE_KIND_WORDS) else []
 
 
 def _placed(fields: dict, division: Division | None) -> dict:

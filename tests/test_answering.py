@@ -944,3 +944,17 @@ def test_a_figure_sentence_needs_a_word_of_what_was_asked_itself_not_only_its_he
     heading = "（五）健全行政裁决和投诉举报处理机制"
     assert extractor.coverage(asked, "各市政府共收到行政执法投诉举报3,214件,已办结3,087件。", heading) == 0.0
     assert extractor.coverage(asked, "全年办理行政裁决案件42件。", heading) > 0.5
+
+
+def test_a_zone_is_named_by_the_word_that_tells_it_apart() -> None:
+    from assistant.gazetteer import Division
+    from assistant.meta import _zone_stem
+    from assistant.regions import find
+
+    def stem(name: str) -> list[str]:
+        return _zone_stem(Division(name, "高新区", "", ("甲省", "甲城市", name)))
+    assert stem("甲城市乙湖新技术开发区") == stem("甲城乙湖新技术开发区") == ["乙湖"]  # staff write 乙湖23年…
+    assert stem("甲城丙海岸新区") == ["丙海岸"]
+    assert stem("甲城经济技术开发区") == [] and stem("甲城工业园区") == [] and stem("甲城国家高新技术产业开发区") == []
+    zone = ReportMeta("某区报告", "甲城乙湖新技术开发区", 2023, "开发区", ["甲城乙湖新技术开发区", "乙湖"])
+    assert [h.region for h in find("乙湖23年复议收了多少", {"z.txt": zone})] == ["甲城乙湖新技术开发区"]
