@@ -114,10 +114,12 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
         if below and after.startswith(UNITS_BELOW):  # 广州各区: the districts, not the city's own report
             hits += [RegionHit(r, name, "child", start) for r in below]
         else:
-            # 甲彝族自治洲: the short name, then the rest of one region's full name slipped by a sound-alike;
-            # that region is the one meant.
+            # 甲彝族自治洲 / 甲自冶区: the short name, then the rest of one region's full name slipped by a
+            # sound-alike or one other character (of a rest of three or more, its last kept); that region is meant.
             slipped = [r for r in sorted(regions) if len(r) > len(name) and r.startswith(name)
-                       and q[start:start + len(r)] != r and _sound(q[start:start + len(r)]) == _sound(r)
+                       and q[start:start + len(r)] != r and (_sound(q[start:start + len(r)]) == _sound(r) or (
+                           len(r) - len(name) >= 3 and q[start + len(r) - 1:start + len(r)] == r[-1]
+                           and sum(a != b for a, b in zip(q[start:start + len(r)], r)) == 1))
                        and (len(r) - len(name) > 1 or _ends_a_word(q, start + len(r)))]
             # (甲南去年 is 甲南 + 去年, not 甲南区 slipped: a one-character slip must end where the name would)
             if slipped:

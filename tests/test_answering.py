@@ -958,3 +958,11 @@ def test_a_zone_is_named_by_the_word_that_tells_it_apart() -> None:
     assert stem("甲城经济技术开发区") == [] and stem("甲城工业园区") == [] and stem("甲城国家高新技术产业开发区") == []
     zone = ReportMeta("某区报告", "甲城乙湖新技术开发区", 2023, "开发区", ["甲城乙湖新技术开发区", "乙湖"])
     assert [h.region for h in find("乙湖23年复议收了多少", {"z.txt": zone})] == ["甲城乙湖新技术开发区"]
+
+
+def test_the_rest_of_a_region_s_name_slipped_by_one_character_is_its_name() -> None:
+    from assistant.regions import find
+    region = ReportMeta("某报告", "甲乙丙自治区", 2023, "省", ["甲乙丙自治区", "甲乙丙"])
+    assert [(h.region, h.typed) for h in find("甲乙丙自冶区23年复议纠错率", {"r.txt": region})] == [
+        ("甲乙丙自治区", "甲乙丙自冶区")]
+    assert [h.typed for h in find("甲乙丙自来水费", {"r.txt": region})] == ["甲乙丙"]  # not the region's rest
