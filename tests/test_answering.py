@@ -966,3 +966,12 @@ def test_the_rest_of_a_region_s_name_slipped_by_one_character_is_its_name() -> N
     assert [(h.region, h.typed) for h in find("甲乙丙自冶区23年复议纠错率", {"r.txt": region})] == [
         ("甲乙丙自治区", "甲乙丙自冶区")]
     assert [h.typed for h in find("甲乙丙自来水费", {"r.txt": region})] == ["甲乙丙"]  # not the region's rest
+
+
+def test_the_stage_word_of_a_rate_names_no_count_at_that_stage() -> None:
+    from assistant.answering.evidence import figure_fits
+    hotline = "热线全年受理群众诉求1238万件，按时办结率99.2%。"
+    closed = Query(text="甲市热线办结了多少件", terms=["热线", "办结"], numeric=True, measure="cases",
+                   qualifiers=frozenset({"concluded"}))
+    assert not figure_fits(closed, hotline)  # 受理 is the count's stage; 办结率 is a rate
+    assert figure_fits(closed, "热线全年办结群众诉求1200万件，按时办结率99.2%。")

@@ -37,6 +37,7 @@ _CLAUSE_END = re.compile(r"[，,；;]")
 _LAST_YEAR_Q = re.compile(r"上年|去年|上一年")
 _PART = re.compile(r"其中|含")  # a clause that states a part of the figure before it
 _RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}率)(?:为|是|达|达到)?\d+(?:\.\d+)?%")  # another rate's figure
+_RATE_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}率")
 _LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")  # last year's level of it
 _NOT_COUNTS = ("share", "money", "days", "years")
 _CASE_STAGES = ("received", "accepted", "concluded")  # qualifiers that only cases have
@@ -247,7 +248,8 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
             return False  # 案卷合格率 is not answered by the 参考人员合格率 (nor 学法考法合格率) of an exam
     if not query.qualifiers:
         return True
-    have = qualifiers_in(sentence)
+    # 受理诉求1238万件，按时办结率99.2%: the 办结 of a rate names no count at that stage
+    have = qualifiers_in(sentence if query.measure == "share" else _RATE_WORD.sub("", folded))
     if "new" in query.qualifiers and "new" not in have and any(w in folded for w in FIGURE_STOCK):
         return False  # 达到120个 is a level, not what was added this year
     for group in EXCLUSIVE_QUALIFIERS:
