@@ -211,7 +211,7 @@ def test_figure_kind_rules() -> None:
     assert not figure_fits(new, "累计建成站点30个。") and figure_fits(new, "新增站点5个。")
     rate = Query("", [], numeric=True, measure="share", rates=("通过率",))
     assert not figure_fits(rate, "培训覆盖率达100%。") and figure_fits(rate, "考试通过率98%。")
-    assert measure_asked("有多少人参加？") == "people" and measure_asked("败诉率是多少？") == "share"
+    assert measure_asked("有多少人参加？") == "headcount" and measure_asked("败诉率是多少？") == "share"
     assert qualifiers_in("审结了多少件") == {"concluded"}
 
 
@@ -541,7 +541,7 @@ def test_a_target_is_not_what_was_achieved() -> None:
 
 def test_heads_are_not_attendances() -> None:
     assert measure_asked("培训了多少名执法人员") == "headcount" and measure_asked("培训了多少人（不是人次）") == "headcount"
-    assert measure_asked("普法覆盖了多少人") == "people" and measure_asked("调了多少纠纷") == "cases"
+    assert measure_asked("普法覆盖了多少人") == "headcount" and measure_asked("培训了多少人次") == "people" and measure_asked("调了多少纠纷") == "cases"
     heads = Query(text="培训了多少名执法人员", terms=["培训"], numeric=True, measure="headcount")
     assert not figure_fits(heads, "培训执法人员5600余人次。") and figure_fits(heads, "培训执法人员560名。")
 
@@ -585,7 +585,7 @@ def test_a_department_s_figure_does_not_answer_for_the_whole_area() -> None:
     assert DEPARTMENT_START.match("县综合行政执法局全年办理各类行政处罚案件2315件。")
     assert not DEPARTMENT_START.match("全县各级行政机关办理行政处罚案件1.2万件。")
     assert not DEPARTMENT_START.match("新发展格局下,执法办案3000件。")
-    assert measure_asked("法律顾问有几个人") == "people"  # 几个人 counts people, 人 is no topic word
+    assert measure_asked("法律顾问有几个人") == "headcount"  # 几个人 counts people, 人 is no topic word
 
 
 def test_firms_and_money_ranked_are_measures() -> None:

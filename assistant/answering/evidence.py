@@ -155,7 +155,7 @@ def measure_asked(question: str) -> str | None:
                   r"(?![景所地馆间庭长置籍素民大])", q)  # 多少个场景 counts scenes, 几个人民调解委员会 committees
     if m and m.group(1) == "年":  # 败诉率连着降了几年: the years, not the rate
         return "years"
-    if (m and m.group(1) in "名位") or HEADCOUNT_Q.search(q):  # 多少名 / 按人头: 5600人次 is not 5600 people
+    if (m and m.group(1) in "名位人") or HEADCOUNT_Q.search(q):  # 多少人 / 多少名 / 按人头: 5600人次 is no 5600 people
         return "headcount"
     if re.search(r"率|比例|占比|百分|几成", q):
         return "share"
