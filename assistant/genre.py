@@ -133,6 +133,10 @@ THRESHOLD_Q = re.compile(r"(?:超过|高于|多于|低于|少于|不到|不足|�
 NOT_REACHED = re.compile(r"(没有|没|未|不曾)(达到|超过|低于|高于)")
 RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|最高|最低|最多|最少|最大|最小|"
                     r"谁高|谁低|谁多|谁少|谁大|谁小|哪个(?:更|最)?(?:高|低|多|少|大|小)")
+# A ranking asked as a whole list (排名 / 从高到低 / 前三), not only its top (哪个最高 answers with the first).
+ORDER_LIST_Q = re.compile(r"排名|排序|排一下|排个序|排列|从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|依次|"
+                          r"前[2-9二三四五六七八九十]")
+SUPERLATIVE_Q = re.compile(r"最[高低多少大小]")
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|最小|谁低|谁少|谁小|(?:更|最)(?:低|少|小)")
 # Asking whether (有没有 / 是不是), and the comparators of a yes/no question's figure (超过90%了吗 / 到100%了没).
 ASKING_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")

@@ -975,3 +975,12 @@ def test_the_stage_word_of_a_rate_names_no_count_at_that_stage() -> None:
                    qualifiers=frozenset({"concluded"}))
     assert not figure_fits(closed, hotline)  # 受理 is the count's stage; 办结率 is a rate
     assert figure_fits(closed, "热线全年办结群众诉求1200万件，按时办结率99.2%。")
+
+
+def test_which_is_highest_answers_with_the_top_and_names_the_rest() -> None:
+    top = ask("哪个地方败诉率最高？")
+    first = top.text.split("\n")[0]
+    assert "乙县" in first and "最高" in first and "6%" in top.text and "3.5%" not in top.text
+    assert "其余从高到低依次为：甲市" in top.text
+    ranked = ask("各地败诉率从高到低排一下")
+    assert "6%" in ranked.text and "3.5%" in ranked.text and "第一名" in ranked.text

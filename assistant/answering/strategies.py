@@ -15,11 +15,11 @@ from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_
                      CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, DEPARTMENT_START, DOCUMENT_Q, DOWN_Q, EQUIVALENTS,
                      EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, HOTLINE, HOW_MANY,
                      ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS, NONE_BEFORE,
-                     NOT_REACHED, NOUN_ENDS, OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLANS_SECTION, PLAN_WORDS,
-                     PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, RATE_ENDS, SCOPE_ASKED,
+                     NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLANS_SECTION,
+                     PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, RATE_ENDS, SCOPE_ASKED,
                      SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS,
-                     TARGET_BEFORE, TARGET_STATED, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR,
-                     YEARS_SPAN_Q)
+                     SUPERLATIVE_Q, TARGET_BEFORE, TARGET_STATED, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q,
+                     WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -456,7 +456,8 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float,
     """
     if tools.compare is None:
         return None
-    table = tools.compare(plan.ask, plan.regions or None, plan.years or None)
+    scope = plan.regions or (sorted({tools.metas()[s].region for s in plan.sources}) if plan.sources else None)
+    table = tools.compare(plan.ask, scope, plan.years or None)  # 地级市的报告里…: the reports in scope only
     if not table.matched:
         return None
     ranking = plan.intent == "rank"
@@ -466,8 +467,13 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float,
     if len(reported) < 2:
         return None
     lines: list[tuple[str, list[Scored]]] = []
-    if plan.intent == "rank":
-        lines.append((f"按报告所载数字{'从低到高' if not plan.descending else '从高到低'}排列（{table.indicator}，据各报告计算）：", []))
+    order, most = "从高到低" if plan.descending else "从低到高", _superlative(plan) if ranking else ""
+    if most:  # 哪个最高: the first (and any tie), the rest by name
+        top = [r for r in reported if r.value == reported[0].value]
+        names = "、".join(f"{r.region}（{r.year}年）" if r.year else r.region for r in top)
+        lines.append((f"按报告所载数字，{names}{most}（{table.indicator}，据各报告计算）：", []))
+    elif ranking:
+        lines.append((f"按报告所载数字{order}排列（{table.indicator}，据各报告计算）：", []))
     def line(row: Row, prefix: str) -> tuple[str, list[Scored]] | None:
         """The row with its sentence, or None when the sentence does not state the row's figure as asked."""
         c = row.citation
@@ -486,11 +492,13 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float,
         shown = f"{row.change}{row.wording}" if row.change else row.wording  # 同比下降8.4%: ranked below zero
         return f"{prefix}{where} {shown}{kind}：", sentence
 
-    for n, row in enumerate(reported, 1):
-        shown = line(row, _ordinal(n) + " " if ranking else "")
+    for n, row in enumerate(top if most else reported, 1):
+        shown = line(row, _ordinal(n) + " " if ranking and not most else "")
         if shown is None:
             return None
         lines.append(shown)
+    if most:
+        lines += _the_rest([f"{r.region}（{r.year}年）" if r.year else r.region for r in reported[len(top):]], order)
     others = [r for r in table.rows if r.reported and not r.comparable and r.citation is not None] if ranking else []
     if others:  # shown with their figure and 口径, each cited, but not ranked against the others
         lines.append(("口径不同、未参与比较：", []))
@@ -521,13 +529,33 @@ def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
         valued = [v for v in valued if v[3][0][1] == common]
     valued.sort(key=lambda v: v[2], reverse=plan.descending)
     order = "从高到低" if plan.descending else "从低到高"
-    lines: list[tuple[str, list[Scored]]] = [(f"按报告所载数字{order}排列（据各报告计算）：", [])]
-    for n, (source, group, _, figure) in enumerate(valued, 1):
-        lines.append((f"{_ordinal(n)} {_name(metas[source])} {figure[0][0]}：", [figure[1]]))
+    lines: list[tuple[str, list[Scored]]] = []
+    most = _superlative(plan)
+    if valued and most:  # 哪个最高: the first (and any tie), the rest by name
+        top = [v for v in valued if v[2] == valued[0][2]]
+        lines.append((f"按报告所载数字，{'、'.join(_name(metas[s]) for s, *_ in top)}{most}（据各报告计算）：", []))
+        lines += [(f"{_name(metas[source])} {figure[0][0]}：", [figure[1]]) for source, _, _, figure in top]
+        lines += _the_rest([_name(metas[s]) for s, *_ in valued[len(top):]], order)
+    else:
+        lines.append((f"按报告所载数字{order}排列（据各报告计算）：", []))
+        for n, (source, group, _, figure) in enumerate(valued, 1):
+            lines.append((f"{_ordinal(n)} {_name(metas[source])} {figure[0][0]}：", [figure[1]]))
     if other:
         lines.append(("无法与上面直接比较（未给出同类数字）：", []))
         lines += [(report_head(metas[s], True), g) for s, g, _, _ in other]
     return lines
+
+
+def _superlative(plan: QuestionPlan) -> str:
+    """最高 / 最多 … when a ranking asks only for its top (not 排名 / 从高到低 / 前三): "" otherwise."""
+    q = fold(plan.ask)
+    typed = SUPERLATIVE_Q.search(q)
+    return typed.group(0) if typed and not ORDER_LIST_Q.search(q) else ""
+
+
+def _the_rest(names: list[str], order: str) -> list[tuple[str, list[Scored]]]:
+    """The other reports of a ranking by name only: their figures are in the table and the citations asked for."""
+    return [(f"其余{order}依次为：{'、'.join(names)}。", [])] if names else []
 
 
 def _figure_of(query: Query, group: list[Scored]) -> tuple[tuple[str, str, int], Scored] | None:
