@@ -984,3 +984,14 @@ def test_which_is_highest_answers_with_the_top_and_names_the_rest() -> None:
     assert "其余从高到低依次为：甲市" in top.text
     ranked = ask("各地败诉率从高到低排一下")
     assert "6%" in ranked.text and "3.5%" in ranked.text and "第一名" in ranked.text
+
+
+def test_a_unit_below_asked_is_quoted_without_another_unit_s_figure() -> None:
+    from assistant.answering.evidence import Scored, asked_clauses
+    from assistant.answering.strategies import _about_a_part
+    chunk = _chunks("jia.txt")[1]
+    text = "其中东坡街道调解纠纷356件，西岭街道调解纠纷412件。"
+    s = Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
+    asked = Query(text="甲市西岭街道呢", terms=["西岭"], numeric=True, required=("街道",))
+    assert asked_clauses(s, asked).text == "西岭街道调解纠纷412件。"
+    assert not _about_a_part(s, {"西岭街道"}) and _about_a_part(s, set())  # it goes on to the unit asked

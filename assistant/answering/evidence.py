@@ -37,6 +37,7 @@ _CLAUSE_END = re.compile(r"[，,；;]")
 _LAST_YEAR_Q = re.compile(r"上年|去年|上一年")
 _PART = re.compile(r"其中|含")  # a clause that states a part of the figure before it
 _RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}率)(?:为|是|达|达到)?\d+(?:\.\d+)?%")  # another rate's figure
+_UNITS_BELOW = ("街道", "乡镇", "镇", "乡", "社区")  # units below a county a question may name
 _RATE_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}率")
 _LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")  # last year's level of it
 _NOT_COUNTS = ("share", "money", "days", "years")
@@ -415,9 +416,14 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     if not query.numeric:
         return s
     groups = [set(g) for g in EXCLUSIVE_QUALIFIERS if query.qualifiers & set(g)]
-    if not groups and (query.measure not in _COUNTS or len(HOW_MANY.findall(fold(query.text))) > 1):
-        return s  # 收了几件结了几件 asks both
     about = [t for t in query.terms if t not in LIGHT_WORDS and t not in QUALIFIER_WORDS and t not in query.context]
+    # 乙街道调解纠纷356件，丙街道调解纠纷412件 for 丙街道…: a clause of another unit below is another's figure
+    asked = fold(query.text)
+    below = [w for w in query.required if w in _UNITS_BELOW]
+    unit = [t for t in about if any(re.search(re.escape(t) + r"[\u4e00-\u9fff]{0,3}" + re.escape(w), asked)
+                                    for w in below)]
+    if not groups and not unit and (query.measure not in _COUNTS or len(HOW_MANY.findall(asked)) > 1):
+        return s  # 收了几件结了几件 asks both
     cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(s.text)] + [len(s.text)]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
     clauses = [(s.text[a:b], fold(s.text[a:b])) for a, b in spans]
@@ -429,6 +435,8 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     def kind(i: int) -> str:
         if not counted[i]:
             return ""
+        if unit and any(w in clauses[i][1] for w in below):
+            return "asked" if any(t in clauses[i][1] for t in unit) else "other"
         if groups:
             have = qualifiers_in(clauses[i][0])
             return "asked" if have & query.qualifiers else "other" if any(have & g for g in groups) else ""

@@ -349,6 +349,8 @@ def _about_a_part(s: Scored, named: set[str]) -> bool:
     folded = fold(s.text)
     meta = s.passage.chunk.meta
     own = {meta.region, *meta.aliases} | named
+    if any(n in folded for n in named - {meta.region, *meta.aliases}):
+        return False  # 其中乙街道…，丙街道…412件: it goes on to the unit asked
     opening = PART_START.match(folded)
     if opening and opening.group(1) not in own:
         return True
