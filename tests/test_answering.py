@@ -995,3 +995,8 @@ def test_a_unit_below_asked_is_quoted_without_another_unit_s_figure() -> None:
     asked = Query(text="甲市西岭街道呢", terms=["西岭"], numeric=True, required=("街道",))
     assert asked_clauses(s, asked).text == "西岭街道调解纠纷412件。"
     assert not _about_a_part(s, {"西岭街道"}) and _about_a_part(s, set())  # it goes on to the unit asked
+
+
+def test_the_target_asked_after_a_topic_is_that_topic_s_target() -> None:
+    p = plan("目标是多少", "甲市2024年败诉率多少？")
+    assert "败诉率" in p.context and p.regions == ["甲市"]

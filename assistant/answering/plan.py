@@ -246,7 +246,9 @@ class Planner:
         """涨了多少 / 部门的占几件: a few words that only make sense about the previous topic — a share of it
         (占 / 其中), or no word the collection uses; 败诉率多少 is a topic of its own."""
         words = HOW_MANY.sub(" ", PLAN_WORDS.sub(" ", topic)).split()  # 明年计划搞几场: 搞几场 of the topic before
-        if not words or len("".join(words)) > _FRAGMENT:
+        if not words:
+            return bool(PLAN_WORDS.search(topic))  # 目标是多少: the target of the topic before
+        if len("".join(words)) > _FRAGMENT:
             return False
         return any(PART_OF.search(w) for w in words) or not any(self.known(w) for w in words) \
             or all(w in QUALIFIER_WORDS for w in words)  # 审结了多少: the same cases at another stage
