@@ -433,6 +433,7 @@ def test_this_figure_against_another_named_region_compares_the_two() -> None:
 
 def test_cases_and_years_asked_by_their_noun() -> None:
     assert measure_asked("复议案件多少") == "cases" and measure_asked("案件数量是多少") == "cases"
+    assert measure_asked("复议受理了多少？") == "cases" and measure_asked("收到多少意见 采纳多少") is None
     assert measure_asked("败诉率连着降了几年") == "years" and measure_asked("案件的败诉率是多少") == "share"
     from assistant.answering.evidence import figures
     assert figures("败诉率实现连续三年下降")[0][:2] == ("三年", "年")

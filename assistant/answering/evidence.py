@@ -163,9 +163,9 @@ def measure_asked(question: str) -> str | None:
     if m:
         return MEASURES.get(m.group(1))
     counted = next((kind for kind, pattern in COUNTED_NOUNS.items() if pattern.search(q)), None)
-    if counted is None and re.search(r"(?:多少|几)(?:[?？。!！\s]|$)", q) \
-            and any(w in q for g in _CASE_STAGES for w in QUALIFIER_GROUPS[g]):
-        return "cases"  # 复议受理多少: cases at that stage, not the 受理点9个
+    bare = re.search(r"([\u4e00-\u9fff]{0,4}?)了?(?:多少|几)(?:[?？。!！\s]|$)", q)
+    if counted is None and bare and any(w in bare.group(1) for g in _CASE_STAGES for w in QUALIFIER_GROUPS[g]):
+        return "cases"  # 复议受理多少: cases at that stage, not the 受理点9个 (收到多少意见 采纳多少: not cases)
     if counted is None and re.search(r"(?:多少|(?<!哪)几)个(?![百人])", q):
         return "count"  # 建了多少个示范点: a count of anything, not the 覆盖率100% beside it
     return counted
