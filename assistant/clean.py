@@ -82,17 +82,15 @@ def is_debris(line: str) -> bool:
                 or _PAGE_NUMBER.fullmatch(s))
 
 
-def _hard_wrapped(lines: list[str]) -> bool:
-    """Text pasted from a PDF keeps the page's line breaks: most of its longer lines have one width (±1).
-
-    A report with a paragraph per line has no such width; headings are left out of the count.
-    """
+def _wrap_width(lines: list[str]) -> int:
+    """Text pasted from a PDF keeps the page's line breaks: most of its longer lines have one length (±1),
+    returned; 0 for a report with a paragraph per line, which has no such length. Headings are left out."""
     widths = Counter(len(line) for line in lines if len(line) >= 15 and not _HEADING.match(line))
     if not widths:
-        return False
+        return 0
     width = max(widths, key=lambda w: widths[w - 1] + widths[w] + widths[w + 1])
     share = widths[width - 1] + widths[width] + widths[width + 1]
-    return share >= _WRAP_MIN_LINES and share >= _WRAP_SHARE * sum(widths.values())
+    return width if share >= _WRAP_MIN_LINES and share >= _WRAP_SHARE * sum(widths.values()) else 0
 
 
 # -- PDF page furniture and line wrapping (load.py's PDF text, and text pasted from a PDF) ------
@@ -127,17 +125,18 @@ def strip_page_numbers(lines: list[str]) -> list[str]:
             if not (_PAGE_NUMBER.fullmatch(line) or (i in edges and _EDGE_PAGE_NUMBER.fullmatch(line)))]
 
 
-def join_wrapped(lines: list[str], full_share: float = 0.7) -> list[str]:
+def join_wrapped(lines: list[str], full_share: float = 0.7, wrap_length: int = 0) -> list[str]:
     """PDF wraps paragraphs at the line width; rejoin a line with the next unless the paragraph visibly ends.
 
     A line without trailing punctuation continues when it is at least `full_share` of the full width; text
-    pasted from a PDF asks nearly full lines (its title and headings are long lines of their own)."""
+    pasted from a PDF asks nearly full lines (its title and headings are long lines of their own), or lines
+    of the length it was wrapped at (`wrap_length`, ±1: text wrapped by characters, not by their width)."""
     widths = sorted(_width(line) for line in lines if line)
     full = widths[int(0.9 * (len(widths) - 1))] if widths else 0
     out: list[str] = []
     prev = ""  # previous physical line; "" after a blank line, which always ends a paragraph
     for line in lines:
-        if prev and line and _is_wrapped(prev, line, full_share * full):
+        if prev and line and _is_wrapped(prev, line, full_share * full, wrap_length):
             # English words keep their space; a number cut by the break (202 / 3年, 1 / 63件) is one number
             glue = " " if prev[-1].isascii() and prev[-1].isalpha() and line[0].isascii() and line[0].isalpha() else ""
             out[-1] += glue + line
@@ -147,7 +146,7 @@ def join_wrapped(lines: list[str], full_share: float = 0.7) -> list[str]:
     return out
 
 
-def _is_wrapped(prev: str, nxt: str, full_width: float) -> bool:
+def _is_wrapped(prev: str, nxt: str, full_width: float, wrap_length: int = 0) -> bool:
     end = prev.rstrip(_CLOSERS)[-1:]
     if _HEADING.match(nxt):
         return False
@@ -156,7 +155,7 @@ def _is_wrapped(prev: str, nxt: str, full_width: float) -> bool:
     if end in _SENTENCE_END:
         return False
     # A short line without trailing punctuation is a title or heading, not a wrapped line.
-    return end in _SOFT_PUNCT or _width(prev) >= full_width
+    return end in _SOFT_PUNCT or _width(prev) >= full_width or (wrap_length > 0 and len(prev) >= wrap_length - 1)
 
 
 def is_wide(ch: str) -> bool:
@@ -207,6 +206,7 @@ def clean_text(raw: str) -> str:
             continue
         kept.append(s)
     kept = _join_title(kept)
-    if _hard_wrapped(kept):
-        kept = join_wrapped(kept, _PASTED_FULL)
+    wrap_length = _wrap_width(kept)
+    if wrap_length:
+        kept = join_wrapped(kept, _PASTED_FULL, wrap_length)
     return _BLANKS.sub("\n", "\n".join(kept)).strip() + "\n"

@@ -1001,3 +1001,14 @@ def test_a_unit_below_asked_is_quoted_without_another_unit_s_figure() -> None:
 def test_the_target_asked_after_a_topic_is_that_topic_s_target() -> None:
     p = plan("目标是多少", "甲市2024年败诉率多少？")
     assert "败诉率" in p.context and p.regions == ["甲市"]
+
+
+def test_a_change_of_another_stage_is_no_change_of_the_one_asked() -> None:
+    from assistant.answering.evidence import states_change, unit_asked
+    from assistant.answering.strategies import key_terms
+    received = Query(text="甲市复议申请收到的比上年涨了多少", terms=["复议", "申请", "收到"], numeric=True, change=True,
+                     qualifiers=frozenset({"received"}))
+    assert not states_change(received, "全市共收到行政复议申请412件，依法受理376件，较上年受理的289件增长30.1%。")
+    assert states_change(received, "全市共收到行政复议申请412件，同比增长10%。")
+    assert unit_asked("招商的合同审了多少份") == "份" and unit_asked("复议收了多少") == ""
+    assert "数比" not in key_terms("复议受理数比上年多了吗", TOOLS)

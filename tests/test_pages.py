@@ -413,6 +413,15 @@ def test_a_figure_cut_by_a_pasted_line_break_is_joined() -> None:
                                                                            "2. 加强执法监督"]
 
 
+def test_text_wrapped_by_a_count_of_characters_is_joined_whatever_its_digits() -> None:
+    """Pasted text cut every 36 characters: a line with narrow digits is as full as the others."""
+    from assistant.clean import clean_text
+    full = ["依法推进行政复议体制改革并持续完善案件办理程序和监督机制强化执法监督规范行"[:36]] * 10
+    digits = "在2023年1月1日至2023年12月31日期间全市各级机关共收到行政复"  # 36 characters, 14 of them narrow
+    wrapped = "\n".join(["某县2023年法治政府建设情况报告", *full, digits, "议申请412件，依法受理376件。"])
+    assert len(digits) == 36 and "共收到行政复议申请412件" in clean_text(wrapped)
+
+
 def test_a_zone_of_the_table_is_found_by_its_full_name_before_a_place_inside_it() -> None:
     """甲市乙湖新技术开发区: the table's zone under 甲市, not a zone of some 乙湖区 elsewhere."""
     from assistant.gazetteer import gazetteer

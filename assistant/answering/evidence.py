@@ -149,11 +149,21 @@ def _clause_end(text: str, at: int) -> int:
     return m.start() if m else len(text)
 
 
+# The measure word after a how-many (多少份 / 几场); not 多少个场景 (scenes), 几个人民调解委员会 (committees).
+_UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|"
+                         r"[人名位件宗起次场期轮元回趟份年家户张天项条所支台套处座])(?![景所地馆间庭长置籍素民大])")
+
+
+def unit_asked(question: str) -> str:
+    """The measure word a figure question types (份 in 审了多少份), "" when none."""
+    m = _UNIT_ASKED.search(fold(question))
+    return m.group(1) if m else ""
+
+
 def measure_asked(question: str) -> str | None:
     """What a figure question counts, from its measure word (多少人 -> people); None when it does not say."""
     q = fold(question)
-    m = re.search(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|[人名位件宗起次场期轮元回趟份年家户张天项条所支台套处座])"
-                  r"(?![景所地馆间庭长置籍素民大])", q)  # 多少个场景 counts scenes, 几个人民调解委员会 committees
+    m = _UNIT_ASKED.search(q)
     if m and m.group(1) == "年":  # 败诉率连着降了几年: the years, not the rate
         return "years"
     if (m and m.group(1) in "名位人") or HEADCOUNT_Q.search(q):  # 多少人 / 多少名 / 按人头: 5600人次 is no 5600 people
@@ -177,7 +187,14 @@ def states_change(query: Query, sentence: str, lead: str = "") -> bool:
     before, folded = fold(lead), fold(sentence)
     text = before + folded
     topic = [t for t in query.terms if t not in LIGHT_WORDS and t not in QUALIFIER_WORDS and t not in query.context]
-    return any(not topic or any(t in text[max(0, at - _CHANGE_WINDOW):at] for t in topic)
+    stages = [set(g) for g in EXCLUSIVE_QUALIFIERS if query.qualifiers & set(g)]
+
+    def of_another_stage(at: int) -> bool:  # 收到…涨了多少: not 较上年受理的289件增长30.1% (受理's change)
+        clause = _CLAUSE_END.split(text[:at])[-1]
+        have = qualifiers_in(clause)
+        return any(have & g and not have & query.qualifiers for g in stages)
+
+    return any((not topic or any(t in text[max(0, at - _CHANGE_WINDOW):at] for t in topic)) and not of_another_stage(at)
                for m in CHANGE_STATED.finditer(folded) for at in [len(before) + m.start()])
 
 

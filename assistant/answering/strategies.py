@@ -25,7 +25,8 @@ from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
 from .evidence import (MEASURES, Extractor, Query, Scored, asked_clauses, counts_measure, figure_fits, figures,
-                       measure_asked, qualifiers_in, report_head, scored_spans, states_change, without_parts)
+                       measure_asked, qualifiers_in, report_head, scored_spans, states_change, unit_asked,
+                       without_parts)
 from .plan import QuestionPlan
 
 if TYPE_CHECKING:
@@ -81,7 +82,8 @@ def key_terms(text: str, tools: Tools) -> list[str]:
     """Content words, without the region names and years that routing already used."""
     names = {a for m in tools.metas().values() for a in m.aliases}
     terms: list[str] = []
-    text = _without_places(HOW_MANY.sub(" ", YEAR.sub(" ", SHORT_YEAR.sub(r"20\1", text))), tools)  # 比22年降了
+    text = SINCE_LAST_YEAR_Q.sub(" ", SHORT_YEAR.sub(r"20\1", text))  # 受理数比上年: no 数比 (比22年降了)
+    text = _without_places(HOW_MANY.sub(" ", YEAR.sub(" ", text)), tools)
     # Everyday phrases the genre's equivalences know (省下来, 请不起律师) stay whole: the tokenizer would
     # cut them into pieces that mean nothing on their own (省 / 下来).
     for phrase in _PHRASES:
@@ -322,6 +324,10 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         stated = single(replace(plan, intent="figure"), tools, correct_premise)
         if not stated.refused:
             return stated
+    typed = unit_asked(plan.ask) if query.numeric else ""
+    exact = [s for s in picked if any(f[1] == typed for f in figures(s.text))] if typed else []
+    if exact and len(exact) < len(picked):  # 审了多少份: the sentence counting 份, not the 1126件 before it
+        picked = exact
     if picked:
         head = report_head(picked[0].passage.chunk.meta, False)
         note = premise(plan.ask, picked, query.terms) if correct_premise else ""
