@@ -1012,3 +1012,15 @@ def test_a_change_of_another_stage_is_no_change_of_the_one_asked() -> None:
     assert states_change(received, "全市共收到行政复议申请412件，同比增长10%。")
     assert unit_asked("招商的合同审了多少份") == "份" and unit_asked("复议收了多少") == ""
     assert "数比" not in key_terms("复议受理数比上年多了吗", TOOLS)
+
+
+def test_the_clause_naming_what_is_counted_answers_among_clauses_of_one_stage() -> None:
+    from assistant.answering.evidence import Scored, asked_clauses
+    from assistant.answering.strategies import key_terms
+    chunk = _chunks("jia.txt")[1]
+    text = "全年新设立经营主体1.86万户，同比增长21.6%，其中新设企业6240户。"
+    s = Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
+    firms = Query(text="甲市新开的公司多少家", terms=["新开", "公司"], numeric=True, measure="entities",
+                  qualifiers=frozenset({"new"}), head="公司", expansions={"公司": [("企业", 0.9)]})
+    assert asked_clauses(s, firms).text == "其中新设企业6240户。"
+    assert "钱" not in key_terms("给企业退减的税费一共多少钱", TOOLS)

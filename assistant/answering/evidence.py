@@ -38,6 +38,7 @@ _LAST_YEAR_Q = re.compile(r"上年|去年|上一年")
 _PART = re.compile(r"其中|含")  # a clause that states a part of the figure before it
 _RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}率)(?:为|是|达|达到)?\d+(?:\.\d+)?%")  # another rate's figure
 _UNITS_BELOW = ("街道", "乡镇", "镇", "乡", "社区")  # units below a county a question may name
+_GOES_ON = re.compile(r"同比|环比|较上|比上|增长|下降|增加|减少")  # a clause about the figure before it
 _RATE_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}率")
 _LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")  # last year's level of it
 _NOT_COUNTS = ("share", "money", "days", "years")
@@ -448,6 +449,9 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
                for text, _ in clauses]
     named = [sum(t in folded for t in about) for _, folded in clauses]
     most = max((n for n, c in zip(named, counted) if c), default=0)
+    heads = [h for h in (query.head, *(alt for alt, sim in query.expansions.get(query.head, ()) if sim >= _SURE)) if h]
+    headed = [bool(counted[i] and qualifiers_in(text) & query.qualifiers and any(h in folded for h in heads))
+              for i, (text, folded) in enumerate(clauses)]
 
     def kind(i: int) -> str:
         if not counted[i]:
@@ -456,7 +460,9 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
             return "asked" if any(t in clauses[i][1] for t in unit) else "other"
         if groups:
             have = qualifiers_in(clauses[i][0])
-            return "asked" if have & query.qualifiers else "other" if any(have & g for g in groups) else ""
+            if have & query.qualifiers:  # 新开的公司: 其中新设企业6240户, not the 新设立经营主体1.86万户 before it
+                return "other" if any(headed) and not headed[i] else "asked"
+            return "other" if any(have & g for g in groups) else ""
         if most and named[i] == most:
             return "asked"  # the clause naming most of what was asked (以调解和解方式结案572件, not 收到2384件)
         return "" if named[i] or _CONTINUES.match(clauses[i][1]) else "other"
@@ -465,8 +471,8 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     if "asked" not in kinds or "other" not in kinds:
         return s
     first = last = kinds.index("asked")
-    while first > 0 and kinds[first - 1] != "other":
-        first -= 1
+    while first > 0 and kinds[first - 1] != "other" and not _GOES_ON.match(clauses[first - 1][1]):
+        first -= 1  # (同比增长21.6% before 其中… goes on about the other figure)
     while last + 1 < len(kinds) and kinds[last + 1] != "other":
         last += 1
     a, b = spans[first][0], spans[last][1]
