@@ -55,7 +55,8 @@ class Assistant:
         self.meanings = Meanings(self.settings.store_dir, self.embedder, self.index.vocabulary,
                                  self.settings.meaning_near)
         self.meanings.refresh()
-        self.planner = Planner(self.retriever.route, known=lambda word: self.index.idf(word) is not None)
+        self.planner = Planner(self.retriever.route, known=lambda word: self.index.idf(word) is not None,
+                               words=self.lexicon.words, folded_text=self.index.folded_text)
         # The configured chat model (llm.py), None unless ASSISTANT_LLM_BASE_URL or ASSISTANT_LLM_LOCAL is
         # set and the `llm` extra is installed; a local model starts with the first LLM-mode question.
         self.llm = make_llm(self.settings)

@@ -1024,3 +1024,16 @@ def test_the_clause_naming_what_is_counted_answers_among_clauses_of_one_stage() 
                   qualifiers=frozenset({"new"}), head="公司", expansions={"公司": [("企业", 0.9)]})
     assert asked_clauses(s, firms).text == "其中新设企业6240户。"
     assert "钱" not in key_terms("给企业退减的税费一共多少钱", TOOLS)
+
+
+def test_a_name_only_one_region_writes_again_and_again_says_which_region_is_asked() -> None:
+    texts = {"jia.txt": "甲市2024年法治政府建设情况报告\n围绕建设“世界星谷”目标。星谷企业开办一网通。星谷信用平台上线。\n"
+                        "全年减少涉企检查1460余次。\n",
+             "yi.txt": "乙县2023年法治政府建设情况报告\n全年减少涉企检查300次。\n"}
+    metas = {"jia.txt": JIA, "yi.txt": YI}
+    planner = Planner(fake_route, known=lambda w: w in fold("".join(texts.values())), words=LEXICON.words,
+                      folded_text=lambda s: fold(texts[s]))
+    p = planner.plan("星谷涉企检查少了多少次", [], metas)
+    assert p.regions == ["甲市"] and p.sources == ["jia.txt"] and "星谷" not in p.ask
+    assert any("星谷" in n and "甲市" in n for n in p.notes)
+    assert planner.plan("涉企检查少了多少次", [], metas).regions == []  # both write it: no region

@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..genre import (ASCENDING_Q, CATALOG_Q, CLOSING_LE, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES,
-                     FOLLOWUP_FILLER, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIST_ASK, LIST_Q, PART_OF, PLAN_Q, PLAN_WORDS,
-                     PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS, QUESTION_WORDS, RANK_Q, REFERS_BACK, SCOPE_ASKED_Q,
-                     SELF_REFERENCES, SHORT_YEAR,
-                     SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
+                     FOLLOWUP_FILLER, FRAME_WORDS, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIGHT_WORDS, LIST_ASK, LIST_Q, PART_OF,
+                     PLAN_Q, PLAN_WORDS, PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS, QUESTION_WORDS, RANK_Q,
+                     REFERS_BACK, SCOPE_ASKED_Q, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q,
+                     YEAR, YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
 from ..retrieve import Route
@@ -27,6 +27,9 @@ from ..retrieve import Route
 Message = dict[str, str]
 Filters = dict[str, object]
 INTENTS = ("figure", "fact", "list", "yes_no", "compare", "rank", "which", "which_not", "problems", "plans", "catalog")
+_LOCATE_MAX = 200  # reports a name is looked up in (a larger collection names its regions in questions anyway)
+_OPENING = 400  # characters of a report's opening, where it names itself
+_LOCATE_TIMES = 3  # times a name is written in its region's reports to say where a question is about
 _FRAGMENT = 3  # a follow-up whose own topic is this short (涨 / 部门 占) is a fragment of the previous one
 _BACK_TWO = re.compile(r"这两|两项|两个数|二者|两者|这几|这些")
 
@@ -140,9 +143,13 @@ class Planner:
     """Makes QuestionPlans; `route` reads the regions and years a text names (Retriever.route)."""
 
     def __init__(self, route: Callable[[str, Mapping[str, ReportMeta], Filters | None], Route],
-                 known: Callable[[str], bool] = lambda word: False) -> None:
+                 known: Callable[[str], bool] = lambda word: False,
+                 words: Callable[[str], list[str]] = lambda text: [],
+                 folded_text: Callable[[str], str] | None = None) -> None:
         self.route = route
         self.known = known  # whether the collection uses a word (a topic of its own, not a fragment)
+        self.words = words  # content words of a text (the tokenizer's)
+        self.folded_text = folded_text  # a report's folded text: where a name no region has is written
 
     def plan(self, question: str, history: Sequence[Message] | None, metas: Mapping[str, ReportMeta],
              filters: Filters | None = None) -> QuestionPlan:
@@ -152,7 +159,7 @@ class Planner:
             previous = self._single(turn, previous, metas, filters, n)
         parts = _split(question)
         if len(parts) == 1:
-            return self._single(question, previous, metas, filters, len(users) + 1)
+            return self._located(self._single(question, previous, metas, filters, len(users) + 1), metas)
         planned: list[QuestionPlan] = []
         for part in parts:
             planned.append(self._single(part, planned[-1] if planned else previous, metas, filters, len(users) + 1,
@@ -241,6 +248,31 @@ class Planner:
         if (plan.carried or plan.years != own.years) and not plan.missing:
             self._reroute(plan, metas, filters)
         return _with_years(self._scoped(plan, metas, filters), metas)
+
+    def _located(self, plan: QuestionPlan, metas: Mapping[str, ReportMeta]) -> QuestionPlan:
+        """A question naming no region but a name only one region's reports write, again and again (a zone's
+        nickname, a local app or brand): about that region, and the answer says so."""
+        if plan.regions or plan.cross or plan.unknown_places or plan.missing or self.folded_text is None or not 1 < len({m.region for m in metas.values()}) <= _LOCATE_MAX:
+            return plan
+        texts = {source: self.folded_text(source) for source in metas}
+        found: dict[str, str] = {}
+        for word in dict.fromkeys(self.words(plan.topic)):
+            if len(word) < 2 or word in LIGHT_WORDS or word in FRAME_WORDS or word in QUALIFIER_WORDS:
+                continue
+            holders = {metas[s].region for s, text in texts.items() if word in text}
+            if len(holders) == 1 and sum(texts[s].count(word) for s in texts) >= _LOCATE_TIMES:
+                found[word] = holders.pop()
+        if len(set(found.values())) != 1 or not next(iter(found.values())):
+            return plan
+        region = next(iter(found.values()))
+        years = [y for y in plan.years if any(m.region == region and m.year == y for m in metas.values())]
+        plan.regions = [region]
+        plan.sources = [s for s, m in metas.items() if m.region == region and (not years or m.year in years)]
+        for word in found:  # a name the report opens with named the place: no topic word (光谷涉企检查: 涉企检查)
+            if any(word in texts[s][:_OPENING] for s in plan.sources):
+                plan.ask, plan.topic = plan.ask.replace(word, ""), plan.topic.replace(word, "").strip()
+        plan.notes.append(f"问题未写地区；“{'、'.join(found)}”只见于{region}的报告，按它回答")
+        return plan
 
     def _fragment(self, topic: str) -> bool:
         """涨了多少 / 部门的占几件: a few words that only make sense about the previous topic — a share of it
