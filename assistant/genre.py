@@ -135,7 +135,7 @@ RANK_Q = re.compile(r"排名|排序|排一下|排个序|从高到低|从低到�
                     r"谁高|谁低|谁多|谁少|谁大|谁小|哪个(?:更|最)?(?:高|低|多|少|大|小)")
 # A ranking asked as a whole list (排名 / 从高到低 / 前三), not only its top (哪个最高 answers with the first).
 ORDER_LIST_Q = re.compile(r"排名|排序|排一下|排个序|排列|从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|依次|"
-                          r"前[2-9二三四五六七八九十]")
+                          r"前[2-9二三四五六七八九十几]|哪几|哪些|最[高低多少大小]的[2-9两二三四五六七八九十几]")
 SUPERLATIVE_Q = re.compile(r"最[高低多少大小]")
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|最小|谁低|谁少|谁小|(?:更|最)(?:低|少|小)")
 # Asking whether (有没有 / 是不是), and the comparators of a yes/no question's figure (超过90%了吗 / 到100%了没).
@@ -221,7 +221,7 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "公司": ("企业",), "新开": ("新设", "新登记"), "退减": ("退税", "减税", "减免"),
     "税费": ("减税降费", "降费"),
     "欠薪": ("欠薪", "拖欠"), "讨薪": ("欠薪", "追回"), "不打扰": ("无事不扰",), "连着": ("连续",), "几回": ("次",),
-    "整改": ("整改",), "不足": ("问题", "不足"), "短板": ("问题", "不足"), "明年": ("下一步", "计划"), "目标": ("力争", "争取", "计划", "确保"),
+    "整改": ("整改",), "不足": ("问题", "不足"), "短板": ("问题", "不足"), "明年": ("下一步", "计划"), "目标": ("力争", "争取"),
     "工钱": ("工资", "薪"), "讨回": ("追回", "讨薪", "清欠"), "要回": ("追回", "讨薪", "清欠"), "讨回来": ("追回", "讨薪"),
     "要回来": ("追回", "讨薪"), "打工": ("务工", "农民工", "劳动者"), "打工的": ("务工", "农民工", "劳动者"),
     "请不起律师": ("法律援助",), "免费法律帮助": ("法律援助",), "免费打官司": ("法律援助",), "法律帮助": ("法律援助",),
@@ -258,7 +258,8 @@ FIGURE_UNITS = ("个百分点", "百分点", "人次", "场次", "件次", "户�
 CN_FIGURE_UNITS = ("批次", "期", "批", "次", "名", "件", "项", "家", "场", "轮", "支", "部")
 # Stage of a case count: figures of different stages are never compared (收到 761 vs 审结 16).
 FIGURE_STAGES = {"立案受理": "受理", "收到": "收到", "接收": "收到", "接到": "收到", "新收": "收到", "收案": "收到",
-                 "受理": "受理", "立案": "受理", "审结": "审结", "办结": "审结", "结案": "审结", "办理": "办理"}
+                 "受理": "受理", "立案": "受理", "审结": "审结", "办结": "审结", "结案": "审结", "审完": "审结", "办完": "审结",
+                 "办理": "办理"}
 # Scope of a figure: the whole area or the government's own level.
 FIGURE_SCOPES = ("全市", "全县", "全区", "全省", "全州", "全旗", "市本级", "县本级", "区本级", "本级")
 # A change, not a level: 同比增长 87.5%, 较2023年下降 18.88 个百分点.
@@ -286,6 +287,16 @@ DOWN_Q = re.compile("|".join(FALL_WORDS) + rf"|少了|{FALL_TALK}|缩短|短了|
                     rf"{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:低|少)")
 # What names a rate: 纠错率 / 调解和解比例 / 占比 (a rate's stem, 和解, names none).
 RATE_ENDS = ("率", "比例", "占比", "比重")
+# The clauses of a figure's sentence that are not the figure asked (answering.evidence): a part of it (其中…),
+# last year's level of it (较上年的7.1%…), another rate's figure (按时办结率99.2%), a change going on about it.
+PART_CLAUSE = re.compile(r"其中|含")
+LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")
+LAST_YEAR_WORDS = re.compile(r"上年|去年|上一年")
+RATE_WORD = re.compile(rf"[\u4e00-\u9fff]{{1,4}}(?:{'|'.join(RATE_ENDS)})")
+RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}率)(?:为|是|达|达到)?\d+(?:\.\d+)?%")
+GOES_ON = re.compile(r"同比|环比|较|比上年|比去年|增长|下降|增加|减少")
+# Units below a county a question may name (某某街道…多少): a clause of another one is another's figure.
+UNITS_BELOW_COUNTY = ("街道", "乡镇", "镇", "乡", "社区")
 FIGURE_CUMULATIVE = ("累计", "新增")
 # Qualifiers of a figure, as a question names them: two figures answer the same question only when these
 # agree (累计 vs 新增, 收到/受理 vs 审结/办结). Stages come from FIGURE_STAGES, so both readings agree.

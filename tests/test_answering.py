@@ -991,11 +991,17 @@ def test_a_unit_below_asked_is_quoted_without_another_unit_s_figure() -> None:
     from assistant.answering.evidence import Scored, asked_clauses
     from assistant.answering.strategies import _about_a_part
     chunk = _chunks("jia.txt")[1]
-    text = "其中东坡街道调解纠纷356件，西岭街道调解纠纷412件。"
+    text = "其中乙丙街道调解纠纷356件，丁戊己街道调解纠纷412件。"
     s = Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
-    asked = Query(text="甲市西岭街道呢", terms=["西岭"], numeric=True, required=("街道",))
-    assert asked_clauses(s, asked).text == "西岭街道调解纠纷412件。"
-    assert not _about_a_part(s, {"西岭街道"}) and _about_a_part(s, set())  # it goes on to the unit asked
+    asked = Query(text="甲市丁戊己街道呢", terms=["丁戊己"], numeric=True, required=("街道",))
+    assert asked_clauses(s, asked).text == "丁戊己街道调解纠纷412件。"
+    assert not _about_a_part(s, {"丁戊己街道"}) and _about_a_part(s, set())  # it goes on to the unit asked
+    two = Query(text="甲市乙丙街道调解了多少件纠纷", terms=["调解", "纠纷"], numeric=True, measure="cases",
+                required=("乙丙街道",))
+    assert asked_clauses(s, two).text == "其中乙丙街道调解纠纷356件"  # a two-character name is required whole
+    thousands = "其中乙丙街道调解纠纷1,356件，丁戊己街道调解纠纷412件。"
+    t = Scored(Passage(chunk, 1.0, 1), 0, len(thousands), thousands, 1.0)
+    assert asked_clauses(t, two).text == "其中乙丙街道调解纠纷1,356件"  # 1,356 is one figure, not two clauses
 
 
 def test_the_target_asked_after_a_topic_is_that_topic_s_target() -> None:
@@ -1037,3 +1043,23 @@ def test_a_name_only_one_region_writes_again_and_again_says_which_region_is_aske
     assert p.regions == ["甲市"] and p.sources == ["jia.txt"] and "星谷" not in p.ask
     assert any("星谷" in n and "甲市" in n for n in p.notes)
     assert planner.plan("涉企检查少了多少次", [], metas).regions == []  # both write it: no region
+
+
+
+def test_review_misfires_of_the_clause_rules_stay_fixed() -> None:
+    from assistant.answering.evidence import Scored, asked_clauses, without_parts
+    chunk = _chunks("jia.txt")[1]
+
+    def scored(text: str) -> Scored:
+        return Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
+    part = scored("全年收到行政复议申请120件,其中涉企案件30件。")
+    firms = Query(text="甲市涉企的行政复议案件收到多少件", terms=["涉企", "行政复议", "案件"], numeric=True,
+                  measure="cases", qualifiers=frozenset({"received"}))
+    assert without_parts(part, firms).text == part.text  # the part names what the whole does not
+    total = scored("依法受理行政复议申请376件，其中受理涉企行政复议案件120件。")
+    accepted = Query(text="甲市受理的复议案件多少件", terms=["复议", "案件"], numeric=True, measure="cases",
+                     qualifiers=frozenset({"accepted"}), head="案件")
+    assert "376件" in asked_clauses(total, accepted).text
+    assert measure_asked("甲市依法受理的行政复议申请有多少？") == "cases"
+    assert "乙县" in ask("败诉率最高的两个地方是哪些？").text and "第一名" in ask("哪几个地方败诉率最高？").text
+    assert plan("下一步计划？", "甲市2024年败诉率多少？").context == ""  # plans of their own, not the rate's target

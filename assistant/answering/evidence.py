@@ -18,8 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..genre import (ARABIC_NUMBER, CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_CHANGE, FIGURE_STOCK,
-                     HEADCOUNT_Q, HOW_MANY, LIGHT_WORDS, NONE_BEFORE, QUALIFIER_GROUPS, QUALIFIER_WORDS, RATE_ENDS,
-                     RATE_MODIFIERS, SINCE_LAST_YEAR_Q, TARGET_BEFORE)
+                     GOES_ON, HEADCOUNT_Q, HOW_MANY, LAST_LEVEL, LAST_YEAR_WORDS, LIGHT_WORDS, NONE_BEFORE, PART_CLAUSE,
+                     QUALIFIER_GROUPS, QUALIFIER_WORDS, RATE_ENDS, RATE_FIGURE, RATE_MODIFIERS, RATE_WORD,
+                     SINCE_LAST_YEAR_Q, TARGET_BEFORE, UNITS_BELOW_COUNTY)
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
@@ -32,15 +33,7 @@ ABSENT_FACTOR = 1.5
 CONTEXT_FACTOR = 0.5
 LEAD_CREDIT = 0.8  # a term in the clauses before a sentence, up to its ；, counts this much
 _LIST_CONTINUE = 3
-_CLAUSE_END = re.compile(r"[，,；;]")
-# A clause that states a part of the figure before it, or (group 1) last year's level of it.
-_LAST_YEAR_Q = re.compile(r"上年|去年|上一年")
-_PART = re.compile(r"其中|含")  # a clause that states a part of the figure before it
-_RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}率)(?:为|是|达|达到)?\d+(?:\.\d+)?%")  # another rate's figure
-_UNITS_BELOW = ("街道", "乡镇", "镇", "乡", "社区")  # units below a county a question may name
-_GOES_ON = re.compile(r"同比|环比|较上|比上|增长|下降|增加|减少")  # a clause about the figure before it
-_RATE_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}率")
-_LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")  # last year's level of it
+_CLAUSE_END = re.compile(r"[，；;]|,(?!(?<=\d,)\d{3}(?!\d))")  # not the , of 1,208件
 _NOT_COUNTS = ("share", "money", "days", "years")
 _CASE_STAGES = ("received", "accepted", "concluded")  # qualifiers that only cases have
 _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
@@ -174,7 +167,7 @@ def measure_asked(question: str) -> str | None:
     if m:
         return MEASURES.get(m.group(1))
     counted = next((kind for kind, pattern in COUNTED_NOUNS.items() if pattern.search(q)), None)
-    bare = re.search(r"([\u4e00-\u9fff]{0,4}?)了?(?:多少|几)(?:[?？。!！\s]|$)", q)
+    bare = re.search(r"([^，,。；;？?!！\s]*?)了?(?:多少|几)(?:[?？。!！\s]|$)", q)  # its clause, up to the how-many
     if counted is None and bare and any(w in bare.group(1) for g in _CASE_STAGES for w in QUALIFIER_GROUPS[g]):
         return "cases"  # 复议受理多少: cases at that stage, not the 受理点9个 (收到多少意见 采纳多少: not cases)
     if counted is None and re.search(r"(?:多少|(?<!哪)几)个(?![百人])", q):
@@ -268,7 +261,7 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
     if not query.qualifiers:
         return True
     # 受理诉求1238万件，按时办结率99.2%: the 办结 of a rate names no count at that stage
-    have = qualifiers_in(sentence if query.measure == "share" else _RATE_WORD.sub("", folded))
+    have = qualifiers_in(sentence if query.measure == "share" else RATE_WORD.sub("", folded))
     if "new" in query.qualifiers and "new" not in have and any(w in folded for w in FIGURE_STOCK):
         return False  # 达到120个 is a level, not what was added this year
     for group in EXCLUSIVE_QUALIFIERS:
@@ -437,9 +430,11 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     about = [t for t in query.terms if t not in LIGHT_WORDS and t not in QUALIFIER_WORDS and t not in query.context]
     # 乙街道调解纠纷356件，丙街道调解纠纷412件 for 丙街道…: a clause of another unit below is another's figure
     asked = fold(query.text)
-    below = [w for w in query.required if w in _UNITS_BELOW]
-    unit = [t for t in about if any(re.search(re.escape(t) + r"[\u4e00-\u9fff]{0,3}" + re.escape(w), asked)
-                                    for w in below)]
+    below = [w for w in query.required if w.endswith(UNITS_BELOW_COUNTY)]
+    unit = [w for w in below if w not in UNITS_BELOW_COUNTY] + [  # 乙丙街道, or the terms before a bare 街道
+        t for t in about if any(re.search(re.escape(t) + r"[\u4e00-\u9fff]{0,3}" + re.escape(w), asked)
+                                for w in below if w in UNITS_BELOW_COUNTY)]
+    below = [w if w in UNITS_BELOW_COUNTY else next(u for u in UNITS_BELOW_COUNTY if w.endswith(u)) for w in below]
     if not groups and not unit and (query.measure not in _COUNTS or len(HOW_MANY.findall(asked)) > 1):
         return s  # 收了几件结了几件 asks both
     cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(s.text)] + [len(s.text)]
@@ -450,8 +445,10 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     named = [sum(t in folded for t in about) for _, folded in clauses]
     most = max((n for n, c in zip(named, counted) if c), default=0)
     heads = [h for h in (query.head, *(alt for alt, sim in query.expansions.get(query.head, ()) if sim >= _SURE)) if h]
-    headed = [bool(counted[i] and qualifiers_in(text) & query.qualifiers and any(h in folded for h in heads))
-              for i, (text, folded) in enumerate(clauses)]
+    staged = [bool(counted[i] and qualifiers_in(text) & query.qualifiers) for i, (text, _) in enumerate(clauses)]
+    headed = [staged[i] and any(h in folded for h in heads) for i, (_, folded) in enumerate(clauses)]
+    if any(staged[i] and not headed[i] and named[i] for i in range(len(clauses))):
+        headed = [False] * len(clauses)  # 受理复议申请376件，其中受理涉企…案件120件: the whole names the subject
 
     def kind(i: int) -> str:
         if not counted[i]:
@@ -471,7 +468,7 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     if "asked" not in kinds or "other" not in kinds:
         return s
     first = last = kinds.index("asked")
-    while first > 0 and kinds[first - 1] != "other" and not _GOES_ON.match(clauses[first - 1][1]):
+    while first > 0 and kinds[first - 1] != "other" and not GOES_ON.match(clauses[first - 1][1]):
         first -= 1  # (同比增长21.6% before 其中… goes on about the other figure)
     while last + 1 < len(kinds) and kinds[last + 1] != "other":
         last += 1
@@ -505,7 +502,7 @@ def without_parts(s: Scored, query: Query) -> Scored:
     labels += [*query.rates, *query.required]
     start, asked_rate = 0, None
     if query.measure == "share" and query.rates:  # 按时办结率99.2%，群众满意率96.8%: from the asked rate's clause
-        for m in _RATE_FIGURE.finditer(folded):
+        for m in RATE_FIGURE.finditer(folded):
             if any(m.group(1).endswith(r) for r in query.rates):
                 asked_rate = m.end()
                 break
@@ -514,17 +511,20 @@ def without_parts(s: Scored, query: Query) -> Scored:
             start = 0  # the asked rate is not named (the sentence answers by meaning): nothing to tell apart
     for m in _CLAUSE_END.finditer(folded, start):
         rest = folded[m.end():]
-        level, part = _LAST_LEVEL.match(rest), figures(_CLAUSE_END.split(rest)[0])
-        if level and (query.change or SINCE_LAST_YEAR_Q.search(asked) or _LAST_YEAR_Q.search(asked)):
+        level, part = LAST_LEVEL.match(rest), figures(_CLAUSE_END.split(rest)[0])
+        if level and (query.change or SINCE_LAST_YEAR_Q.search(asked) or LAST_YEAR_WORDS.search(asked)):
             continue  # 较上年的7.1%下降1.3个百分点 is the change asked
         whole = [f for f in figures(folded[start:m.start()]) if _of_kind(f[1], query.measure)
                  and not FIGURE_CHANGE.search(folded[start:start + f[2]])]  # 同比增长8.7% is no figure of the whole
-        rate = _RATE_FIGURE.match(_CLAUSE_END.split(rest)[0])
+        rate = RATE_FIGURE.match(_CLAUSE_END.split(rest)[0])
         other_rate = rate and (query.measure in _COUNTS or (asked_rate is not None and m.start() >= asked_rate and not any(
             rate.group(1).endswith(r) for r in query.rates)))
-        if not whole or not part or not (level or other_rate or _PART.match(rest)):
+        if not whole or not part or not (level or other_rate or PART_CLAUSE.match(rest)):
             continue
         named = rest[:part[0][2]]
+        whole_clause = _CLAUSE_END.split(folded[:start + whole[-1][2]])[-1]
+        if not level and not other_rate and any(t in named and t not in whole_clause for t in subject):
+            continue  # 收到120件，其中涉企案件30件 for 涉企的…收到多少: the part names what the whole does not
         if level or other_rate or (not any(w in named for w in labels)
                                    and _naming(folded[:start + whole[-1][2]], words) > _naming(named, words)):
             return _span(s, start, m.start())

@@ -30,6 +30,7 @@ INTENTS = ("figure", "fact", "list", "yes_no", "compare", "rank", "which", "whic
 _LOCATE_MAX = 200  # reports a name is looked up in (a larger collection names its regions in questions anyway)
 _OPENING = 400  # characters of a report's opening, where it names itself
 _LOCATE_TIMES = 3  # times a name is written in its region's reports to say where a question is about
+_TARGET_ONLY = re.compile(r"目标|指标")
 _FRAGMENT = 3  # a follow-up whose own topic is this short (涨 / 部门 占) is a fragment of the previous one
 _BACK_TWO = re.compile(r"这两|两项|两个数|二者|两者|这几|这些")
 
@@ -268,9 +269,11 @@ class Planner:
         years = [y for y in plan.years if any(m.region == region and m.year == y for m in metas.values())]
         plan.regions = [region]
         plan.sources = [s for s, m in metas.items() if m.region == region and (not years or m.year in years)]
-        for word in found:  # a name the report opens with named the place: no topic word (光谷涉企检查: 涉企检查)
-            if any(word in texts[s][:_OPENING] for s in plan.sources):
-                plan.ask, plan.topic = plan.ask.replace(word, ""), plan.topic.replace(word, "").strip()
+        for word in found:  # a name the report opens with, typed where a place goes (乙谷23年…): no topic word
+            ask = plan.ask.replace(word, "")
+            where = re.search(rf"^(?:那|那么)?{re.escape(word)}|{re.escape(word)}(?=(?:20)?\d{{2}}年)", fold(plan.ask))
+            if where and any(word in texts[s][:_OPENING] for s in plan.sources) and topic_of(ask, list(metas.values())):
+                plan.ask, plan.topic = ask, plan.topic.replace(word, "").strip()
         plan.notes.append(f"问题未写地区；“{'、'.join(found)}”只见于{region}的报告，按它回答")
         return plan
 
@@ -279,7 +282,7 @@ class Planner:
         (占 / 其中), or no word the collection uses; 败诉率多少 is a topic of its own."""
         words = HOW_MANY.sub(" ", PLAN_WORDS.sub(" ", topic)).split()  # 明年计划搞几场: 搞几场 of the topic before
         if not words:
-            return bool(PLAN_WORDS.search(topic))  # 目标是多少: the target of the topic before
+            return bool(_TARGET_ONLY.search(topic))  # 目标是多少: the target of the topic before (not 下一步计划)
         if len("".join(words)) > _FRAGMENT:
             return False
         return any(PART_OF.search(w) for w in words) or not any(self.known(w) for w in words) \

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_RATE_Q, CHANGE_RATE_WORDS,
                      CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, DEPARTMENT_START, DOCUMENT_Q, DOWN_Q, EQUIVALENTS,
-                     EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, HOTLINE, HOW_MANY,
+                     EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, GOES_ON, HOTLINE,
+                     HOW_MANY,
                      ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS, NONE_BEFORE,
                      NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLANS_SECTION,
                      PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, RATE_ENDS, SCOPE_ASKED,
@@ -43,7 +44,6 @@ _WINDOW = 10  # characters after a term in which its figure stands: 案结事了
 _PHRASES = sorted((k for k in EQUIVALENTS if len(k) >= 3), key=len, reverse=True)
 _MEASURE_NOUN = re.compile(r"(.{2,}?)(数量|总数|总量|数|量)")
 _TENTHS = re.compile(r"([一二三四五六七八九])成")
-_GOES_ON = re.compile(r"同比|环比|较|比上年|比去年")  # a clause stating the change of the figure before it
 _CHANGED = re.compile(rf"(?:{CHANGES}|增幅|降幅)[^，,。；;\d]{{0,6}}$")  # a change figure follows
 
 
@@ -324,8 +324,8 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         stated = single(replace(plan, intent="figure"), tools, correct_premise)
         if not stated.refused:
             return stated
-    typed = unit_asked(plan.ask) if query.numeric else ""
-    exact = [s for s in picked if any(f[1] == typed for f in figures(s.text))] if typed else []
+    typed = unit_asked(plan.ask) if query.numeric else ""  # (人 / 名 / 位 are one word for a head)
+    exact = [s for s in picked if any(f[1] == typed for f in figures(s.text))] if typed not in ("", *"人名位") else []
     if exact and len(exact) < len(picked):  # 审了多少份: the sentence counting 份, not the 1126件 before it
         picked = exact
     if picked:
@@ -355,8 +355,8 @@ def _about_a_part(s: Scored, named: set[str]) -> bool:
     folded = fold(s.text)
     meta = s.passage.chunk.meta
     own = {meta.region, *meta.aliases} | named
-    if any(n in folded for n in named - {meta.region, *meta.aliases}):
-        return False  # 其中乙街道…，丙街道…412件: it goes on to the unit asked
+    if any(n in folded for n in named - {meta.region, *meta.aliases, *meta.path}):
+        return False  # 其中乙街道…，丙街道…412件: it goes on to the unit asked (a unit below, not its province)
     opening = PART_START.match(folded)
     if opening and opening.group(1) not in own:
         return True
@@ -806,7 +806,7 @@ def _direction(q: str, evidence: str, terms: list[str]) -> tuple[str, str]:
         for piece in dict.fromkeys([term] + ([term[-3:], term[-2:]] if len(term) >= 4 else [])):
             for at in (m.start() for m in re.finditer(re.escape(piece), evidence)) if len(piece) >= 2 else ():
                 clauses = re.split(r"[、，,；;。]", evidence[at + len(piece):at + len(piece) + 2 * _WINDOW])
-                window = clauses[0] + (clauses[1] if len(clauses) > 1 and _GOES_ON.match(clauses[1]) else "")
+                window = clauses[0] + (clauses[1] if len(clauses) > 1 and GOES_ON.match(clauses[1]) else "")
                 if UP_Q.search(window) or DOWN_Q.search(window):  # …申请2057件，较上年减少: it fell
                     return asked, "up" if UP_Q.search(window) else "down"
     up, down = bool(UP_Q.search(evidence)), bool(DOWN_Q.search(evidence))
