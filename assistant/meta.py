@@ -21,8 +21,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from .gazetteer import Division, gazetteer, level_of, short_names
-from .genre import (ADMIN_SUFFIXES, HEADING_LEVELS, SELF_REFERENCES, SOFT_YEAR_BEFORE, TITLE_HINT, TITLE_TOPIC,
-                    ZONE_KIND_WORDS, ZONE_SUFFIXES)
+from .genre import (ADMIN_SUFFIXES, BARE_ZONES, GENERIC_PLACES, HEADING_LEVELS, ISSUED_BY_COMMITTEE, SELF_REFERENCES,
+                    SHORT_NAME_GIVEN, SOFT_YEAR_BEFORE, TITLE_HINT, TITLE_TOPIC, ZONE_KIND_WORDS, ZONE_SUFFIXES)
 from .normalize import fold
 from .records import ReportMeta
 from .tokens import Lexicon
@@ -174,7 +174,7 @@ def aliases_for(region: str) -> list[str]:
     names = [region]
     for suffix in ("自治州", "自治县", "市", "县", "区", "州", "旗"):
         short = region.removesuffix(suffix)
-        if short != region and len(short) >= 2 and not region.endswith(("新区", "开发区")):
+        if short != region and len(short) >= 2 and not region.endswith((*ZONE_SUFFIXES, "实验区")):
             names.append(short)
             break
     return names
@@ -237,6 +237,12 @@ def extract_meta(text: str, lexicon: Lexicon, sidecar: Path | None = None, raw: 
             named_region = fold(fields["region"])
             division = gazetteer().lookup(named_region, body[:3000]) or gazetteer().zone(named_region)
     _placed(fields, division)
+    # 甲乙实验区（以下简称“乙区”）: the short name the report gives itself in its opening.
+    given = [m.group(1) for m in SHORT_NAME_GIVEN.finditer(body[:_OPENING_CHARS * 2])
+             if fields["region"] and body.rfind(fields["region"], 0, m.start()) >= 0
+             and m.group(1) not in (*BARE_ZONES, *ZONE_SUFFIXES, *GENERIC_PLACES)]  # not 开发区 alone
+    if given:
+        fields["aliases"] = list(dict.fromkeys([*fields["aliases"], *given]))
     # 甲高新区（乙区）: one government for a zone and the district it shares; both names find the report.
     twin = _TWIN.search(folded_title)
     named = gazetteer().lookup(twin.group(1), body[:3000]) if twin else None
@@ -249,7 +255,11 @@ def extract_meta(text: str, lexicon: Lexicon, sidecar: Path | None = None, raw: 
 
 
 def _fallback_region(title: str, body: str, lexicon: Lexicon) -> str:
-    """A place the gazetteer does not know: jieba's place tags, or the name where reports put it."""
+    """A place the gazetteer does not know: the zone whose committee issued it, jieba's place tags, or the name
+    where reports put it."""
+    committee = ISSUED_BY_COMMITTEE.match(title)
+    if committee:
+        return committee.group(1)
     for source in (title, body[:400]):
         places = [p.removeprefix("中共") for p in lexicon.places(source) if not p.endswith("省")]
         if places:

@@ -464,3 +464,14 @@ def test_a_zone_sharing_a_government_with_a_district_is_found_by_both_names() ->
     text = clean_text("苏州高新区（虎丘区）2024年法治政府建设情况报告\n2024年，苏州高新区坚持依法行政。\n")
     meta = extract_meta(text, LEXICON)
     assert meta.region == "苏州高新技术产业开发区" and "虎丘区" in meta.aliases
+
+
+def test_a_zone_issued_by_its_committee_is_named_by_the_title_and_its_given_short_name() -> None:
+    from assistant.meta import extract_meta
+    from assistant.tokens import Lexicon
+    text = ("甲城乙丙经济综合实验区管理委员会2023年度法治政府建设情况报告\n"
+            "2023年，甲城乙丙经济综合实验区（以下简称“乙丙区”）管委会坚持依法行政。\n全年收到行政复议申请120件。\n")
+    meta = extract_meta(text, Lexicon())
+    assert meta.region == "甲城乙丙经济综合实验区" and meta.level == "开发区" and "乙丙区" in meta.aliases
+    other = extract_meta(text.replace("乙丙区", "开发区"), Lexicon())
+    assert "开发区" not in other.aliases  # a kind of zone is no name of this one
