@@ -1063,3 +1063,10 @@ def test_review_misfires_of_the_clause_rules_stay_fixed() -> None:
     assert measure_asked("甲市依法受理的行政复议申请有多少？") == "cases"
     assert "乙县" in ask("败诉率最高的两个地方是哪些？").text and "第一名" in ask("哪几个地方败诉率最高？").text
     assert plan("下一步计划？", "甲市2024年败诉率多少？").context == ""  # plans of their own, not the rate's target
+
+
+def test_a_headcount_the_report_gives_only_in_person_times_is_declined_saying_so(monkeypatch) -> None:
+    from assistant.answering.strategies import single
+    monkeypatch.setitem(TEXTS, "jia.txt", TEXTS["jia.txt"] + "全年开展法治讲座，参加群众3200人次。\n")
+    found = single(plan("甲市法治讲座参加的群众有多少人？"), TOOLS)
+    assert found.refused and "只给出人次" in found.reason

@@ -338,6 +338,8 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         return Found([(note + head, quoted)], passages=passages)
     # The topic is there (its words, without the qualifier that no sentence matched), the figure is not.
     topic = replace(query, terms=[t for t in query.terms if t not in QUALIFIER_WORDS] or query.terms)
+    if query.measure == "headcount" and tools.extractor.pick(_fitting(replace(query, measure="people"), scored), False):
+        return Found(refused=True, passages=passages, reason=f"报告未给出{_asked(plan)}的人数，只给出人次。")
     if query.numeric and tools.extractor.pick(tools.extractor.score(topic, passages), False):
         return Found(refused=True, passages=passages, reason=f"报告未给出{_asked(plan)}的具体数字。")
     return Found(refused=True, passages=passages)
