@@ -1063,6 +1063,8 @@ def test_review_misfires_of_the_clause_rules_stay_fixed() -> None:
     assert measure_asked("甲市依法受理的行政复议申请有多少？") == "cases"
     assert "乙县" in ask("败诉率最高的两个地方是哪些？").text and "第一名" in ask("哪几个地方败诉率最高？").text
     assert plan("下一步计划？", "甲市2024年败诉率多少？").context == ""  # plans of their own, not the rate's target
+    assert "败诉率" in plan("明年计划降到多少", "甲市2024年败诉率多少？").context
+    assert classify("甲市制定了几部规章", 1)[0] == "figure" and measure_asked("制定了几部规章") == "count"
 
 
 def test_a_headcount_the_report_gives_only_in_person_times_is_declined_saying_so(monkeypatch) -> None:

@@ -52,7 +52,7 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
     "年": "years",  # 连续三年 answers 连着降了几年
-    **dict.fromkeys("项条所支台套处座", "count"),  # 建了多少个 / 多少条 is not answered by 覆盖率100%
+    **dict.fromkeys("项条所支台套处座部", "count"),  # 建了多少个 / 多少条 is not answered by 覆盖率100%
     "天": "days",  # 平均审理多少天 is not answered by 25件 (日 is a date: 12月31日)
     **dict.fromkeys(["家", "户", "家次", "户次"], "entities"),  # 检查企业多少户 is not answered by 231卷
 }
@@ -145,7 +145,7 @@ def _clause_end(text: str, at: int) -> int:
 
 # The measure word after a how-many (多少份 / 几场); not 多少个场景 (scenes), 几个人民调解委员会 (committees).
 _UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|"
-                         r"[人名位件宗起次场期轮元回趟份年家户张天项条所支台套处座])(?![景所地馆间庭长置籍素民大])")
+                         r"[人名位件宗起次场期轮元回趟份年家户张天项条所支台套处座部])(?![景所地馆间庭长置籍素民大])")
 
 
 def unit_asked(question: str) -> str:

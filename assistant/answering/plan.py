@@ -281,8 +281,8 @@ class Planner:
         """涨了多少 / 部门的占几件: a few words that only make sense about the previous topic — a share of it
         (占 / 其中), or no word the collection uses; 败诉率多少 is a topic of its own."""
         words = HOW_MANY.sub(" ", PLAN_WORDS.sub(" ", topic)).split()  # 明年计划搞几场: 搞几场 of the topic before
-        if not words:
-            return bool(_TARGET_ONLY.search(topic))  # 目标是多少: the target of the topic before (not 下一步计划)
+        if not words:  # 目标是多少 / 明年计划几部: the target of the topic before (not 下一步计划？ alone)
+            return bool(_TARGET_ONLY.search(topic) or HOW_MANY.search(topic))
         if len("".join(words)) > _FRAGMENT:
             return False
         return any(PART_OF.search(w) for w in words) or not any(self.known(w) for w in words) \
