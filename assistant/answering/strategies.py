@@ -508,7 +508,8 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float,
             return None
         lines.append(shown)
     if most:
-        lines += _the_rest([f"{r.region}（{r.year}年）" if r.year else r.region for r in reported[len(top):]], order)
+        metas = tools.metas()
+        lines += _the_rest([metas[r.source] for r in reported[len(top):]], [metas[r.source] for r in reported], order)
     others = [r for r in table.rows if r.reported and not r.comparable and r.citation is not None] if ranking else []
     if others:  # shown with their figure and 口径, each cited, but not ranked against the others
         lines.append(("口径不同、未参与比较：", []))
@@ -545,7 +546,7 @@ def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
         top = [v for v in valued if v[2] == valued[0][2]]
         lines.append((f"按报告所载数字，{'、'.join(_name(metas[s]) for s, *_ in top)}{most}（据各报告计算）：", []))
         lines += [(f"{_name(metas[source])} {figure[0][0]}：", [figure[1]]) for source, _, _, figure in top]
-        lines += _the_rest([_name(metas[s]) for s, *_ in valued[len(top):]], order)
+        lines += _the_rest([metas[s] for s, *_ in valued[len(top):]], [metas[s] for s, *_ in valued], order)
     else:
         lines.append((f"按报告所载数字{order}排列（据各报告计算）：", []))
         for n, (source, group, _, figure) in enumerate(valued, 1):
@@ -563,9 +564,10 @@ def _superlative(plan: QuestionPlan) -> str:
     return typed.group(0) if typed and not ORDER_LIST_Q.search(q) else ""
 
 
-def _the_rest(names: list[str], order: str) -> list[tuple[str, list[Scored]]]:
-    """The other reports of a ranking by name only: their figures are in the table and the citations asked for."""
-    return [(f"其余{order}依次为：{'、'.join(names)}。", [])] if names else []
+def _the_rest(rest: list[ReportMeta], ranked: list[ReportMeta], order: str) -> list[tuple[str, list[Scored]]]:
+    """The other reports of a ranking by region only (a year in an uncited line would read as a figure it cannot
+    source): their figures are in the table."""
+    return [(f"其余{order}依次为：{_names(rest, ranked)}。", [])] if rest else []
 
 
 def _figure_of(query: Query, group: list[Scored]) -> tuple[tuple[str, str, int], Scored] | None:
