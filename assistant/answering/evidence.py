@@ -517,8 +517,9 @@ def without_parts(s: Scored, query: Query) -> Scored:
         whole = [f for f in figures(folded[start:m.start()]) if _of_kind(f[1], query.measure)
                  and not FIGURE_CHANGE.search(folded[start:start + f[2]])]  # 同比增长8.7% is no figure of the whole
         rate = RATE_FIGURE.match(_CLAUSE_END.split(rest)[0])
-        other_rate = rate and (query.measure in _COUNTS or (asked_rate is not None and m.start() >= asked_rate and not any(
-            rate.group(1).endswith(r) for r in query.rates)))
+        later_rate = asked_rate is not None and m.start() >= asked_rate
+        other_rate = rate and (query.measure in _COUNTS or (
+            later_rate and not any(rate.group(1).endswith(r) for r in query.rates)))
         if not whole or not part or not (level or other_rate or PART_CLAUSE.match(rest)):
             continue
         named = rest[:part[0][2]]

@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..genre import (ASCENDING_Q, CATALOG_Q, CLOSING_LE, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES,
-                     FOLLOWUP_FILLER, FRAME_WORDS, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIGHT_WORDS, LIST_ASK, LIST_Q, PART_OF,
-                     PLAN_Q, PLAN_WORDS, PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS, QUESTION_WORDS, RANK_Q,
+                     FOLLOWUP_FILLER, FRAME_WORDS, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIGHT_WORDS, LIST_ASK, LIST_Q,
+                     PART_OF, PLAN_Q, PLAN_WORDS, PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS, QUESTION_WORDS, RANK_Q,
                      REFERS_BACK, SCOPE_ASKED_Q, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q,
                      YEAR, YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
@@ -253,7 +253,9 @@ class Planner:
     def _located(self, plan: QuestionPlan, metas: Mapping[str, ReportMeta]) -> QuestionPlan:
         """A question naming no region but a name only one region's reports write, again and again (a zone's
         nickname, a local app or brand): about that region, and the answer says so."""
-        if plan.regions or plan.cross or plan.unknown_places or plan.missing or self.folded_text is None or not 1 < len({m.region for m in metas.values()}) <= _LOCATE_MAX:
+        regions = {m.region for m in metas.values()}
+        if plan.regions or plan.cross or plan.unknown_places or plan.missing or self.folded_text is None \
+                or not 1 < len(regions) <= _LOCATE_MAX:
             return plan
         texts = {source: self.folded_text(source) for source in metas}
         found: dict[str, str] = {}
