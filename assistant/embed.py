@@ -90,7 +90,9 @@ class SentenceTransformerModel(EmbeddingModel):
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        # sentence-transformers renamed the method (the old name warns); either one, whichever this version has
+        size = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(size())
 
     def embed_batch(self, texts: list[str], kind: Kind) -> np.ndarray:
         model = self.model
