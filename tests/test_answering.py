@@ -1074,3 +1074,14 @@ def test_a_headcount_the_report_gives_only_in_person_times_is_declined_saying_so
     monkeypatch.setitem(TEXTS, "jia.txt", TEXTS["jia.txt"] + "全年开展法治讲座，参加群众3200人次。\n")
     found = single(plan("甲市法治讲座参加的群众有多少人？"), TOOLS)
     assert found.refused and "只给出人次" in found.reason
+
+
+def test_a_stock_is_quoted_without_the_newly_added_figure_after_it() -> None:
+    from assistant.answering.evidence import Scored, without_parts
+    chunk = _chunks("jia.txt")[1]
+    text = "全市共有持证行政执法人员2860人,2023年新增取得行政执法证件的326人,全年组织培训18期。"
+    s = Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
+    held = Query(text="甲市持证执法人员有多少", terms=["持证", "执法人员"], numeric=True)
+    assert without_parts(s, held).text == "全市共有持证行政执法人员2860人"
+    added = replace(held, text="甲市新增持证执法人员多少", qualifiers=frozenset({"new"}))
+    assert without_parts(s, added).text == text  # the newly added asked: left to the clause rules

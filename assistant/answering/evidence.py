@@ -520,10 +520,15 @@ def without_parts(s: Scored, query: Query) -> Scored:
         later_rate = asked_rate is not None and m.start() >= asked_rate
         other_rate = rate and (query.measure in _COUNTS or (
             later_rate and not any(rate.group(1).endswith(r) for r in query.rates)))
-        if not whole or not part or not (level or other_rate or PART_CLAUSE.match(rest)):
+        clause = _CLAUSE_END.split(rest)[0]
+        whole_clause = _CLAUSE_END.split(folded[:start + whole[-1][2]])[-1] if whole else ""
+        newly = part and "new" not in query.qualifiers and "new" in qualifiers_in(clause) \
+            and "new" not in qualifiers_in(whole_clause) and MEASURES.get(part[0][1]) == MEASURES.get(whole[-1][1])
+        if not whole or not part or not (level or other_rate or newly or PART_CLAUSE.match(rest)):
             continue
+        if newly:
+            return _span(s, start, m.start())  # 共有持证人员2860人，新增取得…326人 for 有多少: not the newly added
         named = rest[:part[0][2]]
-        whole_clause = _CLAUSE_END.split(folded[:start + whole[-1][2]])[-1]
         if not level and not other_rate and any(t in named and t not in whole_clause for t in subject):
             continue  # 收到120件，其中涉企案件30件 for 涉企的…收到多少: the part names what the whole does not
         if level or other_rate or (not any(w in named for w in labels)
