@@ -1085,3 +1085,6 @@ def test_a_stock_is_quoted_without_the_newly_added_figure_after_it() -> None:
     assert without_parts(s, held).text == "全市共有持证行政执法人员2860人"
     added = replace(held, text="甲市新增持证执法人员多少", qualifiers=frozenset({"new"}))
     assert without_parts(s, added).text == text  # the newly added asked: left to the clause rules
+    rate = "全市败诉率为3.5%,新增案件120件。"
+    r = Scored(Passage(chunk, 1.0, 1), 0, len(rate), rate, 1.0)
+    assert without_parts(r, replace(held, measure="cases")).text == rate  # no figure of the kind before: kept

@@ -522,7 +522,7 @@ def without_parts(s: Scored, query: Query) -> Scored:
             later_rate and not any(rate.group(1).endswith(r) for r in query.rates)))
         clause = _CLAUSE_END.split(rest)[0]
         whole_clause = _CLAUSE_END.split(folded[:start + whole[-1][2]])[-1] if whole else ""
-        newly = part and "new" not in query.qualifiers and "new" in qualifiers_in(clause) \
+        newly = bool(whole and part) and "new" not in query.qualifiers and "new" in qualifiers_in(clause) \
             and "new" not in qualifiers_in(whole_clause) and MEASURES.get(part[0][1]) == MEASURES.get(whole[-1][1])
         if not whole or not part or not (level or other_rate or newly or PART_CLAUSE.match(rest)):
             continue
