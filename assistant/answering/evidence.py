@@ -511,16 +511,16 @@ def without_parts(s: Scored, query: Query) -> Scored:
             start = 0  # the asked rate is not named (the sentence answers by meaning): nothing to tell apart
     for m in _CLAUSE_END.finditer(folded, start):
         rest = folded[m.end():]
-        level, part = LAST_LEVEL.match(rest), figures(_CLAUSE_END.split(rest)[0])
+        clause = _CLAUSE_END.split(rest)[0]  # the clause after this boundary
+        level, part = LAST_LEVEL.match(rest), figures(clause)
         if level and (query.change or SINCE_LAST_YEAR_Q.search(asked) or LAST_YEAR_WORDS.search(asked)):
             continue  # 较上年的7.1%下降1.3个百分点 is the change asked
         whole = [f for f in figures(folded[start:m.start()]) if _of_kind(f[1], query.measure)
                  and not FIGURE_CHANGE.search(folded[start:start + f[2]])]  # 同比增长8.7% is no figure of the whole
-        rate = RATE_FIGURE.match(_CLAUSE_END.split(rest)[0])
+        rate = RATE_FIGURE.match(clause)
         later_rate = asked_rate is not None and m.start() >= asked_rate
         other_rate = rate and (query.measure in _COUNTS or (
             later_rate and not any(rate.group(1).endswith(r) for r in query.rates)))
-        clause = _CLAUSE_END.split(rest)[0]
         whole_clause = _CLAUSE_END.split(folded[:start + whole[-1][2]])[-1] if whole else ""
         newly = bool(whole and part) and "new" not in query.qualifiers and "new" in qualifiers_in(clause) \
             and "new" not in qualifiers_in(whole_clause) and MEASURES.get(part[0][1]) == MEASURES.get(whole[-1][1])
@@ -532,7 +532,7 @@ def without_parts(s: Scored, query: Query) -> Scored:
         if not level and not other_rate and any(t in named and t not in whole_clause for t in subject):
             continue  # 收到120件，其中涉企案件30件 for 涉企的…收到多少: the part names what the whole does not
         if level or other_rate or (not any(w in named for w in labels)
-                                   and _naming(folded[:start + whole[-1][2]], words) > _naming(named, words)):
+                                   and _naming(whole_clause, words) > _naming(named, words)):
             return _span(s, start, m.start())
     return _span(s, start, len(s.text)) if start else s
 
@@ -545,10 +545,9 @@ def _span(s: Scored, a: int, b: int) -> Scored:
     return Scored(s.passage, s.start + a, s.start + a + len(text), text, s.coverage, clipped=True, lead=s.lead)
 
 
-def _naming(before_figure: str, words: list[str]) -> int:
-    """How many of the asked words the clause of a figure names before it."""
-    text = _CLAUSE_END.split(before_figure)[-1]
-    return sum(w in text for w in dict.fromkeys(words))
+def _naming(clause: str, words: list[str]) -> int:
+    """How many of the asked words a clause names (the words of a figure's clause before it)."""
+    return sum(w in clause for w in dict.fromkeys(words))
 
 
 def scored_spans(spans: list[tuple[int, int]], text: str, chunks: list[Chunk], coverage: float) -> list[Scored]:

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_RATE_Q, CHANGE_RATE_WORDS,
                      CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, DEPARTMENT_START, DOCUMENT_Q, DOWN_Q, EQUIVALENTS,
                      EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, GOES_ON, HOTLINE,
-                     HOW_MANY,
-                     ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS, NONE_BEFORE,
-                     NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL, OWN_LEVEL_STATED, PART_START, PLANS_SECTION,
-                     PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, RATE_ENDS, SCOPE_ASKED,
-                     SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS,
-                     SUPERLATIVE_Q, TARGET_BEFORE, TARGET_STATED, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q,
-                     WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
+                     HOW_MANY, ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS,
+                     NONE_BEFORE, NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL, OWN_LEVEL_STATED, PART_START,
+                     PLANS_SECTION, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, RATE_ENDS,
+                     SCOPE_ASKED, SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED,
+                     SUFFIX_WORDS, SUPERLATIVE_Q, TARGET_BEFORE, TARGET_STATED, THRESHOLD_Q, UP_Q, VERSUS_Q,
+                     WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -480,8 +479,7 @@ def _from_table(plan: QuestionPlan, tools: Tools, query: Query, floor: float,
     order, most = "从高到低" if plan.descending else "从低到高", _superlative(plan) if ranking else ""
     if most:  # 哪个最高: the first (and any tie), the rest by name
         top = [r for r in reported if r.value == reported[0].value]
-        names = "、".join(f"{r.region}（{r.year}年）" if r.year else r.region for r in top)
-        lines.append((f"按报告所载数字，{names}{most}（{table.indicator}，据各报告计算）：", []))
+        lines.append((_top_head([tools.metas()[r.source] for r in top], most, table.indicator), []))
     elif ranking:
         lines.append((f"按报告所载数字{order}排列（{table.indicator}，据各报告计算）：", []))
     def line(row: Row, prefix: str) -> tuple[str, list[Scored]] | None:
@@ -544,7 +542,7 @@ def _ranked(plan: QuestionPlan, query: Query, groups: dict[str, list[Scored]],
     most = _superlative(plan)
     if valued and most:  # 哪个最高: the first (and any tie), the rest by name
         top = [v for v in valued if v[2] == valued[0][2]]
-        lines.append((f"按报告所载数字，{'、'.join(_name(metas[s]) for s, *_ in top)}{most}（据各报告计算）：", []))
+        lines.append((_top_head([metas[s] for s, *_ in top], most), []))
         lines += [(f"{_name(metas[source])} {figure[0][0]}：", [figure[1]]) for source, _, _, figure in top]
         lines += _the_rest([metas[s] for s, *_ in valued[len(top):]], [metas[s] for s, *_ in valued], order)
     else:
@@ -562,6 +560,11 @@ def _superlative(plan: QuestionPlan) -> str:
     q = fold(plan.ask)
     typed = SUPERLATIVE_Q.search(q)
     return typed.group(0) if typed and not ORDER_LIST_Q.search(q) else ""
+
+
+def _top_head(top: list[ReportMeta], most: str, indicator: str = "") -> str:
+    """The line naming the top of a ranking (and any tie): 按报告所载数字，甲市（2024年）最高（…据各报告计算）："""
+    return f"按报告所载数字，{'、'.join(_name(m) for m in top)}{most}（{indicator + '，' if indicator else ''}据各报告计算）："
 
 
 def _the_rest(rest: list[ReportMeta], ranked: list[ReportMeta], order: str) -> list[tuple[str, list[Scored]]]:
