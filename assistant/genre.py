@@ -97,6 +97,7 @@ FRAME_WORDS = frozenset("地方 地区 报告 哪份 几份 各地 各个 分别
                         "达到 超过 高于 低于 不到 不足 多于 少于 以上 以下 没有 未 "
                         # ... and of a yes/no question (是不是比乙县高): the verdict is read in code
                         "是不是 是否 有没有 比 还是 多 少 写 写了 写到 写明 提到 提及 提 涉及 明确 报 报了 公布 披露 给出 "
+                        "讲 讲了 讲到 说 说了 说到 谈 谈到 谈了 "
                         # ... and of a change asked about (比上年增加了吗): the direction is read in code
                         "上年 去年 上一年 前一年 增加 增长 下降 减少 提高 降低 上升 涨 降 涨了 降了 增幅 降幅 涨幅 增速".split())
 # Words a question uses to frame what it asks (comparisons, abstract nouns): they count, but little.
@@ -174,7 +175,7 @@ OWN_LEVEL = "本级"
 # A figure of the government's own level (市本级… / 在市政府审结案件中): not the whole area's a 全市 question asks.
 OWN_LEVEL_STATED = re.compile(r"本级(?![及和与、])|在[省市县区州旗]政府[^，,。；;]{0,10}中")
 # A township, subdistrict or community a question names (某溪镇, 某某社区): its figure must name it too.
-SUBUNIT_NAMED = re.compile(r"((?![\u4e00-\u9fff]?[各全本该每个些哪乡镇村区县市到在的和与及])"
+SUBUNIT_NAMED = re.compile(r"((?![各全本该每个些哪乡镇村区县市到在的和与及])(?![\u4e00-\u9fff][各全本该每个些哪乡镇村区县市到在的与及])"
                            r"(?!平安|示范|法治|和谐|文明|智慧|美丽|基层|城市|农村|特色|重点|新型)"
                            r"[\u4e00-\u9fff]{2}(?:街道|社区|镇|乡))(?![镇村长化])"
                            r"(?!矫正|戒毒|康复|服务|治理|建设|工作|网格|居民|干部|医院|卫生)")  # 目前社区矫正: no place
@@ -242,7 +243,7 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "满意度": ("满意率", "满意度"), "按时办完": ("按期办结", "办结率"), "开公司": ("企业开办", "新设"),
     "查企业": ("涉企检查", "行政检查"), "检查企业": ("涉企检查", "行政检查"), "作废": ("废止", "宣布失效"),
     "办事": ("政务服务", "办事"), "被纠正": ("纠错", "纠正"), "办完": ("办结",), "撤掉": ("撤销", "纠错"),
-    "改掉": ("变更", "纠错"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
+    "改掉": ("变更", "纠错"), "改判": ("纠错", "纠错率"), "被撤销": ("纠错", "纠错率"), "懂法的带头人": ("法律明白人",), "懂法带头人": ("法律明白人",),
     # Everyday phrasings of the genre (a lexicon written from knowledge of such reports, not from any set of
     # questions; its least certain entries were left out):
     "申请复议": ("行政复议", "行政复议申请"), "复议案子": ("行政复议案件",), "复议调解": ("调解和解", "调解和解率"), "复议委员会": ("行政复议委员会",),
@@ -341,6 +342,8 @@ RATE_ENDS = ("率", "比例", "占比", "比重")
 # The clauses of a figure's sentence that are not the figure asked (answering.evidence): a part of it (其中…),
 # last year's level of it (较上年的7.1%…), another rate's figure (按时办结率99.2%), a change going on about it.
 PART_CLAUSE = re.compile(r"其中|含")
+# A clause counting who took part in the events just counted (旁听庭审3次，参加领导干部214人次).
+PARTICIPANTS = re.compile(r"(?:共有|共)?(?:参加|参训|参与|参会|参学|参考|受众|受益|惠及|覆盖)")
 LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")
 LAST_YEAR_WORDS = re.compile(r"上年|去年|上一年")
 RATE_WORD = re.compile(rf"[\u4e00-\u9fff]{{1,4}}(?:{'|'.join(RATE_ENDS)})")

@@ -26,6 +26,8 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
+TABLE_CELL = " | "  # between the cells of a table row written as one line (Word and web-page tables)
+
 class LoadError(Exception):
     """A file that cannot be turned into text; str(e) is a Chinese message meant for the user."""
 
@@ -240,7 +242,7 @@ def _html_text(data: bytes) -> tuple[str, str]:
         br.replace_with(_BREAK)
     for cell in soup.find_all(["td", "th"]):
         if cell.find_previous_sibling(["td", "th"]):
-            cell.insert_before(" | ")
+            cell.insert_before(TABLE_CELL)
     for tag in soup.find_all(_BLOCK_TAGS):
         tag.insert_before(_BREAK)
         tag.insert_after(_BREAK)
@@ -289,7 +291,7 @@ def _table_rows(table: Table) -> list[str]:
             seen.append(cell._tc)
             cells.append(" ".join(cell.text.split()))
         if any(cells):
-            rows.append(" | ".join(cells))
+            rows.append(TABLE_CELL.join(cells))
     return rows
 
 

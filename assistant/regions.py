@@ -130,6 +130,9 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
         taken.append((start, start + len(name)))
     for start, typed, region in _abbreviated(q, names, taken, {m.region: m.path for m in metas.values()}):
         hits.append(RegionHit(region, typed, "pinyin", start))
+    # 甲乙高心区: a collection name slipped by a sound-alike goes before the real city its first word names
+    for start, typed, region in _misspelt(q, names, by_sound, taken):
+        hits.append(RegionHit(region, typed, "pinyin", start))
     for start, typed, division in _places_named(q):
         if not _free(taken, start, start + len(typed)):
             continue
@@ -137,8 +140,6 @@ def find(text: str, metas: Mapping[str, ReportMeta]) -> list[RegionHit]:
         if related:
             hits += [RegionHit(r, typed, how, start) for r, how in related]
             taken.append((start, start + len(typed)))
-    for start, typed, region in _misspelt(q, names, by_sound, taken):
-        hits.append(RegionHit(region, typed, "pinyin", start))
     if not hits:
         hits = _bare_zone(q, metas)
     return _without_written_parents(sorted(hits, key=lambda h: (h.start, h.region)), metas)

@@ -1088,3 +1088,45 @@ def test_a_stock_is_quoted_without_the_newly_added_figure_after_it() -> None:
     rate = "全市败诉率为3.5%,新增案件120件。"
     r = Scored(Passage(chunk, 1.0, 1), 0, len(rate), rate, 1.0)
     assert without_parts(r, replace(held, measure="cases")).text == rate  # no figure of the kind before: kept
+
+
+def test_among_clauses_of_one_measure_the_one_naming_what_is_counted_answers() -> None:
+    from assistant.answering.evidence import asked_clauses, without_repeated_rows
+    chunk = _chunks("jia.txt")[1]
+
+    def scored(text: str) -> Scored:
+        return Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
+    rules = Query(text="甲市新制定了几部规章", terms=["规章", "新", "制定"], numeric=True, measure="count",
+                  qualifiers=frozenset({"new"}), head="制定")
+    assert asked_clauses(scored("制定政府规章5部，修改3部，废止2部。"), rules).text == "制定政府规章5部"
+    own = Query(text="甲市县政府发了几个立规矩的文件", terms=["立规矩的文件", "县政府", "发"], numeric=True,
+                measure="count", expansions={"立规矩的文件": [("规范性文件", 0.9)], "发": [("出台", 0.9)]})
+    issued = scored("县政府全年出台行政规范性文件11件，县级部门出台规范性文件23件，均按规定报送备案。")
+    assert "23件" not in asked_clauses(issued, own).text and "11件" in asked_clauses(issued, own).text
+    listed = Query(text="甲市重大行政决策目录里有几项", terms=["重大行政决策", "目录"], numeric=True, measure="count")
+    decisions = scored("制定公布《2023年度重大行政决策事项目录》，纳入重大行政决策事项4项，其中3项已按程序作出决策，1项调整出目录。")
+    assert "4项" in asked_clauses(decisions, listed).text  # the clause with no figure leads into the one after it
+    row, said = scored("行政机关败诉率 | 4.3% | 5.9% | 下降1.6个百分点"), scored("败诉6件，败诉率4.3%。")
+    assert without_repeated_rows([said, row]) == [said] and without_repeated_rows([row]) == [row]
+
+
+def test_people_counted_after_the_events_and_a_rate_said_in_words_answer_the_figure() -> None:
+    attended = Query(text="甲市领导去法院听庭审多少人次", terms=["领导", "庭审"], numeric=True, measure="people",
+                     head="庭审")
+    assert figure_fits(attended, "组织领导干部旁听庭审活动3次，参加领导干部214人次。")
+    assert not figure_fits(attended, "组织领导干部旁听庭审活动3次，审结案件214件。")
+    lost = ask("甲市当被告的官司输的比例是多少")  # 输的比例 is said for 败诉率, which the words around it mean too
+    assert not lost.refused and "3.5%" in lost.text
+    from assistant.answering.strategies import make_query
+    q = plan("哪些报告讲了行政裁决")
+    assert q.intent == "which" and make_query(q, TOOLS, q.sources).terms == ["行政裁决"]
+
+
+def test_a_zone_name_slipped_by_a_sound_alike_is_found_before_the_city_it_starts_with() -> None:
+    from assistant.answering.strategies import _required
+    from assistant.regions import find
+    zone = ReportMeta("某区报告", "无锡高新技术产业开发区", 2023, "开发区", ["无锡高新技术产业开发区", "无锡高新区"],
+                      path=["江苏省", "无锡市", "无锡高新技术产业开发区"])
+    assert [(h.region, h.how) for h in find("无锡高心区23年持证执法人员", {"z.txt": zone})] == [
+        ("无锡高新技术产业开发区", "pinyin")]
+    assert _required(plan("甲市中和街道有多少名调解员"), TOOLS) == ("中和街道",)  # (中 and 和 are no content words)

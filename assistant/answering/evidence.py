@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 from ..genre import (ARABIC_NUMBER, CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_CHANGE, FIGURE_STOCK,
                      GOES_ON, HEADCOUNT_Q, HOW_MANY, LAST_LEVEL, LAST_YEAR_WORDS, LIGHT_WORDS, NONE_BEFORE, PART_CLAUSE,
-                     QUALIFIER_GROUPS, QUALIFIER_WORDS, RATE_ENDS, RATE_FIGURE, RATE_MODIFIERS, RATE_WORD,
+                     PARTICIPANTS, QUALIFIER_GROUPS, QUALIFIER_WORDS, RATE_ENDS, RATE_FIGURE, RATE_MODIFIERS, RATE_WORD,
                      SINCE_LAST_YEAR_Q, TARGET_BEFORE, UNITS_BELOW_COUNTY)
+from ..load import TABLE_CELL
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
 
@@ -107,6 +108,17 @@ def _starts(text: str, word: str) -> list[int]:
 def _first_figure_after(text: str, at: int) -> tuple[str, str, int] | None:
     """The first figure within _HEAD_WINDOW characters after position `at` (its start relative to `at`)."""
     found = figures(text[at:at + _HEAD_WINDOW])
+    return found[0] if found else None
+
+
+def _participants_after(text: str, at: int) -> tuple[str, str, int] | None:
+    """The people counted in the clause right after the events counted after position `at` (旁听庭审活动3次，
+    参加领导干部214人次): they answer 多少人次 of the events' head as well."""
+    events = _first_figure_after(text, at)
+    if events is None or MEASURES.get(events[1]) != "events":
+        return None
+    end = _clause_end(text, at + events[2]) + 1
+    found = figures(text[end:end + _HEAD_WINDOW]) if PARTICIPANTS.match(text, end) else []
     return found[0] if found else None
 
 
@@ -234,7 +246,8 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
             counts_measure(figure[1], query.measure)
             for head in heads
             for m in re.finditer(re.escape(head), folded)
-            for figure in (_first_figure_after(folded, m.end()), _figure_before(folded, m.start())) if figure):
+            for figure in (_first_figure_after(folded, m.end()), _figure_before(folded, m.start()),
+                           _participants_after(folded, m.end())) if figure):
         return False  # 败诉了多少件: not 败诉率4.1% nor the 1021件 of all cases; 培训了多少名: the first figure
         # after 培训 (23.6万人次), not a later one (新增申领执法证件6812人)
     named = [r for r in query.rates if r in folded]
@@ -435,14 +448,14 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
         t for t in about if any(re.search(re.escape(t) + r"[\u4e00-\u9fff]{0,3}" + re.escape(w), asked)
                                 for w in below if w in UNITS_BELOW_COUNTY)]
     below = [w if w in UNITS_BELOW_COUNTY else next(u for u in UNITS_BELOW_COUNTY if w.endswith(u)) for w in below]
-    if not groups and not unit and (query.measure not in _COUNTS or len(HOW_MANY.findall(asked)) > 1):
+    if not groups and not unit and (query.measure not in (*_COUNTS, "count") or len(HOW_MANY.findall(asked)) > 1):
         return s  # 收了几件结了几件 asks both
     cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(s.text)] + [len(s.text)]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
     clauses = [(s.text[a:b], fold(s.text[a:b])) for a, b in spans]
     counted = [any(not query.measure or counts_measure(f[1], query.measure) for f in figures(text))
                for text, _ in clauses]
-    named = [sum(t in folded for t in about) for _, folded in clauses]
+    named = _named(query, about, asked, clauses)
     most = max((n for n, c in zip(named, counted) if c), default=0)
     heads = [h for h in (query.head, *(alt for alt, sim in query.expansions.get(query.head, ()) if sim >= _SURE)) if h]
     staged = [bool(counted[i] and qualifiers_in(text) & query.qualifiers) for i, (text, _) in enumerate(clauses)]
@@ -459,10 +472,12 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
             have = qualifiers_in(clauses[i][0])
             if have & query.qualifiers:  # 新开的公司: 其中新设企业6240户, not the 新设立经营主体1.86万户 before it
                 return "other" if any(headed) and not headed[i] else "asked"
-            return "other" if any(have & g for g in groups) else ""
+            if any(have & g for g in groups):
+                return "other"  # (a clause with no qualifier is told apart by the words it names, below)
         if most and named[i] == most:
             return "asked"  # the clause naming most of what was asked (以调解和解方式结案572件, not 收到2384件)
-        return "" if named[i] or _CONTINUES.match(clauses[i][1]) else "other"
+        # 县政府出台…11件，县级部门出台…23件: a figure of the measure naming less of what was asked is another's
+        return "" if _CONTINUES.match(clauses[i][1]) else "other"
 
     kinds = [kind(i) for i in range(len(spans))]
     if "asked" not in kinds or "other" not in kinds:
@@ -475,6 +490,33 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     a, b = spans[first][0], spans[last][1]
     text = s.text[a:b].rstrip("，,；; ")
     return Scored(s.passage, s.start + a, s.start + a + len(text), text, s.coverage, clipped=True)
+
+
+def _named(query: Query, about: list[str], asked: str, clauses: list[tuple[str, str]]) -> list[int]:
+    """How much of what was asked each clause names, by the question's words or their sure equivalents. The
+    words counted (the noun after 多少, the word right before it: 作废了多少件区政府文件) weigh double; a clause
+    with no figure leads into the next one and names for it (制定公布《…目录》，纳入重大行政决策事项4项)."""
+    how_many = HOW_MANY.search(asked)
+    after = asked[how_many.end():] if how_many else ""
+    before = asked[:how_many.start()] if how_many else ""
+    near = max(about, key=lambda t: before.rfind(t) + len(t) if t in before else -1, default="")
+    leads: list[str] = []
+    for i, (_, folded) in enumerate(clauses):
+        leads.append((leads[-1] if i and not figures(clauses[i - 1][0]) else "") + folded)
+    return [sum((2 if t in after or t == near else 1)
+                * any(w in lead for w in (t, *(alt for alt, sim in query.expansions.get(t, ()) if sim >= _SURE)))
+                for t in about) for lead in leads]
+
+
+def without_repeated_rows(quoted: list[Scored]) -> list[Scored]:
+    """The quotes without a table row whose figure a quoted sentence already states: the row adds only its
+    other columns (行政机关败诉率 | 4.3% | 5.9% | … beside 败诉率4.3%: last year's 5.9% was not asked)."""
+    def numbers(text: str) -> set[str]:
+        return {f[0][:len(f[0]) - len(f[1])] for f in figures(text)}
+
+    stated = {n for s in quoted if TABLE_CELL not in s.text for n in numbers(s.text)}
+    kept = [s for s in quoted if TABLE_CELL not in s.text or not numbers(s.text) & stated]
+    return kept or quoted
 
 
 def _of_kind(unit: str, measure: str | None) -> bool:

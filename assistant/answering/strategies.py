@@ -26,7 +26,7 @@ from ..normalize import fold, sentence_spans
 from ..records import Chunk, Passage, ReportMeta
 from .evidence import (MEASURES, Extractor, Query, Scored, asked_clauses, counts_measure, figure_fits, figures,
                        measure_asked, qualifiers_in, report_head, scored_spans, states_change, unit_asked,
-                       without_parts)
+                       without_parts, without_repeated_rows)
 from .plan import QuestionPlan
 
 if TYPE_CHECKING:
@@ -137,8 +137,9 @@ def _without_places(text: str, tools: Tools) -> str:
 
 
 def _boundaries(text: str, tools: Tools) -> set[int]:
-    """Where the tokenizer cuts a text: the start and end of each content word."""
-    cuts, at = {0, len(text)}, 0
+    """Where the tokenizer cuts a text: the start and end of each content word, and where a place name taken
+    out of it left a gap (甲区中和街道 -> " 中和街道": its 中 and 和 are no content words)."""
+    cuts, at = {0, len(text)} | {m.end() for m in re.finditer(r"\s+", text)}, 0
     for word in tools.words(text):
         at = text.find(word, at)
         if at < 0:
@@ -200,6 +201,12 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                        for t in terms if t not in expansions and t in FIGURE_STAGES})
     rates = tuple(dict.fromkeys(r for t in terms if t.endswith("率") and len(t) >= 3
                                 for r in [t] + _shorter_rates(t, tools) + [alt for alt, _ in expansions.get(t, [])]))
+    # 输的比例 -> 败诉率, 输官司的比例 -> 败诉 -> 败诉率: a word said for a rate (of a share question) asks it
+    share = figure and measure_asked(plan.ask) == "share"
+    rates += tuple(dict.fromkeys(
+        rate for t in terms if not t.endswith("率") for alt, sim in expansions.get(t, []) if sim >= _KNOWN_NEAR
+        for rate in (alt, alt + "率") if rate.endswith("率") and rate not in rates
+        and (rate == alt or share and any(rate in x for x in texts))))
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if figure else (),
@@ -316,6 +323,9 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
             scored = sorted((replace(s, coverage=s.coverage * _OWN_LEVEL) if OWN_LEVEL in fold(s.text) else s
                              for s in scored), key=lambda s: s.coverage, reverse=True)
     floor = tools.extractor.fact_threshold if plan.intent in ("fact", "list") and not query.numeric else None
+    if query.measure == "share" and any({alt, alt + "率"} & set(query.rates) for t in query.terms
+                                        if not t.endswith("率") for alt, _ in query.expansions.get(t, ())):
+        floor = tools.extractor.fact_threshold  # 当被告的官司输的比例: the rate stands for all those words
     picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
     if picked and correct_premise and plan.intent != "figure" and query.change \
             and not any(states_change(query, s.text, s.lead) for s in picked):
@@ -334,6 +344,7 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         own_words = any(t in fold(plan.question) for t in query.terms)
         quoted = [asked_clauses(s, query) for s in picked]
         quoted = [without_parts(s, query) for s in quoted] if own_words else quoted
+        quoted = without_repeated_rows(quoted)
         return Found([(note + head, quoted)], passages=passages)
     # The topic is there (its words, without the qualifier that no sentence matched), the figure is not.
     topic = replace(query, terms=[t for t in query.terms if t not in QUALIFIER_WORDS] or query.terms)
