@@ -333,6 +333,8 @@ FALL_TALK = r"降(?=了|低|幅|至|到|\d)"
 # A rate of change as staff name it: the figure of the change word a report states (增速 10% -> 同比增长9.8%).
 CHANGE_RATE_WORDS = {"增速": "增长", "增幅": "增长", "涨幅": "增长", "降幅": "下降"}
 CHANGE_RATE_Q = re.compile("|".join(CHANGE_RATE_WORDS))
+# 翻倍了吗 / 翻了一番: grown by 100% or more (said as the growth asked, then compared with the one stated).
+DOUBLED_Q = re.compile(r"翻(?:了)?(?:一)?(?:倍|番)")
 # The direction a question asks or a sentence states (增加了吗 / 比上年高 / 下降20%).
 UP_Q = re.compile("|".join(RISE_WORDS) + rf"|多了|涨|长了|变长|延长|高了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:高|多)")
 DOWN_Q = re.compile("|".join(FALL_WORDS) + rf"|少了|{FALL_TALK}|缩短|短了|低了|"

@@ -1130,3 +1130,17 @@ def test_a_zone_name_slipped_by_a_sound_alike_is_found_before_the_city_it_starts
     assert [(h.region, h.how) for h in find("无锡高心区23年持证执法人员", {"z.txt": zone})] == [
         ("无锡高新技术产业开发区", "pinyin")]
     assert _required(plan("甲市中和街道有多少名调解员"), TOOLS) == ("中和街道",)  # (中 and 和 are no content words)
+
+
+def test_a_township_or_a_topic_alone_as_a_follow_up_keeps_what_was_asked_before() -> None:
+    township = plan("沙溪镇呢", "甲市调解纠纷多少件")  # the township's sentence on the topic before
+    assert township.regions == ["甲市"] and "调解纠纷" in township.context and "沙溪镇" in township.ask
+    own = plan("纠错率呢", "甲市本级复议收了多少")  # another topic of the unit asked (本级), not the whole city's
+    assert own.ask.startswith("本级") and "纠错率" in own.ask
+    assert "本级" not in plan("纠错率呢", "甲市复议收了多少").ask
+
+
+def test_doubled_asks_whether_the_growth_stated_reached_a_hundred_percent() -> None:
+    evidence = fold("全市全年收到行政复议申请1,564件，同比增长89.6%。")
+    assert verdict("甲市复议申请是不是翻倍了", ["行政复议", "申请"], evidence) == "否。"
+    assert verdict("甲市复议申请翻了一番吗", ["行政复议", "申请"], fold("收到申请900件，同比增长112%。")) == "是。"

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from ..genre import (ASCENDING_Q, CATALOG_Q, CLOSING_LE, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES,
                      FOLLOWUP_FILLER, FRAME_WORDS, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIGHT_WORDS, LIST_ASK, LIST_Q,
                      PART_OF, PLAN_Q, PLAN_WORDS, PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS, QUESTION_WORDS, RANK_Q,
-                     REFERS_BACK, SCOPE_ASKED_Q, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q, VERSUS_Q, WHICH_NOT_Q, WHY_Q,
-                     YEAR, YEARS_SPAN_Q, YES_NO_Q)
+                     REFERS_BACK, SCOPE_ASKED_Q, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q, SUBUNIT_NAMED, VERSUS_Q,
+                     WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
 from ..retrieve import Route
@@ -193,7 +193,9 @@ class Planner:
         plan.earlier = previous.earlier + [previous.topic]
         values = list(metas.values())
         named_place = bool(own.regions or own.unknown_places)
-        own_topic = topic_of(ask, values)
+        # 桂溪街道呢: a township below the report named alone asks the topic before about it
+        units = "".join(m.group(1) for m in SUBUNIT_NAMED.finditer(fold(question)))
+        own_topic = topic_of(SUBUNIT_NAMED.sub(" ", fold(ask)), values) if units else topic_of(ask, values)
         carried_region = False
         split_only = cross and not CROSS_Q.search(SPLIT_Q.sub("", fold(question)))
         if not named_place and (not cross or split_only) and previous.regions:
@@ -219,7 +221,12 @@ class Planner:
                 plan.carried.append(Carry("年份", "、".join(map(str, previous.years)), source_turn))
             elif own.regions:
                 self._years_for_switch(plan, previous, metas, source_turn)
-        if not own_topic:
+        if units and not own_topic and previous.topic:
+            # 桂溪街道呢: what the township's sentences say of the topic before (its words count half)
+            plan.context = SUBUNIT_NAMED.sub("", previous.topic).strip()
+            plan.intent, plan.cross = previous.intent, previous.cross or cross
+            plan.carried.append(Carry("话题", plan.context, source_turn))
+        elif not own_topic:
             # "那茂名呢？" / "2023年呢？": the previous question about the new region or year.
             # ... keeping the unit it names instead (市本级呢: the government's own level, same topic).
             scope = "".join(SCOPE_ASKED_Q.findall(fold(question)))
@@ -230,9 +237,12 @@ class Planner:
             plan.context = previous.context
             plan.carried.append(Carry("话题", topic_of(previous.ask, values), source_turn))
         elif ELLIPTIC_TAIL.search(question.strip()) and _switches(own_topic, question):
-            # "那执法方面呢？" / "那12345这些诉求单呢？": another topic, same region and year, asked the same way.
+            # "那执法方面呢？" / "那12345这些诉求单呢？": another topic, same region and year, asked the same way,
+            # and of the unit asked before (本级…收了多少 -> 纠错率呢: 本级's), unless it names one.
             if plan.intent in ("fact", "list") and previous.intent not in ("fact", "list"):
                 plan.intent, plan.cross = previous.intent, previous.cross or plan.cross
+            if not SCOPE_ASKED_Q.search(fold(question)) and not units:
+                plan.ask = "".join(SCOPE_ASKED_Q.findall(fold(previous.ask))) + plan.ask
         elif REFERS_BACK.search(fold(question)):
             wanted = 2 if _BACK_TWO.search(fold(question)) else 1
             plan.context = " ".join(dict.fromkeys(t for t in plan.earlier[-wanted:] if t)).strip()

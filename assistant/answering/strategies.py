@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_RATE_Q, CHANGE_RATE_WORDS,
-                     CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, DEPARTMENT_START, DOCUMENT_Q, DOWN_Q, EQUIVALENTS,
-                     EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, GOES_ON, HOTLINE,
+                     CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, DEPARTMENT_START, DOCUMENT_Q, DOUBLED_Q, DOWN_Q,
+                     EQUIVALENTS, EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, GOES_ON, HOTLINE,
                      HOW_MANY, ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS,
                      NONE_BEFORE, NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL, OWN_LEVEL_STATED, PART_START,
                      PLANS_SECTION, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, RATE_ENDS,
@@ -756,6 +756,7 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     if asked and not stated and since:
         return UNSTATED_CHANGE
     q = FULL_COVERAGE.sub("覆盖率达到100%", q)  # 全覆盖了吗: is the rate 100%?
+    q = DOUBLED_Q.sub("增幅达到100%", q)
     rate_of_change = CHANGE_RATE_Q.search(q)  # 增速超过10%了吗: the figure of the 增长 stated
     if rate_of_change:
         q = CHANGE_RATE_Q.sub(lambda m: CHANGE_RATE_WORDS[m.group()], q)
