@@ -1144,3 +1144,12 @@ def test_doubled_asks_whether_the_growth_stated_reached_a_hundred_percent() -> N
     evidence = fold("全市全年收到行政复议申请1,564件，同比增长89.6%。")
     assert verdict("甲市复议申请是不是翻倍了", ["行政复议", "申请"], evidence) == "否。"
     assert verdict("甲市复议申请翻了一番吗", ["行政复议", "申请"], fold("收到申请900件，同比增长112%。")) == "是。"
+
+
+def test_a_count_naming_no_stage_does_not_say_how_many_were_concluded() -> None:
+    concluded = Query(text="甲市一审行政案件审结了多少件", terms=["一审", "行政案件", "审结"], numeric=True,
+                      measure="cases", qualifiers=frozenset({"concluded"}))
+    assert not figure_fits(concluded, "全市一审行政诉讼案件271件，同比增长5.9%。")
+    assert figure_fits(concluded, "全市审结一审行政诉讼案件265件。")
+    received = replace(concluded, qualifiers=frozenset({"received"}))
+    assert figure_fits(received, "全市一审行政诉讼案件271件，同比增长5.9%。")  # a bare count is of cases brought

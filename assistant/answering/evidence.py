@@ -277,6 +277,8 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
     have = qualifiers_in(sentence if query.measure == "share" else RATE_WORD.sub("", folded))
     if "new" in query.qualifiers and "new" not in have and any(w in folded for w in FIGURE_STOCK):
         return False  # 达到120个 is a level, not what was added this year
+    if "concluded" in query.qualifiers and "concluded" not in have and query.measure != "share":
+        return False  # 一审行政诉讼案件271件 counts the cases brought: how many were concluded it does not say
     for group in EXCLUSIVE_QUALIFIERS:
         for asked in query.qualifiers & set(group):
             if asked not in have and have & set(group):
@@ -311,7 +313,7 @@ class Extractor:
     def _telling_piece(self, term: str, pieces: dict[str, list[str]] | None) -> str:
         """The most telling part of two characters or more of a compound (裁决 of 行政裁决, 执法 of 执法证); a
         placeholder no text holds when it has none."""
-        parts = [p for p in (pieces or {}).get(term, []) if len(p) > 1 and p != term]
+        parts = [p for p in (pieces or {}).get(term, []) if len(p) > 1 and p != term and p not in LIGHT_WORDS]
         return max(parts, key=lambda p: self.idf(p) or 0.0) if parts else "\0"
 
     def coverage(self, query: Query, sentence: str, section: str,
