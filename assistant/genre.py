@@ -305,7 +305,7 @@ ARABIC_NUMBER = r"\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?"
 # Units a count or amount is stated in, longest first; 万/亿 before a unit are multipliers, not units.
 FIGURE_UNITS = ("个百分点", "百分点", "人次", "场次", "件次", "户次", "轮次", "批次", "个", "件", "宗", "项", "名", "人",
                 "次", "场", "家", "户", "条", "份", "支", "辆", "套", "部", "篇", "期", "卷", "台", "笔", "张", "起",
-                "所", "天", "小时", "批", "元", "%", "‰", "座", "处", "例", "轮")
+                "所", "天", "小时", "批", "元", "%", "‰", "座", "处", "例", "轮", "个工作日", "工作日", "公里", "平方公里")
 # Units a number in Chinese characters may carry (二期, 三批); 一 and most others are articles or names.
 CN_FIGURE_UNITS = ("批次", "期", "批", "次", "名", "件", "项", "家", "场", "轮", "支", "部")
 # Stage of a case count: figures of different stages are never compared (收到 761 vs 审结 16).

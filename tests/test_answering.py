@@ -1153,3 +1153,24 @@ def test_a_count_naming_no_stage_does_not_say_how_many_were_concluded() -> None:
     assert figure_fits(concluded, "全市审结一审行政诉讼案件265件。")
     received = replace(concluded, qualifiers=frozenset({"received"}))
     assert figure_fits(received, "全市一审行政诉讼案件271件，同比增长5.9%。")  # a bare count is of cases brought
+
+
+def test_a_stock_a_newly_added_figure_and_a_growth_are_quoted_apart_as_asked() -> None:
+    from assistant.answering.evidence import without_parts
+    chunk = _chunks("jia.txt")[1]
+
+    def scored(text: str) -> Scored:
+        return Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0)
+    new = Query(text="甲市新开了多少家经营主体", terms=["新开", "经营主体"], numeric=True, measure="entities",
+                qualifiers=frozenset({"new"}))
+    opened = scored("全年新增经营主体2.61万户，同比增长9.7%，经营主体总数达到13.9万户。")
+    assert "13.9万户" not in without_parts(opened, new).text and "2.61万户" in without_parts(opened, new).text
+    now = Query(text="甲市公职律师现在多少人", terms=["公职律师"], numeric=True, measure="headcount")
+    lawyers = scored("全省公职律师达到4,836名，比上年增加612名。")
+    assert without_parts(lawyers, now).text == "全省公职律师达到4,836名"
+    assert "612名" in without_parts(lawyers, replace(now, change=True)).text  # 增加了多少: the growth is asked
+    road = Query(text="甲区测试道路一共多少公里", terms=["测试道路"], numeric=True, measure=measure_asked("一共多少公里"))
+    assert without_parts(scored("测试道路累计达到1,026公里，2024年新增开放测试道路318公里。"), road).text == \
+        "测试道路累计达到1,026公里"
+    assert measure_asked("办下来要几天") == "days" and figure_fits(
+        Query(text="办下来要几天", terms=["办"], numeric=True, measure="days"), "办理时间压缩至9个工作日。")

@@ -35,7 +35,7 @@ CONTEXT_FACTOR = 0.5
 LEAD_CREDIT = 0.8  # a term in the clauses before a sentence, up to its ；, counts this much
 _LIST_CONTINUE = 3
 _CLAUSE_END = re.compile(r"[，；;]|,(?!(?<=\d,)\d{3}(?!\d))")  # not the , of 1,208件
-_NOT_COUNTS = ("share", "money", "days", "years")
+_NOT_COUNTS = ("share", "money", "days", "years", "extent")
 _CASE_STAGES = ("received", "accepted", "concluded")  # qualifiers that only cases have
 _COUNTS = ("people", "headcount", "cases", "money", "events")  # counts (not shares): told apart by their subject
 _CONTINUES = re.compile(r"其中|同比|环比|较|比|占|分别|均|全部|共计|合计")  # a clause going on about the one before
@@ -54,12 +54,14 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
     "年": "years",  # 连续三年 answers 连着降了几年
     **dict.fromkeys("项条所支台套处座部", "count"),  # 建了多少个 / 多少条 is not answered by 覆盖率100%
-    "天": "days",  # 平均审理多少天 is not answered by 25件 (日 is a date: 12月31日)
+    **dict.fromkeys(["天", "工作日", "个工作日"], "days"),  # 平均审理多少天 is not answered by 25件 (日: 12月31日)
+    **dict.fromkeys(["公里", "平方公里", "亩"], "extent"),  # 测试道路多少公里 is not answered by 1,125张
     **dict.fromkeys(["家", "户", "家次", "户次"], "entities"),  # 检查企业多少户 is not answered by 231卷
 }
 # A figure: arabic (or Chinese numerals with a measure word), magnitude, 余/多, then its measure word.
 _FIGURE = re.compile(rf"((?:{ARABIC_NUMBER})(?:万\d+千)?|(?<![上前下这那每近第同])[一二两三四五六七八九十百千]+(?=[余多万亿]?[个项次件家名人条起批所支场期天套台辆张户年]))"
-                     r"(?:余|多)?(万|亿)?(余|多)?(个百分点|百分点|件次|宗次|人次|场次|批次|万元|亿元|%|[\u4e00-\u9fff])?")
+                     r"(?:余|多)?(万|亿)?(余|多)?(个百分点|百分点|件次|宗次|人次|场次|批次|万元|亿元|个工作日|工作日|平方公里|"
+                     r"公里|%|[\u4e00-\u9fff])?")
 
 
 @dataclass
@@ -157,7 +159,7 @@ def _clause_end(text: str, at: int) -> int:
 
 # The measure word after a how-many (多少份 / 几场); not 多少个场景 (scenes), 几个人民调解委员会 (committees).
 _UNIT_ASKED = re.compile(r"(?:多少|(?<!哪)几)个?(人次|件次|场次|家次|户次|个百分点|万元|亿元|"
-                         r"[人名位件宗起次场期轮元回趟份年家户张天项条所支台套处座部])(?![景所地馆间庭长置籍素民大])")
+                         r"公里|工作日|[人名位件宗起次场期轮元回趟份年家户张天项条所支台套处座部亩])(?![景所地馆间庭长置籍素民大])")
 
 
 def unit_asked(question: str) -> str:
@@ -566,11 +568,16 @@ def without_parts(s: Scored, query: Query) -> Scored:
         other_rate = rate and (query.measure in _COUNTS or (
             later_rate and not any(rate.group(1).endswith(r) for r in query.rates)))
         whole_clause = _CLAUSE_END.split(folded[:start + whole[-1][2]])[-1] if whole else ""
-        newly = bool(whole and part) and "new" not in query.qualifiers and "new" in qualifiers_in(clause) \
-            and "new" not in qualifiers_in(whole_clause) and MEASURES.get(part[0][1]) == MEASURES.get(whole[-1][1])
-        if not whole or not part or not (level or other_rate or newly or PART_CLAUSE.match(rest)):
+        alike = bool(whole and part) and MEASURES.get(part[0][1]) == MEASURES.get(whole[-1][1]) != "share"
+        newly = alike and "new" not in query.qualifiers and "new" in qualifiers_in(clause) \
+            and "new" not in qualifiers_in(whole_clause)
+        # 新增经营主体2.61万户…，经营主体总数达到13.9万户 for 新开了多少: not the stock after it; 达到4,836名，
+        # 比上年增加612名 for 多少人: not by how many it grew
+        stock = alike and "new" in query.qualifiers and any(w in clause for w in FIGURE_STOCK)
+        grew = alike and not query.change and bool(GOES_ON.match(rest))
+        if not whole or not part or not (level or other_rate or newly or stock or grew or PART_CLAUSE.match(rest)):
             continue
-        if newly:
+        if newly or stock or grew:
             return _span(s, start, m.start())  # 共有持证人员2860人，新增取得…326人 for 有多少: not the newly added
         named = rest[:part[0][2]]
         if not level and not other_rate and any(t in named and t not in whole_clause for t in subject):
