@@ -317,6 +317,8 @@ FIGURE_SCOPES = ("全市", "全县", "全区", "全省", "全州", "全旗", "�
 # A change, not a level: 同比增长 87.5%, 较2023年下降 18.88 个百分点.
 # "没有X / 零X / 未发生X": none of X happened (零积压 answers 积压了多少; 零败诉 answers 有没有败诉).
 NONE_BEFORE = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"
+# ... and none of those counted before it (62件，无一败诉 / 12件，无一被纠错): a yes/no question's 否.
+NONE_OF = r"(?:无一|均未|全部未|没有一件)\W?被?"
 # Words of a rise or a fall: what a figure's change, a question's direction and a ranking of changes read.
 RISE_WORDS = ("增长", "增加", "提高", "上升", "提升", "增多", "攀升", "升高")
 FALL_WORDS = ("下降", "减少", "降低", "下滑", "回落", "压缩", "精简")

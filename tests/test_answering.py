@@ -1174,3 +1174,14 @@ def test_a_stock_a_newly_added_figure_and_a_growth_are_quoted_apart_as_asked() -
         "测试道路累计达到1,026公里"
     assert measure_asked("办下来要几天") == "days" and figure_fits(
         Query(text="办下来要几天", terms=["办"], numeric=True, measure="days"), "办理时间压缩至9个工作日。")
+
+
+def test_a_yes_no_number_is_compared_with_the_whole_figure_of_the_unit_asked_and_no_target() -> None:
+    said = fold("全省行政机关负责人出庭应诉率达到99.1%，其中省直部门负责人出庭应诉率100%。")
+    assert verdict("甲省2024年负责人出庭率到100%了吗", ["负责人", "出庭应诉率"], said) == "否。"  # not cut to 99
+    own = fold("全市行政机关负责人出庭应诉率达到99.8%，其中市本级行政机关负责人出庭应诉率100%。")
+    assert verdict("甲市市本级负责人出庭率是不是100%", ["市本级", "负责人", "出庭应诉率"], own) == "是。"
+    aimed = fold("行政机关负责人出庭应诉率96.8%。力争行政机关负责人出庭应诉率达到100%。")
+    assert verdict("甲区负责人出庭率到100%了吗", ["负责人", "出庭应诉率"], aimed) == "否。"
+    none = fold("因政府信息公开引发的行政复议案件12件，无一被纠错。")
+    assert verdict("甲市政府信息公开引起的复议有被纠错的吗", ["政府信息公开", "复议", "纠错"], none) == "否。"

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_RATE_Q, CHANGE_RATE_WORDS,
                      CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, DEPARTMENT_START, DOCUMENT_Q, DOUBLED_Q, DOWN_Q,
-                     EQUIVALENTS, EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, GOES_ON, HOTLINE,
-                     HOW_MANY, ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS,
-                     NONE_BEFORE, NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL, OWN_LEVEL_STATED, PART_START,
-                     PLANS_SECTION, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, RATE_ENDS,
-                     SCOPE_ASKED, SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED,
+                     EQUIVALENTS, EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, GOES_ON,
+                     HOTLINE, HOW_MANY, ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS,
+                     NONE_BEFORE, NONE_OF, NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL, OWN_LEVEL_STATED,
+                     PART_START, PLANS_SECTION, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q,
+                     RATE_ENDS, SCOPE_ASKED, SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED,
                      SUFFIX_WORDS, SUPERLATIVE_Q, TARGET_BEFORE, TARGET_STATED, THRESHOLD_Q, UP_Q, VERSUS_Q,
                      WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
 from ..figures import parse_number
@@ -669,7 +669,8 @@ def _near_terms(sentence: str, terms: list[str]) -> list[tuple[str, str, int]]:
         for end in (m.end() for m in re.finditer(re.escape(term), folded)) if term else ():
             shared = SHARED_FIGURE.match(folded, end)  # 报备率、及时率、规范率均为100%: one figure for the list
             end = shared.end() if shared else end
-            found += [(f, unit, end + at) for f, unit, at in figures(folded[end:end + _WINDOW])]
+            # (read past the window's end: 达到99.1% is not 99 when the window ends after its 99)
+            found += [(f, unit, end + at) for f, unit, at in figures(folded[end:end + 2 * _WINDOW]) if at < _WINDOW]
     return found
 
 
@@ -717,9 +718,13 @@ def _asked(plan: QuestionPlan) -> str:
     return f"“{topic}”" if topic else "所问内容"
 
 
-def _stated(evidence: str, terms: list[str], unit: str) -> float | None:
-    """The figure the evidence gives for the question's terms: the first of that unit after a term."""
-    return next((_value(f[0]) for f in _near_terms(evidence, terms) if f[1] == unit or not unit), None)
+def _stated(evidence: str, terms: list[str], unit: str, scope: str = "") -> float | None:
+    """The figure the evidence gives for the question's terms: the first of that unit after a term that is no
+    target (力争…达到100%), in a clause naming the unit asked (`scope`: 市本级…100%, not 全市…99.8%) if any."""
+    found = [f for f in _near_terms(evidence, terms) if (f[1] == unit or not unit)
+             and not TARGET_BEFORE.search(re.split(r"[，,；;。]", evidence[:f[2]])[-1])]
+    scoped = [f for f in found if scope and scope in re.split(r"[，,；;。]", evidence[:f[2]])[-1]]
+    return _value((scoped or found)[0][0]) if found else None
 
 
 def _after(evidence: str, words: tuple[str, ...]) -> float | None:
@@ -777,9 +782,10 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
         unit = asked[1] if asked[1] in MEASURES else "元" if re.search("[万亿]", asked[0]) else ""
         if before and before[0].endswith(RATE_ENDS) and before[0] not in evidence:
             before = named = []  # 合格率到95%了吗: the 优秀率32.4% after 案卷 is another rate's figure
-        stated = next((v for t in before for v in [_stated(evidence, [t], unit)] if v is not None), None)
+        scope = next((w for w in (*SCOPE_ASKED, *SUBUNIT_NAMED.findall(q)) if w in q), "")  # 市本级…是不是100%
+        stated = next((v for t in before for v in [_stated(evidence, [t], unit, scope)] if v is not None), None)
         if stated is None and named:
-            stated = _stated(evidence, named, unit)
+            stated = _stated(evidence, named, unit, scope)
         named_rate = [t for t in terms if t.endswith("率")]
         # The only figure of its kind, for a rate the evidence names (not 出庭应诉率100% for 败诉率) or a sum; a
         # count needs its term (商标侵权案件586件 is no 行政裁决 count).
@@ -809,7 +815,7 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     plain = ASKING_Q.sub("", q)
     if re.search(r"没有|尚未|并未|未曾|不是|没", plain) is None:
         if re.search(r"尚未|没有开展|未开展|未建立", evidence) or any(
-                re.search(NONE_BEFORE + re.escape(t), evidence) for t in terms if len(t) >= 2):
+                re.search(f"(?:{NONE_BEFORE}|{NONE_OF})" + re.escape(t), evidence) for t in terms if len(t) >= 2):
             return "否。"
     return "是。"
 
