@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from .figures import Figure, FigureStore, same_length_fold
-from .genre import (ASCENDING_Q, CHANGES, CROSS_Q, FALL, FALL_TALK, FIGURE_STAGES, OWN_LEVEL, QUESTION_WORDS, RANK_Q,
-                    RATE_ENDS, WHICH_NOT_Q, YEAR)
+from .genre import (ASCENDING_Q, CHANGES, CROSS_Q, FALL, FALL_TALK, FIGURE_STAGES, OWN_LEVEL, PLAN_WORDS,
+                    QUESTION_WORDS, RANK_Q, RATE_ENDS, TARGET_QUALIFIER, WHICH_NOT_Q, YEAR)
 from .normalize import fold, sentence_spans
 from .records import Chunk, Citation, ReportMeta
 
@@ -355,7 +355,9 @@ def compare(store: FigureStore, metas: dict[str, ReportMeta], query: str, region
     result = Comparison(query=query, topic=topic)
     # Few reports are filtered in SQL; many (most of a large collection) after it, in Python.
     limited = list(scope) if len(scope) <= _SQL_SCOPE and len(scope) < len(metas) else None
-    figures = [f for f in find_figures(store, topic, words, limited, encode) if f.source in scope]
+    targets = bool(PLAN_WORDS.search(fold(query)))  # 力争…控制在5%以内 is no figure reached, unless a target is asked
+    figures = [f for f in find_figures(store, topic, words, limited, encode) if f.source in scope
+               and (targets or TARGET_QUALIFIER not in f.qualifier.split("、"))]
     groups: dict[tuple, list[Figure]] = defaultdict(list)
     for f in figures:
         groups[_group_key(f)].append(f)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .genre import (ARABIC_NUMBER, CN_FIGURE_UNITS, FIGURE_CHANGE, FIGURE_CUMULATIVE, FIGURE_SCOPES, FIGURE_STAGES,
-                    FIGURE_UNITS, SOFT_YEAR_BEFORE)
+                    FIGURE_UNITS, SOFT_YEAR_BEFORE, TARGET_QUALIFIER, TARGET_STATED)
 from .normalize import fold, sentence_spans
 from .records import Chunk, Document
 
@@ -249,7 +249,9 @@ def extract(doc: Document, chunks: Sequence[Chunk] = ()) -> list[Figure]:
             if not indicator and previous is not None:
                 indicator = previous.ind_key
                 quals = quals or [q for q in previous.qualifier.split("、") if q in FIGURE_SCOPES]
-            words = quals + [stage, change, pre, approx, post]
+            # 力争A达到100%，B控制在5%以内: the 力争 governs the clauses after it in its sentence
+            target = TARGET_QUALIFIER if TARGET_STATED.search(sentence[:start]) else ""
+            words = quals + [stage, change, pre, approx, post, target]
             chunk_id, section = next(((cid, sec) for cs, ce, cid, sec in bounds if cs <= s0 + start < ce), ("", ""))
             figure = Figure(
                 source=doc.source, start=s0 + start, end=s0 + end, sent_start=s0, sent_end=e0,

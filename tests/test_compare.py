@@ -245,3 +245,10 @@ def test_thousands_separators_are_part_of_the_figure() -> None:
     assert [(w, v, u) for w, v, u, *_ in _one("全区办理法律援助案件3,126件,同比增长7.4%;罚款1,234.5万元。")][::2] == [
         ("3,126件", 3126.0, "件"), ("1,234.5万元", 12345000.0, "元")]
     assert parse_number("3,126") == 3126.0
+
+
+def test_a_target_is_marked_as_one() -> None:
+    """力争…: a target (compared only when targets are asked), and so the clauses the 力争 governs after it."""
+    text = "全县行政诉讼败诉率4.7%。\n力争行政机关负责人出庭应诉率达到100%，行政诉讼败诉率控制在5%以内。\n"
+    done, aimed = [f for f in extract(_doc(text)) if "败诉率" in f.indicator]
+    assert "目标" not in done.qualifier and "目标" in aimed.qualifier.split("、")
