@@ -1185,3 +1185,11 @@ def test_a_yes_no_number_is_compared_with_the_whole_figure_of_the_unit_asked_and
     assert verdict("甲区负责人出庭率到100%了吗", ["负责人", "出庭应诉率"], aimed) == "否。"
     none = fold("因政府信息公开引发的行政复议案件12件，无一被纠错。")
     assert verdict("甲市政府信息公开引起的复议有被纠错的吗", ["政府信息公开", "复议", "纠错"], none) == "否。"
+
+
+def test_a_rate_s_change_in_points_is_no_change_of_the_count_asked() -> None:
+    from assistant.answering.evidence import states_change
+    cases = Query(text="甲省复议案件为什么下降了", terms=["复议", "案件"], change=True)
+    assert not states_change(cases, "经复议后起诉的案件比例为14.5%，同比下降6.2个百分点。")
+    assert states_change(cases, "全省行政复议机关共收到行政复议申请21356件，同比增长38.6%。")
+    assert states_change(replace(cases, text="甲省复议后起诉的比例为什么下降了"), "经复议后起诉的案件比例为14.5%，同比下降6.2个百分点。")

@@ -202,7 +202,10 @@ def states_change(query: Query, sentence: str, lead: str = "") -> bool:
         have = qualifiers_in(clause)
         return any(have & g and not have & query.qualifiers for g in stages)
 
+    # 案件比例…同比下降6.2个百分点 is a rate's change: no change of the cases asked (unless a rate is)
+    points = query.measure == "share" or bool(query.rates) or bool(re.search(r"率|比例|占比", fold(query.text)))
     return any((not topic or any(t in text[max(0, at - _CHANGE_WINDOW):at] for t in topic)) and not of_another_stage(at)
+               and (points or not re.match(r"[^，,。；;]*?\d+(?:\.\d+)?个?百分点", folded[m.end() - 1:]))
                for m in CHANGE_STATED.finditer(folded) for at in [len(before) + m.start()])
 
 
