@@ -1193,3 +1193,12 @@ def test_a_rate_s_change_in_points_is_no_change_of_the_count_asked() -> None:
     assert not states_change(cases, "经复议后起诉的案件比例为14.5%，同比下降6.2个百分点。")
     assert states_change(cases, "全省行政复议机关共收到行政复议申请21356件，同比增长38.6%。")
     assert states_change(replace(cases, text="甲省复议后起诉的比例为什么下降了"), "经复议后起诉的案件比例为14.5%，同比下降6.2个百分点。")
+
+
+def test_a_change_no_report_states_is_told_by_the_region_s_report_of_the_year_before(monkeypatch) -> None:
+    monkeypatch.setitem(TEXTS, "jia.txt", TEXTS["jia.txt"] + "全市行政复议纠错率9.3%。\n")
+    monkeypatch.setitem(TEXTS, "jia23.txt", "一、主要成效\n全市行政复议纠错率10.3%。\n")
+    monkeypatch.setitem(METAS, "jia23.txt", replace(JIA, title="甲市2023年法治政府建设情况报告", year=2023))
+    said = ask("甲市2024年复议纠错率比去年高吗")
+    assert said.text.startswith("否。") and "9.3%" in said.text and "10.3%" in said.text
+    assert ask("甲市2024年复议纠错率比去年低吗").text.startswith("是。")

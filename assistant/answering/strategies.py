@@ -403,6 +403,9 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
     if found.refused:
         if plan.sources is not None and not plan.sources:
             return found
+        years = _against_last_year(plan, tools)
+        if years is not None:
+            return years
         return Found(refused=True, passages=found.passages,
                      reason=f"报告未说明{_asked(plan)}的情况。" if not found.reason else "报告未说明。" + found.reason)
     evidence = fold("".join(s.text for _, g in found.lines for s in g))
@@ -411,8 +414,42 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
     terms = [t if t in evidence else next((alt for alt in EQUIVALENTS.get(t, ()) if alt in evidence), t)
              for t in key_terms(plan.ask, tools)]
     said = verdict(plan.ask, terms, evidence)
+    if said == UNSTATED_CHANGE:
+        years = _against_last_year(plan, tools)
+        if years is not None:
+            return years
     return Found([(f"{said}{head}", group)] + found.lines[1:], passages=found.passages,
                  unstated=said in (UNSTATED_CHANGE, UNSTATED_PLANNED))
+
+
+def _against_last_year(plan: QuestionPlan, tools: Tools) -> Found | None:
+    """这个比例比去年高吗 where the report states no change, but the collection holds the region's report of the
+    year before: both years' figures compared in code, the verdict first, then each report's evidence."""
+    q = fold(plan.ask)
+    asked = "up" if UP_Q.search(q) else "down" if DOWN_Q.search(q) else ""
+    if not asked or len(plan.regions) != 1 or len(plan.years) != 1 or not SINCE_LAST_YEAR_Q.search(q):
+        return None
+    metas = tools.metas()
+    pair = [next((s for s, m in metas.items() if m.region == plan.regions[0] and m.year == year), None)
+            for year in (plan.years[0], plan.years[0] - 1)]
+    if None in pair:
+        return None
+    level = re.sub(r"[吗呢么？?]", "", DOWN_Q.sub("", UP_Q.sub("", SINCE_LAST_YEAR_Q.sub("", q)))) + "是多少"
+    lines, values, passages = [], [], []
+    for source in pair:  # each year's level of it (纠错率是多少), not a change neither report states
+        own = replace(plan, ask=level, intent="figure", sources=[source], years=[metas[source].year])
+        found = single(own, tools, correct_premise=False)
+        stated = None if found.refused else _figure_of(make_query(own, tools, [source]), found.lines[0][1])
+        if stated is None:
+            return None
+        values.append((_value(stated[0][0]), stated[0][1]))
+        lines.append((report_head(metas[source], True), [stated[1]]))
+        passages += found.passages
+    (now, unit), (before, unit_before) = values
+    if now is None or before is None or unit != unit_before or now == before:
+        return None
+    said = "是。" if (now > before) == (asked == "up") else "否。"
+    return Found([(f"{said}（据该地两年报告所载数字比较）", [])] + lines, passages=passages)
 
 
 def cross(plan: QuestionPlan, tools: Tools) -> Found:
