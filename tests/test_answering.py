@@ -1202,3 +1202,12 @@ def test_a_change_no_report_states_is_told_by_the_region_s_report_of_the_year_be
     said = ask("甲市2024年复议纠错率比去年高吗")
     assert said.text.startswith("否。") and "9.3%" in said.text and "10.3%" in said.text
     assert ask("甲市2024年复议纠错率比去年低吗").text.startswith("是。")
+
+
+def test_a_part_naming_all_that_was_asked_is_quoted_without_the_whole_before_it() -> None:
+    from assistant.answering.evidence import without_parts
+    chunk = _chunks("jia.txt")[1]
+    text = "终止201件，其中调解和解后申请人撤回申请的176件。"
+    withdrawn = Query(text="调解和解后撤回的有多少", terms=["调解和解", "撤回"], numeric=True)
+    assert without_parts(Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0), withdrawn).text == \
+        "其中调解和解后申请人撤回申请的176件"

@@ -584,7 +584,11 @@ def without_parts(s: Scored, query: Query) -> Scored:
             return _span(s, start, m.start())  # 共有持证人员2860人，新增取得…326人 for 有多少: not the newly added
         named = rest[:part[0][2]]
         if not level and not other_rate and any(t in named and t not in whole_clause for t in subject):
-            continue  # 收到120件，其中涉企案件30件 for 涉企的…收到多少: the part names what the whole does not
+            # 收到120件，其中涉企案件30件 for 涉企的…收到多少: the part names what the whole does not; quoted alone
+            # when the whole names nothing asked that the part lacks (终止201件，其中调解和解后撤回的176件)
+            if PART_CLAUSE.match(rest) and not any(t in whole_clause and t not in named for t in subject):
+                return _span(s, m.end(), len(s.text))
+            continue
         if level or other_rate or (not any(w in named for w in labels)
                                    and _naming(whole_clause, words) > _naming(named, words)):
             return _span(s, start, m.start())
