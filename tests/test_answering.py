@@ -1211,3 +1211,12 @@ def test_a_part_naming_all_that_was_asked_is_quoted_without_the_whole_before_it(
     withdrawn = Query(text="调解和解后撤回的有多少", terms=["调解和解", "撤回"], numeric=True)
     assert without_parts(Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0), withdrawn).text == \
         "其中调解和解后申请人撤回申请的176件"
+
+
+def test_a_rate_carried_into_a_follow_up_is_quoted_from_its_own_clause() -> None:
+    from assistant.answering.evidence import without_parts
+    chunk = _chunks("jia.txt")[1]
+    text = "依申请政务服务事项“掌上可办率”达到96.8%，“网上可办率”达到99.6%。"
+    online = Query(text="乙市网上可办率多少", terms=["可办率", "网上"], numeric=True, measure="share",
+                   rates=("可办率",), rate_of="网上")
+    assert without_parts(Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0), online).text == "“网上可办率”达到99.6%"

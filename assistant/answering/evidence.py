@@ -552,7 +552,7 @@ def without_parts(s: Scored, query: Query) -> Scored:
     start, asked_rate = 0, None
     if query.measure == "share" and query.rates:  # 按时办结率99.2%，群众满意率96.8%: from the asked rate's clause
         for m in RATE_FIGURE.finditer(folded):
-            if any(m.group(1).endswith(r) for r in query.rates):
+            if any(m.group(1).endswith(r) for r in query.rates) and query.rate_of in m.group(1):  # 网上可办率, not 掌上…
                 asked_rate = m.end()
                 break
             start = _clause_end(folded, m.end()) + 1

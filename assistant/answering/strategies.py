@@ -341,7 +341,8 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
         head = report_head(picked[0].passage.chunk.meta, False)
         note = premise(plan.ask, picked, query.terms) if correct_premise else ""
         # A follow-up naming no topic (那乙县呢) gets what the earlier answer got, beside figures and all.
-        own_words = any(t in fold(plan.question) for t in query.terms)
+        # (a rate carried over is named: 那乙市呢 after 网上可办率多少 quotes its 网上可办率, not the 掌上可办率 before)
+        own_words = any(t in fold(plan.question) for t in query.terms) or bool(query.rates)
         quoted = [asked_clauses(s, query) for s in picked]
         quoted = [without_parts(s, query) for s in quoted] if own_words else quoted
         quoted = without_repeated_rows(quoted)
