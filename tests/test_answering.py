@@ -1220,3 +1220,9 @@ def test_a_rate_carried_into_a_follow_up_is_quoted_from_its_own_clause() -> None
     online = Query(text="乙市网上可办率多少", terms=["可办率", "网上"], numeric=True, measure="share",
                    rates=("可办率",), rate_of="网上")
     assert without_parts(Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0), online).text == "“网上可办率”达到99.6%"
+
+
+def test_whether_a_count_grew_is_unstated_when_the_evidence_gives_no_figure() -> None:
+    vague = fold("依托涉外法律服务中心提供法律咨询、纠纷调解等服务，涉外法律服务能力持续增强。")
+    assert verdict("甲市涉外法律服务案件数增长了吗", ["涉外法律服务", "案件"], vague).startswith("报告未说明")
+    assert verdict("甲市涉外法律服务能力增强了吗", ["涉外法律服务", "能力"], vague) == "是。"

@@ -791,7 +791,8 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
     """
     q = fold(question)
     asked, stated = _direction(q, evidence, terms)
-    since = SINCE_LAST_YEAR_Q.search(q)
+    # 案件数增长了吗: a count's change is since last year, and told only by a change stated with its figure
+    since = SINCE_LAST_YEAR_Q.search(q) or (asked and re.search(r"[数量率]|多少", q) and not figures(evidence))
     if asked and since and not (CHANGE_STATED.search(evidence) or LAST_YEAR_STATED.search(evidence)):
         return UNSTATED_CHANGE  # 比上年多吗 is not told by 提升行政裁决质效, only by a change stated (较上年减少)
     if asked and stated and asked != stated:
