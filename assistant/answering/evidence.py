@@ -203,7 +203,7 @@ def states_change(query: Query, sentence: str, lead: str = "") -> bool:
         return any(have & g and not have & query.qualifiers for g in stages)
 
     # 案件比例…同比下降6.2个百分点 is a rate's change: no change of the cases asked (unless a rate is)
-    points = query.measure == "share" or bool(query.rates) or bool(re.search(r"率|比例|占比", fold(query.text)))
+    points = query.measure == "share" or bool(query.rates) or any(r in fold(query.text) for r in RATE_ENDS)
     return any((not topic or any(t in text[max(0, at - _CHANGE_WINDOW):at] for t in topic)) and not of_another_stage(at)
                and (points or not re.match(r"[^，,。；;]*?\d+(?:\.\d+)?个?百分点", folded[m.end() - 1:]))
                for m in CHANGE_STATED.finditer(folded) for at in [len(before) + m.start()])
@@ -439,10 +439,11 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     quotes "全年办理行政处罚案件1.86万件", not the 不予处罚1024件 after it.
 
     A clause states the asked figure when it names the asked qualifier (收到 / 受理 / 审结 …) or, for a count
-    whose question names no qualifier, the most of the question's subject terms. A clause is "other" when it
-    states an excluded qualifier's figure, or (counts only) a figure of the asked measure while naming none of
-    the subject terms and not going on about the one before (其中… / 同比…). Kept: the first asked clause, the
-    clauses before it back to the last other one, and those after it up to the next other one.
+    whose clauses name no qualifier, the most of what the question asks (`_named`). A clause is "other" when it
+    states an excluded qualifier's figure, or (counts only) a figure of the asked measure while naming less of
+    what was asked and not going on about the one before (其中… / 同比…): 县政府出台…11件，县级部门出台…23件.
+    Kept: the first asked clause, the clauses before it back to the last other one, and those after it up to
+    the next other one.
     """
     if not query.numeric:
         return s
