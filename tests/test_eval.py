@@ -40,22 +40,23 @@ REFUSAL_ACCURACY_FLOOR = 0.95
 STAFF_ACCURACY_FLOOR = 0.90
 STAFF_REFUSAL_FLOOR = 0.93
 # The sets written later by people who never saw the code, each with its own floors (answer, refusal), a few
-# points under what it measured at the end of the sixth session of 2026-12-01 (dev + frozen test, each in a store
-# of its own; README), never lowered: eval/qa_fresh.jsonl and eleven corpora of other governments' reports.
-# unseen11 was never looked at while tuning; its floor records where a new corpus stands, it is no target.
+# points under what it measured at the end of the seventh session of 2026-12-01 (dev + frozen test, each in a
+# store of its own; README), never lowered: eval/qa_fresh.jsonl and twelve corpora of other governments' reports.
+# unseen11's and unseen12's dev halves were opened for tuning in the seventh session (their test halves frozen).
 UNSEEN_FLOORS: dict[str, tuple[float, float]] = {
-    "fresh": (0.88, 0.93),  # measured 91.5% / 96.0%
+    "fresh": (0.90, 0.93),  # measured 93.0% / 96.0%
     "unseen": (0.88, 0.90),  # 91.3% / 92.5%
     "unseen2": (0.88, 0.92),  # 90.7% / 95.0%
-    "unseen3": (0.85, 0.84),  # 88.3% / 87.9%
+    "unseen3": (0.86, 0.84),  # 89.6% / 87.9%
     "unseen4": (0.95, 0.95),  # 98.0% / 98.3%
-    "unseen5": (0.80, 0.94),  # 82.1% / 95.3%
-    "unseen6": (0.87, 0.90),  # 89.2% / 92.9%
-    "unseen7": (0.84, 0.83),  # 85.6% / 86.1%
-    "unseen8": (0.83, 0.83),  # 86.0% / 86.1%
+    "unseen5": (0.81, 0.95),  # 84.2% / 97.7%
+    "unseen6": (0.87, 0.90),  # 90.3% / 92.9%
+    "unseen7": (0.85, 0.85),  # 87.6% / 88.4%
+    "unseen8": (0.84, 0.83),  # 87.1% / 86.1%
     "unseen9": (0.83, 0.84),  # 85.9% / 87.0%
-    "unseen10": (0.83, 0.88),  # 85.9% / 91.5% (dev half tuned on in the sixth session)
-    "unseen11": (0.65, 0.84),  # 68.1% / 87.2% (never tuned on)
+    "unseen10": (0.86, 0.88),  # 89.1% / 91.5%
+    "unseen11": (0.78, 0.86),  # 81.3% / 89.7% (68.1% / 87.2% before its dev half was tuned on)
+    "unseen12": (0.82, 0.90),  # 85.7% / 92.9% (72.5% / 92.9% first scored, untuned)
 }
 MAX_CONTEXT_CHARS = 2000  # product target: the top-5 passages a model would read
 
