@@ -193,7 +193,7 @@ class Planner:
         plan.earlier = previous.earlier + [previous.topic]
         values = list(metas.values())
         named_place = bool(own.regions or own.unknown_places)
-        # 桂溪街道呢: a township below the report named alone asks the topic before about it
+        # 乙街道呢: a township below the report named alone asks the topic before about it
         units = "".join(m.group(1) for m in SUBUNIT_NAMED.finditer(fold(question)))
         own_topic = topic_of(SUBUNIT_NAMED.sub(" ", fold(ask)), values) if units else topic_of(ask, values)
         carried_region = False
@@ -222,7 +222,7 @@ class Planner:
             elif own.regions:
                 self._years_for_switch(plan, previous, metas, source_turn)
         if units and not own_topic and previous.topic:
-            # 桂溪街道呢: what the township's sentences say of the topic before (its words count half)
+            # 乙街道呢: what the township's sentences say of the topic before (its words count half)
             plan.context = SUBUNIT_NAMED.sub("", previous.topic).strip()
             plan.intent, plan.cross = previous.intent, previous.cross or cross
             plan.carried.append(Carry("话题", plan.context, source_turn))

@@ -138,7 +138,8 @@ def _without_places(text: str, tools: Tools) -> str:
 
 def _boundaries(text: str, tools: Tools) -> set[int]:
     """Where the tokenizer cuts a text: the start and end of each content word, and where a place name taken
-    out of it left a gap (甲区中和街道 -> " 中和街道": its 中 and 和 are no content words)."""
+    out of it left a gap (甲区X和街道 -> " X和街道": a township's characters may be function words the
+    tokenizer drops, as 中 and 和 are)."""
     cuts, at = {0, len(text)} | {m.end() for m in re.finditer(r"\s+", text)}, 0
     for word in tools.words(text):
         at = text.find(word, at)
