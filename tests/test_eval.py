@@ -41,7 +41,7 @@ STAFF_ACCURACY_FLOOR = 0.90
 STAFF_REFUSAL_FLOOR = 0.93
 # The sets written later by people who never saw the code, each with its own floors (answer, refusal), a few
 # points under what it measured at the end of the seventh session of 2026-12-01 (dev + frozen test, each in a
-# store of its own; README), never lowered: eval/qa_fresh.jsonl and twelve corpora of other governments' reports.
+# store of its own; README), never lowered: eval/qa_fresh.jsonl and thirteen corpora of other governments' reports.
 # unseen11's and unseen12's dev halves were opened for tuning in the seventh session (their test halves frozen).
 UNSEEN_FLOORS: dict[str, tuple[float, float]] = {
     "fresh": (0.90, 0.93),  # measured 93.0% / 96.0%
@@ -57,6 +57,7 @@ UNSEEN_FLOORS: dict[str, tuple[float, float]] = {
     "unseen10": (0.86, 0.88),  # 89.1% / 91.5%
     "unseen11": (0.78, 0.86),  # 81.3% / 89.7% (68.1% / 87.2% before its dev half was tuned on)
     "unseen12": (0.82, 0.90),  # 85.7% / 92.9% (72.5% / 92.9% first scored, untuned)
+    "unseen13": (0.68, 0.82),  # 71.4% / 85.4% (untuned; its dev half opened at the seventh session's end)
 }
 MAX_CONTEXT_CHARS = 2000  # product target: the top-5 passages a model would read
 
@@ -109,7 +110,7 @@ def test_staff_set_passes_its_checks() -> None:
      "trap=35,unanswerable=25,yes_no=15,fact=15,paraphrase=10,cross=10,conversation=0,typo=0,false_premise=0,trad=0"],
     *(["check_unseen.py", "--qa", f"eval/qa_unseen{n}.jsonl", "--reports", f"eval/unseen{n}/reports", "--min-counts",
        "paraphrase=22,trap=22,unanswerable=16,yes_no=16,conversation=12,cross=10,false_premise=6,typo=6,trad=5,fact=8"]
-      for n in (5, 6, 7, 8, 9, 10, 11, 12, 13))])
+      for n in (5, 6, 7, 8, 9, 10, 11, 12, 13, 14))])
 def test_independent_sets_pass_their_checkers(checker: list[str]) -> None:
     """The fresh staff-style set and the unseen-reports sets, each with the checker its writer left."""
     done = subprocess.run([sys.executable, f"eval/{checker[0]}", *checker[1:]], cwd=ROOT, capture_output=True,
