@@ -203,16 +203,16 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     rates = tuple(dict.fromkeys(r for t in terms if t.endswith("率") and len(t) >= 3
                                 for r in [t] + _shorter_rates(t, tools) + [alt for alt, _ in expansions.get(t, [])]))
     # 输的比例 -> 败诉率, 输官司的比例 -> 败诉 -> 败诉率: a word said for a rate (of a share question) asks it
-    share = figure and measure_asked(plan.ask) == "share"
+    measure = measure_asked(plan.ask) if figure else None
     rates += tuple(dict.fromkeys(
         rate for t in terms if not t.endswith("率") for alt, sim in expansions.get(t, []) if sim >= _KNOWN_NEAR
         for rate in (alt, alt + "率") if rate.endswith("率") and rate not in rates
-        and (rate == alt or share and any(rate in x for x in texts))))
+        and (rate == alt or measure == "share" and any(rate in x for x in texts))))
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if figure else (),
                  rate_of=_rate_of(asked, terms, tools) if figure and rates else "",
-                 measure=measure_asked(plan.ask) if figure else None,
+                 measure=measure,
                  counted=_counted_people(asked) if figure else "",
                  required=required,
                  qualifiers=qualifiers_in(plan.ask) if figure else frozenset(),
@@ -760,10 +760,12 @@ def _asked(plan: QuestionPlan) -> str:
 def _stated(evidence: str, terms: list[str], unit: str, scope: str = "") -> float | None:
     """The figure the evidence gives for the question's terms: the first of that unit after a term that is no
     target (力争…达到100%), in a clause naming the unit asked (`scope`: 市本级…100%, not 全市…99.8%) if any."""
-    found = [f for f in _near_terms(evidence, terms) if (f[1] == unit or not unit)
-             and not TARGET_BEFORE.search(re.split(r"[，,；;。]", evidence[:f[2]])[-1])]
-    scoped = [f for f in found if scope and scope in re.split(r"[，,；;。]", evidence[:f[2]])[-1]]
-    return _value((scoped or found)[0][0]) if found else None
+    def clause(f: tuple[str, str, int]) -> str:  # the clause up to the figure
+        return re.split(r"[，,；;。]", evidence[:f[2]])[-1]
+    found = [(f, clause(f)) for f in _near_terms(evidence, terms) if f[1] == unit or not unit]
+    found = [(f, c) for f, c in found if not TARGET_BEFORE.search(c)]
+    scoped = [f for f, c in found if scope and scope in c]
+    return _value((scoped or [f for f, _ in found])[0][0]) if found else None
 
 
 def _after(evidence: str, words: tuple[str, ...]) -> float | None:
