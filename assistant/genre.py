@@ -147,8 +147,12 @@ SUPERLATIVE_Q = re.compile(r"最[高低多少大小]")
 ASCENDING_Q = re.compile(r"从低到高|从少到多|由低到高|最低|最少|最小|谁低|谁少|谁小|(?:更|最)(?:低|少|小)")
 # Asking whether (有没有 / 是不是), and the comparators of a yes/no question's figure (超过90%了吗 / 到100%了没).
 ASKING_Q = re.compile(r"有没有|是不是|是否|有无|能不能|会不会|对不对|算不算|达没达到")
+HAS_Q = re.compile(r"有没有|是否有|有无|(?<![没还])有[^，。？?]{1,12}吗")  # 有纠正的吗: whether the thing exists at all
 MORE_Q = re.compile(r"超过|高于|多于|以上|达到|不低于|不少于|突破|(?<![经通超])过(?=\d)|(?<![不收做提得遇降减少低达])到(?=\d)")
-LESS_Q = re.compile(r"低于|不到|少于|以下|不足|未达")
+LESS_Q = re.compile(r"低于|不到|少于|以下|以内|不足|未达")
+# The threshold a yes/no question compares with (在10%以内吗 / 超过500件了没), and what follows it to its end.
+THRESHOLD_ASKED = re.compile(r"(?:超过|高于|多于|低于|少于|不到|不足|达到|控制在|在)?\d+(?:\.\d+)?[%件个项名人万宗家部]?"
+                             r"(?:以上|以下|以内)?[了没吗呢么？?]*$")
 MORE_WORDS = ("多", "高", "大", "超过", "高于", "多于", "强", "快")  # 甲比乙多 / 甲超过乙: the first is ahead
 EVERY_Q = re.compile(r"都|全部|全都|均已|是否全")  # 都审结了吗: every case received concluded?
 FULL_COVERAGE = re.compile(r"全覆盖|全部覆盖")  # 全覆盖了吗: a rate of 100%
@@ -175,10 +179,10 @@ COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(
 OWN_LEVEL = "本级"
 # A figure of the government's own level (市本级… / 在市政府审结案件中): not the whole area's a 全市 question asks.
 OWN_LEVEL_STATED = re.compile(r"本级(?![及和与、])|在[省市县区州旗]政府[^，,。；;]{0,10}中")
-# A township, subdistrict or community a question names (某溪镇, 某某社区): its figure must name it too.
+# A township, subdistrict or community a question names (某溪镇, 某某社区, 某化寨街道): its figure must name it too.
 SUBUNIT_NAMED = re.compile(r"((?![各全本该每个些哪乡镇村区县市到在的和与及])(?![\u4e00-\u9fff][各全本该每个些哪乡镇村区县市到在的与及])"
                            r"(?!平安|示范|法治|和谐|文明|智慧|美丽|基层|城市|农村|特色|重点|新型)"
-                           r"[\u4e00-\u9fff]{2}(?:街道|社区|镇|乡))(?![镇村长化])"
+                           r"[\u4e00-\u9fff]{2}(?:(?![乡镇村区县市])[\u4e00-\u9fff])?(?:街道|社区|镇|乡))(?![镇村长化])"
                            r"(?!矫正|戒毒|康复|服务|治理|建设|工作|网格|居民|干部|医院|卫生)")  # 目前社区矫正: no place
 SCOPE_ASKED = {"乡镇": "乡镇", "街道": "街道", "本级": OWN_LEVEL, "自己那一级": OWN_LEVEL, "自己这一级": OWN_LEVEL}
 SCOPE_ASKED_Q = re.compile("|".join(SCOPE_ASKED))
@@ -339,9 +343,11 @@ CHANGE_RATE_Q = re.compile("|".join(CHANGE_RATE_WORDS))
 # 翻倍了吗 / 翻了一番: grown by 100% or more (said as the growth asked, then compared with the one stated).
 DOUBLED_Q = re.compile(r"翻(?:了)?(?:一)?(?:倍|番)")
 # The direction a question asks or a sentence states (增加了吗 / 比上年高 / 下降20%).
-UP_Q = re.compile("|".join(RISE_WORDS) + rf"|多了|涨|长了|变长|延长|高了|{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:高|多)")
+_YEAR_OF = r"(?:(?:20)?\d{2}年)?"  # 比22年发得多: the year compared with, typed short
+UP_Q = re.compile("|".join(RISE_WORDS) + rf"|多了|涨|长了|变长|延长|高了|"
+                  rf"{COMPARING}{_YEAR_OF}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:高|多)")
 DOWN_Q = re.compile("|".join(FALL_WORDS) + rf"|少了|{FALL_TALK}|缩短|短了|低了|"
-                    rf"{COMPARING}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:低|少)")
+                    rf"{COMPARING}{_YEAR_OF}[^，。？?\d]{{0,8}}?(?:\d{{4}}年)?(?:低|少)")
 # What names a rate: 纠错率 / 调解和解比例 / 占比 (a rate's stem, 和解, names none).
 RATE_ENDS = ("率", "比例", "占比", "比重")
 # The clauses of a figure's sentence that are not the figure asked (answering.evidence): a part of it (其中…),
@@ -352,7 +358,8 @@ PARTICIPANTS = re.compile(r"(?:共有|共)?(?:参加|参训|参与|参会|参学
 LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")
 LAST_YEAR_WORDS = re.compile(r"上年|去年|上一年")
 RATE_WORD = re.compile(rf"[\u4e00-\u9fff]{{1,4}}(?:{'|'.join(RATE_ENDS)})")
-RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}率)[”\"’']?(?:为|是|达|达到)?\d+(?:\.\d+)?%")  # “网上可办率”达到
+# A rate's clause: “网上可办率”达到99.2% / 全程网办事项比例达到91.5%.
+RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}(?:率|比例|比重|占比))[”\"’']?(?:为|是|达|达到)?\d+(?:\.\d+)?%")
 GOES_ON = re.compile(r"同比|环比|较|比上年|比去年|增长|下降|增加|减少")
 # Units below a county a question may name (某某街道…多少): a clause of another one is another's figure.
 UNITS_BELOW_COUNTY = ("街道", "乡镇", "镇", "乡", "社区")

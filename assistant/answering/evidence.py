@@ -579,9 +579,12 @@ def without_parts(s: Scored, query: Query) -> Scored:
         # 比上年增加612名 for 多少人: not by how many it grew
         stock = alike and "new" in query.qualifiers and any(w in clause for w in FIGURE_STOCK)
         grew = alike and not query.change and bool(GOES_ON.match(rest))
-        if not whole or not part or not (level or other_rate or newly or stock or grew or PART_CLAUSE.match(rest)):
+        # 压缩至45个工作日，2024年目标为压缩至40个工作日以内 for 现在要多少天: not the target after it
+        aim = alike and not query.target and bool(TARGET_BEFORE.search(rest[:part[0][2]]))
+        if not whole or not part or not (level or other_rate or newly or stock or grew or aim
+                                         or PART_CLAUSE.match(rest)):
             continue
-        if newly or stock or grew:
+        if newly or stock or grew or aim:
             return _span(s, start, m.start())  # 共有持证人员2860人，新增取得…326人 for 有多少: not the newly added
         named = rest[:part[0][2]]
         if not level and not other_rate and any(t in named and t not in whole_clause for t in subject):

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_RATE_Q, CHANGE_RATE_WORDS,
                      CHANGE_STATED, COUNTED_PEOPLE, CROSS_Q, DEPARTMENT_START, DOCUMENT_Q, DOUBLED_Q, DOWN_Q,
                      EQUIVALENTS, EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, GOES_ON,
-                     HOTLINE, HOW_MANY, ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q, MORE_WORDS,
-                     NONE_BEFORE, NONE_OF, NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL, OWN_LEVEL_STATED,
-                     PART_START, PLANS_SECTION, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q,
-                     RATE_ENDS, SCOPE_ASKED, SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED,
-                     SUFFIX_WORDS, SUPERLATIVE_Q, TARGET_BEFORE, TARGET_STATED, THRESHOLD_Q, UP_Q, VERSUS_Q,
-                     WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
+                     HAS_Q, HOTLINE, HOW_MANY, ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q,
+                     MORE_WORDS, NONE_BEFORE, NONE_OF, NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL,
+                     OWN_LEVEL_STATED, PART_START, PLANS_SECTION, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS,
+                     QUALIFIER_WORDS, RANK_Q, RATE_ENDS, SCOPE_ASKED, SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR,
+                     SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS, SUPERLATIVE_Q, TARGET_BEFORE, TARGET_STATED,
+                     THRESHOLD_ASKED, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
 from ..normalize import fold, sentence_spans
@@ -229,7 +229,9 @@ def _required(plan: QuestionPlan, tools: Tools) -> tuple[str, ...]:
         return tuple(plan.within)
     asked = _without_places(fold(plan.ask), tools)
     cuts = _boundaries(asked, tools)  # 某溪镇 is a word of the question; 目前社区(矫正) / 统筹城乡 are not
-    named = [m.group(1) for m in SUBUNIT_NAMED.finditer(asked) if m.start(1) in cuts and m.end(1) in cuts]
+    # every start, overlapping: in 乙鱼化寨街道 the name starts where the tokenizer cuts (鱼化寨街道, not 乙鱼化寨)
+    named = [m.group(1) for m in re.finditer(f"(?={SUBUNIT_NAMED.pattern})", asked)
+             if m.start(1) in cuts and m.end(1) in cuts]
     return tuple(named[:1]) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(asked)))
 
 
@@ -316,7 +318,7 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     scored = tools.extractor.score(query, passages)
     if query.numeric and not plan.within:  # the unit asked, not a part of it the report goes on to
         asked = fold(plan.ask + plan.context)
-        named = {name for _, name in gazetteer().scan(asked)} | set(PART_START.findall(asked))
+        named = {name for _, name in gazetteer().scan(asked)} | set(PART_START.findall(asked)) | set(query.required)
         scored = [s for s in scored if not _about_a_part(s, named)]
         if WHOLE_ASKED.search(asked):
             scored = [s for s in scored if _of_the_whole(fold(s.text))]
@@ -372,7 +374,7 @@ def _about_a_part(s: Scored, named: set[str]) -> bool:
     if any(n in folded for n in named - {meta.region, *meta.aliases, *meta.path}):
         return False  # 其中乙街道…，丙街道…412件: it goes on to the unit asked (a unit below, not its province)
     opening = PART_START.match(folded)
-    if opening and opening.group(1) not in own:
+    if opening and not any(name.endswith(opening.group(1)) for name in own):  # (甲区乙街道 asked names 乙街道)
         return True
     lead = len(opening.group(0)) - len(opening.group(1)) if opening else len(AMONG.match(folded).group(0))
     return any(start <= lead + 1 and name not in own and not name.startswith(tuple(own))
@@ -415,13 +417,20 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
     # Each asked word as the evidence says it, where the genre knows the equivalence (出庭率: 出庭应诉率).
     terms = [t if t in evidence else next((alt for alt in EQUIVALENTS.get(t, ()) if alt in evidence), t)
              for t in key_terms(plan.ask, tools)]
-    said = verdict(plan.ask, terms, evidence)
+    said = verdict(plan.ask, terms, evidence, tools.extractor.idf)
+    if said == UNCOMPARED:  # 纠错率在10%以内吗 found the target 力争…控制在10%以内: the figure itself decides
+        level = single(replace(plan, ask=THRESHOLD_ASKED.sub("", q) + "是多少", intent="figure"), tools, False)
+        evidence = fold("".join(s.text for _, g in level.lines for s in g))
+        again = verdict(plan.ask, terms, evidence, tools.extractor.idf) if not level.refused else said
+        if again in ("是。", "否。"):
+            found, said = level, again
+            head, group = found.lines[0]
     if said == UNSTATED_CHANGE:
         years = _against_last_year(plan, tools)
         if years is not None:
             return years
     return Found([(f"{said}{head}", group)] + found.lines[1:], passages=found.passages,
-                 unstated=said in (UNSTATED_CHANGE, UNSTATED_PLANNED))
+                 unstated=said in (UNSTATED_CHANGE, UNSTATED_PLANNED, UNSTATED_ABSENT))
 
 
 def _against_last_year(plan: QuestionPlan, tools: Tools) -> Found | None:
@@ -783,9 +792,13 @@ def _after(evidence: str, words: tuple[str, ...]) -> float | None:
 # it gives that could not be compared with the one asked still answers in the report's own terms.
 UNSTATED_CHANGE = "报告未说明与上年相比的变化，只给出当年的数字。"
 UNSTATED_PLANNED = "报告未说明：报告只写了目标或计划，没有写已经做到。"
+UNCOMPARED = "报告未说明：没有给出可与所问数字比较的数字。"
+_SPECIFIC = 2.0  # the idf of a word of the collection that names a thing (纠正), not an everyday one (组织)
+UNSTATED_ABSENT = "报告未说明：找到的段落谈到这方面，但没有写到所问的情况。"
 
 
-def verdict(question: str, terms: list[str], evidence: str) -> str:
+def verdict(question: str, terms: list[str], evidence: str,
+            idf: Callable[[str], float | None] = lambda _: None) -> str:
     """是 / 否 for a yes/no question given the evidence found (folded); 报告未说明 for a change since last
     year the evidence does not state.
 
@@ -800,8 +813,8 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
         return UNSTATED_CHANGE  # 比上年多吗 is not told by 提升行政裁决质效, only by a change stated (较上年减少)
     if asked and stated and asked != stated:
         return "否。"
-    if asked and not stated and since:
-        return UNSTATED_CHANGE
+    if asked and not stated and (since or not figures(evidence)):
+        return UNSTATED_CHANGE  # 行政裁决案件增加了吗 told by 依法开展行政裁决: no figure, no change
     q = FULL_COVERAGE.sub("覆盖率达到100%", q)  # 全覆盖了吗: is the rate 100%?
     q = DOUBLED_Q.sub("增幅达到100%", q)
     rate_of_change = CHANGE_RATE_Q.search(q)  # 增速超过10%了吗: the figure of the 增长 stated
@@ -838,7 +851,7 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
         if stated is None:
             if FULL_COVERAGE.search(evidence) and FULL_COVERAGE.search(fold(question)):
                 return "是。"  # 全覆盖了吗: 实现全覆盖
-            return "报告未说明：没有给出可与所问数字比较的数字。"
+            return UNCOMPARED
         if wanted is not None and stated != wanted:
             if LESS_Q.search(q):  # first: 不到90% holds 到
                 return "是。" if stated < wanted else "否。"
@@ -854,6 +867,11 @@ def verdict(question: str, terms: list[str], evidence: str) -> str:
                and all(TARGET_BEFORE.search(evidence[:m.start()]) for m in re.finditer(re.escape(t), evidence))]
     if planned:  # 创成示范县了吗 where the report only says 力争创成…示范县
         return UNSTATED_PLANNED
+    last = next((t for t in reversed(terms) if len(t) >= 2 and t not in LIGHT_WORDS), "")
+    if HAS_Q.search(q) and last and last not in evidence and (idf(last) or 0) >= _SPECIFIC:
+        # 公平竞争审查有纠正的吗 told by 落实公平竞争审查制度: what is asked to exist, a word of the
+        # collection's own and no everyday one (组织 / 起来), is nowhere in the evidence
+        return UNSTATED_ABSENT
     plain = ASKING_Q.sub("", q)
     if re.search(r"没有|尚未|并未|未曾|不是|没", plain) is None:
         if re.search(r"尚未|没有开展|未开展|未建立", evidence) or any(
