@@ -179,10 +179,11 @@ COMPARE_Q = re.compile(r"对比|比较|相比|哪个(?:更|最)|谁(?:更|最)?(
 OWN_LEVEL = "本级"
 # A figure of the government's own level (市本级… / 在市政府审结案件中): not the whole area's a 全市 question asks.
 OWN_LEVEL_STATED = re.compile(r"本级(?![及和与、])|在[省市县区州旗]政府[^，,。；;]{0,10}中")
-# A township, subdistrict or community a question names (某溪镇, 某某社区, 某化寨街道): its figure must name it too.
+# A township, subdistrict or community a question names (某溪镇, 某某社区, 某化寨街道; not 几支乡镇 / 统筹城乡 / 送法下乡): its
+# figure must name it too.
 SUBUNIT_NAMED = re.compile(r"((?![各全本该每个些哪乡镇村区县市到在的和与及])(?![\u4e00-\u9fff][各全本该每个些哪乡镇村区县市到在的与及])"
                            r"(?!平安|示范|法治|和谐|文明|智慧|美丽|基层|城市|农村|特色|重点|新型)"
-                           r"[\u4e00-\u9fff]{2}(?:(?![乡镇村区县市])[\u4e00-\u9fff])?(?:街道|社区|镇|乡))(?![镇村长化])"
+                           r"[\u4e00-\u9fff]{2}(?:(?![乡镇村区县市城下])[\u4e00-\u9fff])?(?:街道|社区|镇|乡))(?![镇村长化])"
                            r"(?!矫正|戒毒|康复|服务|治理|建设|工作|网格|居民|干部|医院|卫生)")  # 目前社区矫正: no place
 SCOPE_ASKED = {"乡镇": "乡镇", "街道": "街道", "本级": OWN_LEVEL, "自己那一级": OWN_LEVEL, "自己这一级": OWN_LEVEL}
 SCOPE_ASKED_Q = re.compile("|".join(SCOPE_ASKED))

@@ -247,7 +247,7 @@ def _html_text(data: bytes) -> tuple[str, str]:
         tag.insert_before(_BREAK)
         tag.insert_after(_BREAK)
     text = _SOURCE_SPACE.sub(_collapse_space, soup.get_text())
-    lines = (line.strip() for line in text.split(_BREAK))
+    lines = (unit_cells(line.strip()) for line in text.split(_BREAK))
     return "\n".join(line for line in lines if line), encoding
 
 
@@ -291,8 +291,22 @@ def _table_rows(table: Table) -> list[str]:
             seen.append(cell._tc)
             cells.append(" ".join(cell.text.split()))
         if any(cells):
-            rows.append(TABLE_CELL.join(cells))
+            rows.append(unit_cells(TABLE_CELL.join(cells)))
     return rows
+
+
+_ROW_UNIT = re.compile(r"[（(]([\u4e00-\u9fff]{1,3}|%)[）)]$")  # 审结行政复议案件（件） / 纠错率(%)
+_BARE_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def unit_cells(row: str) -> str:
+    """A table row whose label names its unit (审结案件（件） | 36,214 | 29,541): each bare number carries the
+    unit, as a sentence would write it (36,214件), so that it reads as a figure of that measure."""
+    cells = row.split(TABLE_CELL)
+    unit = _ROW_UNIT.search(cells[0]) if len(cells) > 1 else None
+    if not unit:
+        return row
+    return TABLE_CELL.join(cells[:1] + [c + unit.group(1) if _BARE_NUMBER.fullmatch(c) else c for c in cells[1:]])
 
 
 # ---------------------------------------------------------------- pdf
