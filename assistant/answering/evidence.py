@@ -195,6 +195,7 @@ def states_change(query: Query, sentence: str, lead: str = "") -> bool:
     before, folded = fold(lead), fold(sentence)
     text = before + folded
     topic = [t for t in query.terms if t not in LIGHT_WORDS and t not in QUALIFIER_WORDS and t not in query.context]
+    topic += [alt for t in topic for alt, _ in query.expansions.get(t, ())]  # 复议案子 as the report says it
     stages = [set(g) for g in EXCLUSIVE_QUALIFIERS if query.qualifiers & set(g)]
 
     def of_another_stage(at: int) -> bool:  # 收到…涨了多少: not 较上年受理的289件增长30.1% (受理's change)

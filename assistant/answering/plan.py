@@ -19,7 +19,7 @@ from ..genre import (ASCENDING_Q, CATALOG_Q, CLOSING_LE, CROSS_Q, ELLIPTIC_HEAD,
                      FOLLOWUP_FILLER, FRAME_WORDS, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIGHT_WORDS, LIST_ASK, LIST_Q,
                      PART_OF, PLAN_Q, PLAN_WORDS, PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS, QUESTION_WORDS, RANK_Q,
                      REFERS_BACK, SCOPE_ASKED_Q, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q, SUBUNIT_NAMED, VERSUS_Q,
-                     WHICH_NOT_Q, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
+                     WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
 from ..retrieve import Route
@@ -229,9 +229,10 @@ class Planner:
         elif not own_topic:
             # "那茂名呢？" / "2023年呢？": the previous question about the new region or year.
             # ... keeping the unit it names instead (市本级呢: the government's own level, same topic).
-            scope = "".join(SCOPE_ASKED_Q.findall(fold(question)))
+            scope = "".join(SCOPE_ASKED_Q.findall(fold(question)) or WHOLE_ASKED.findall(fold(question)))
             earlier = _strip_place(previous.ask, values, previous.regions)
-            plan.ask = scope + (SCOPE_ASKED_Q.sub("", earlier) if scope else earlier)  # 本级呢 after 乡镇…: 本级
+            # 本级呢 after 乡镇…: 本级; 全市呢 after 本级…: the whole area's
+            plan.ask = scope + (SCOPE_ASKED_Q.sub("", earlier) if scope else earlier)
             plan.topic = previous.topic
             plan.intent, plan.cross, plan.descending = previous.intent, previous.cross or cross, previous.descending
             plan.context = previous.context
