@@ -66,8 +66,9 @@ SELF_REFERENCES = ("我市", "我区", "我县", "我州", "我旗", "我省", "
 
 # -- years -----------------------------------------------------------------------------------
 YEAR = re.compile(r"(20\d{2})\s*年?度?")
-# "甲县22年", "23年败诉率": a year typed with two digits (not 近10年, 连续12年, 15年来).
-SHORT_YEAR = re.compile(r"(?<![\d.近连续第多余满每历经过用这前后共约达超了])([12]\d)(?=年(?!来|以来|间|内|多|余|左右|之久|前|后))")
+# "甲县22年", "23年败诉率", "22和23年": a year typed with two digits (not 近10年, 连续12年, 15年来).
+SHORT_YEAR = re.compile(r"(?<![\d.近连续第多余满每历经过用这前后共约达超了])([12]\d)(?=年(?!来|以来|间|内|多|余|左右|之久|前|后)"
+                        r"|\s*(?:和|与|及|、|至|到)\s*[12]\d年)")
 # A year right after these is a comparison or a plan, not the year a report covers.
 # ... unless another year comes right before it: 2022年和2023年 asks both.
 YEAR_LIST_BEFORE = re.compile(r"20\d{2}\s*年?度?\s*(?:和|与|及|、|至|到)$")
