@@ -320,7 +320,8 @@ FIGURE_STAGES = {"立案受理": "受理", "收到": "收到", "接收": "收到
                  "受理": "受理", "立案": "受理", "审结": "审结", "办结": "审结", "结案": "审结", "审完": "审结", "办完": "审结",
                  "办理": "办理"}
 # Scope of a figure: the whole area or the government's own level.
-FIGURE_SCOPES = ("全市", "全县", "全区", "全省", "全州", "全旗", "市本级", "县本级", "区本级", "本级")
+FIGURE_SCOPES = ("全市", "全县", "全区", "全省", "全州", "全旗", "市本级", "县本级", "区本级", "本级",
+                 *(f"{unit}政府本级" for unit in ("", *"省市县区州旗")))  # 省政府本级呢: no topic of its own
 # A change, not a level: 同比增长 87.5%, 较2023年下降 18.88 个百分点.
 # "没有X / 零X / 未发生X": none of X happened (零积压 answers 积压了多少; 零败诉 answers 有没有败诉).
 NONE_BEFORE = r"(?:零|未|无|没有|不再|未发生|未出现)\W?"

@@ -255,6 +255,8 @@ class Planner:
             # "那普法覆盖了多少人？" / "涨了多少？" / "部门的占几件？" after a question on one topic: still
             # about it, its words count half; and about the unit it asked (本级), unless it names one.
             plan.context = previous.topic
+            if plan.intent in ("fact", "list") and previous.figure:
+                plan.intent = "figure"  # 市政府自己收的呢 after 收了多少: its figure
             if not SCOPE_ASKED_Q.search(fold(question)):
                 plan.ask = "".join(SCOPE_ASKED_Q.findall(fold(previous.ask))) + plan.ask
         if (plan.carried or plan.years != own.years) and not plan.missing:
@@ -367,7 +369,7 @@ def _switches(own_topic: str, question: str) -> bool:
     """Whether an elliptic follow-up names a topic of its own: 那执法方面呢 does, 这两项加起来呢 does not (a
     reference to earlier turns plus a fragment)."""
     rest = re.sub(r"\W", "", REFERS_BACK.sub("", own_topic)).lstrip("项个些者")
-    return bool(rest) and (not REFERS_BACK.search(fold(question)) or len(rest) > _FRAGMENT)
+    return len(rest) > 1 and (not REFERS_BACK.search(fold(question)) or len(rest) > _FRAGMENT)  # (收的呢: no topic)
 
 
 def _with_years(plan: QuestionPlan, metas: Mapping[str, ReportMeta]) -> QuestionPlan:
