@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..genre import (ARABIC_NUMBER, CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_CHANGE, FIGURE_STOCK,
                      GOES_ON, HEADCOUNT_Q, HOW_MANY, LAST_LEVEL, LAST_YEAR_WORDS, LIGHT_WORDS, NONE_BEFORE, PART_CLAUSE,
                      PARTICIPANTS, QUALIFIER_GROUPS, QUALIFIER_WORDS, RATE_ENDS, RATE_FIGURE, RATE_MODIFIERS, RATE_WORD,
-                     SINCE_LAST_YEAR_Q, TARGET_BEFORE, UNITS_BELOW_COUNTY)
+                     SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, TARGET_BEFORE, UNITS_BELOW_COUNTY)
 from ..load import TABLE_CELL
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
@@ -588,6 +588,8 @@ def without_parts(s: Scored, query: Query) -> Scored:
         if newly or stock or grew or aim:
             return _span(s, start, m.start())  # 共有持证人员2860人，新增取得…326人 for 有多少: not the newly added
         named = rest[:part[0][2]]
+        if PART_CLAUSE.match(rest) and not query.required and SUBUNIT_NAMED.search(named):
+            return _span(s, start, m.start())  # 办理处罚案件1,285件，其中乙街道…437件: a unit below, not asked
         if not level and not other_rate and any(t in named and t not in whole_clause for t in subject):
             # 收到120件，其中涉企案件30件 for 涉企的…收到多少: the part names what the whole does not; quoted alone
             # when the whole names nothing asked that the part lacks (终止201件，其中调解和解后撤回的176件)
