@@ -53,7 +53,8 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(["%", "个百分点", "百分点"], "share"),
     **dict.fromkeys(["元", "万元", "亿元"], "money"),
     "年": "years",  # 连续三年 answers 连着降了几年
-    **dict.fromkeys("项条所支台套处座部", "count"),  # 建了多少个 / 多少条 is not answered by 覆盖率100%
+    **dict.fromkeys("项条部", "count"),  # 建了多少个 / 多少条 is not answered by 覆盖率100%
+    **dict.fromkeys("所支台套处座", "units"),  # 多少所学校 is not answered by 活动138场 nor 9.1万人次
     **dict.fromkeys(["天", "工作日", "个工作日"], "days"),  # 平均审理多少天 is not answered by 25件 (日: 12月31日)
     **dict.fromkeys(["公里", "平方公里", "亩"], "extent"),  # 测试道路多少公里 is not answered by 1,125张
     **dict.fromkeys(["家", "户", "家次", "户次"], "entities"),  # 检查企业多少户 is not answered by 231卷
@@ -146,6 +147,8 @@ def counts_measure(unit: str, measure: str) -> bool:
     """Whether a figure in `unit` counts what a question's measure asks: 人次 counts people, not heads."""
     if measure == "headcount":
         return unit in ("人", "名", "位")
+    if measure == "units":  # schools, teams, machines: so counted, or by 个
+        return unit == "个" or MEASURES.get(unit) == "units"
     if measure == "count":  # 多少个 / 多少条: any count, not a share, a sum, days or years
         return bool(unit) and MEASURES.get(unit) not in _NOT_COUNTS
     return MEASURES.get(unit) == measure
@@ -248,7 +251,7 @@ def figure_fits(query: Query, sentence: str, lead: str = "") -> bool:
     if len(query.head) >= 4 and query.head not in folded and re.search(
             re.escape(query.head[:2]) + r"[\u4e00-\u9fff]{1,4}" + re.escape(query.head[-2:]), folded):
         heads.append(query.head[-2:])  # 调解纠纷 written 调解矛盾纠纷: the figure after its noun
-    if query.head and query.measure not in (None, "count") and not any(
+    if query.head and query.measure not in (None, "count", "units") and not any(
             counts_measure(figure[1], query.measure)
             for head in heads
             for m in re.finditer(re.escape(head), folded)
@@ -457,7 +460,7 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
         t for t in about if any(re.search(re.escape(t) + r"[\u4e00-\u9fff]{0,3}" + re.escape(w), asked)
                                 for w in below if w in UNITS_BELOW_COUNTY)]
     below = [w if w in UNITS_BELOW_COUNTY else next(u for u in UNITS_BELOW_COUNTY if w.endswith(u)) for w in below]
-    if not groups and not unit and (query.measure not in (*_COUNTS, "count") or len(HOW_MANY.findall(asked)) > 1):
+    if not groups and not unit and (query.measure not in (*_COUNTS, "count", "units") or len(HOW_MANY.findall(asked)) > 1):
         return s  # 收了几件结了几件 asks both
     cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(s.text)] + [len(s.text)]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
