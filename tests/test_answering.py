@@ -1226,3 +1226,79 @@ def test_whether_a_count_grew_is_unstated_when_the_evidence_gives_no_figure() ->
     vague = fold("依托涉外法律服务中心提供法律咨询、纠纷调解等服务，涉外法律服务能力持续增强。")
     assert verdict("甲市涉外法律服务案件数增长了吗", ["涉外法律服务", "案件"], vague).startswith("报告未说明")
     assert verdict("甲市涉外法律服务能力增强了吗", ["涉外法律服务", "能力"], vague) == "是。"
+
+
+def test_a_township_of_three_characters_and_one_asked_with_its_district() -> None:
+    from assistant.answering.strategies import _required
+    from assistant.genre import SUBUNIT_NAMED
+    assert _required(plan("甲市鱼化寨街道调解了多少"), TOOLS) == ("鱼化寨街道",)
+    assert _required(plan("甲市南山粤海街道调解了多少纠纷"), TOOLS) == ("粤海街道",)  # (南山 is the district)
+    for phrase in ("几支乡镇", "统筹城乡", "送法下乡"):  # no three-character name ending in 城乡 / 下乡 / 乡镇
+        assert all(not m.group(1).startswith(phrase[:3]) for m in SUBUNIT_NAMED.finditer(phrase + "多少"))
+    passage = Passage(Chunk("c", "jia.txt", "x", "x", "", 0, 1, JIA), 1.0, 1)
+    from assistant.answering.strategies import _about_a_part
+    sentence = "粤海街道依托“法治驿站”全年调解纠纷4,126件；"
+    part = Scored(passage, 0, len(sentence), sentence, 1.0)
+    assert not _about_a_part(part, {"南山粤海街道"}) and _about_a_part(part, set())
+
+
+def test_yes_no_of_a_change_or_a_thing_the_evidence_does_not_state_is_unstated() -> None:
+    from assistant.genre import DOWN_Q, UP_Q
+    assert UP_Q.search("公平竞争审查的文件是不是比23年多") and UP_Q.search("规范性文件比22年发得多吗")
+    assert DOWN_Q.search("纠错率比2022年低吗")
+    vague = fold("推进行政裁决规范化建设，在土地、山林权属争议等领域依法开展行政裁决。")
+    assert verdict("甲县行政裁决案件增加了吗", ["行政裁决", "案件"], vague).startswith("报告未说明")
+    review = fold("严格落实公平竞争审查制度，对涉及经营主体经济活动的政策措施进行审查。")
+    idf = {"纠正": 2.9, "组织": 1.2}.get
+    assert verdict("甲市公平竞争审查有纠正的吗", ["公平竞争审查", "纠正"], review, idf).startswith("报告未说明")
+    assert verdict("甲市有专门的调解组织吗", ["调解", "组织"], fold("成立旅游纠纷调解委员会。"), idf) == "是。"
+
+
+def test_a_threshold_answered_by_a_target_is_decided_by_the_figure_achieved(monkeypatch) -> None:
+    monkeypatch.setitem(TEXTS, "yi.txt", "一、主要成效\n全县行政复议纠错率7.6%。\n三、下一步打算\n力争行政复议纠错率控制在10%以内。\n")
+    said = ask("乙县复议纠错率在10%以内吗")
+    assert said.text.startswith("是。") and "7.6%" in said.text
+    assert verdict("乙县纠错率在10%以内吗", ["纠错率"], fold("纠错率12.1%。")) == "否。"
+
+
+def test_another_rate_a_target_and_a_township_s_part_are_cut_from_the_quote() -> None:
+    from assistant.answering.evidence import without_parts
+    chunk = _chunks("jia.txt")[1]
+
+    def quoted(text: str, query: Query) -> str:
+        return without_parts(Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0), query).text
+    online = Query(text="甲省网上能办的比例", terms=["网上能办"], numeric=True, measure="share", rates=("网上可办率",))
+    assert quoted("省级政务服务事项网上可办率达到99.2%，全程网办事项比例达到91.5%。", online) == \
+        "省级政务服务事项网上可办率达到99.2%"
+    days = Query(text="甲区项目审批现在要多少天", terms=["项目", "审批"], numeric=True, measure="days")
+    assert quoted("工程建设项目审批时间压缩至45个工作日，2024年目标为压缩至40个工作日以内。", days) == \
+        "工程建设项目审批时间压缩至45个工作日"
+    cases = Query(text="甲区行政处罚案件多少件", terms=["行政处罚", "案件"], numeric=True, measure="cases")
+    assert quoted("全年办理行政处罚案件1,285件，其中乙街道综合执法中队办理行政处罚案件437件。", cases) == \
+        "全年办理行政处罚案件1,285件"
+
+
+def test_a_change_said_in_other_words_and_counts_of_units_and_drafts() -> None:
+    from assistant.answering.evidence import counts_measure, states_change
+    grew = Query(text="甲市复议案子比上年多了多少", terms=["复议案子"], change=True,
+                 expansions={"复议案子": [("行政复议", 0.9)]})
+    assert states_change(grew, "全市共收到行政复议申请1,043件，同比增长78.0%。")
+    assert measure_asked("覆盖了多少所学校") == "units"
+    assert counts_measure("所", "units") and counts_measure("个", "units") and not counts_measure("场", "units")
+    reviewed = Query(text="甲市政府合法性审核了多少件", terms=["合法性审核"], numeric=True, measure="cases")
+    assert figure_fits(reviewed, "全年对市政府拟出台的文件、拟签订的合同开展合法性审核487件。")  # drafts, no target
+
+
+def test_a_whole_area_follow_up_after_an_own_level_question_and_two_short_years() -> None:
+    whole = plan("全市呢", "甲市本级复议收了多少")
+    assert whole.ask.startswith("全市") and "本级" not in whole.ask and "复议" in whole.ask
+    both = plan("甲市22和23年复议申请分别多少")
+    assert "2022" in both.ask and "2023" in both.ask
+    assert plan("甲市政府本级呢", "甲市复议收了多少").ask.startswith("本级")
+
+
+def test_a_common_short_name_typed_before_a_year_may_be_a_sound_alike_of_a_collection_name() -> None:
+    from assistant.regions import find
+    city = ReportMeta("某市报告", "泉州市", 2023, "市", ["泉州市", "泉州"], path=["福建省", "泉州市"])
+    assert [(h.region, h.how) for h in find("全州23年复议收了多少", {"q.txt": city})] == [("泉州市", "pinyin")]
+    assert find("全州复议收了多少", {"q.txt": city}) == []  # (no year after it: 全州 stays an everyday word)

@@ -416,3 +416,11 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_undecodable_txt(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(SIMP.encode("gbk") + b"\xff\xff" + SIMP.encode("gbk"))
     assert raises_load_error(load_file, tmp_path / "a.txt").startswith("无法识别文件编码")
+
+
+def test_a_table_row_whose_label_names_its_unit_gives_each_bare_number_that_unit() -> None:
+    from assistant.load import unit_cells
+    assert unit_cells("审结行政复议案件（件） | 36,214 | 29,541 | 增长22.6%") == \
+        "审结行政复议案件（件） | 36,214件 | 29,541件 | 增长22.6%"
+    assert unit_cells("纠错率(%) | 13.6 | 12.1") == "纠错率(%) | 13.6% | 12.1%"
+    assert unit_cells("指标 | 2024年 | 2023年") == "指标 | 2024年 | 2023年"
