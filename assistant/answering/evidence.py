@@ -147,6 +147,8 @@ def counts_measure(unit: str, measure: str) -> bool:
     """Whether a figure in `unit` counts what a question's measure asks: 人次 counts people, not heads."""
     if measure == "headcount":
         return unit in ("人", "名", "位")
+    if measure == "events" and unit in ("件次", "宗次", "家次", "户次"):
+        return True  # 处理涉法事务多少次: 1,120件次 (times, not the 人次 of people)
     if measure == "units":  # schools, teams, machines: so counted, or by 个
         return unit == "个" or MEASURES.get(unit) == "units"
     if measure == "count":  # 多少个 / 多少条: any count, not a share, a sum, days or years
