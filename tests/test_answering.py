@@ -1302,3 +1302,13 @@ def test_a_common_short_name_typed_before_a_year_may_be_a_sound_alike_of_a_colle
     city = ReportMeta("某市报告", "泉州市", 2023, "市", ["泉州市", "泉州"], path=["福建省", "泉州市"])
     assert [(h.region, h.how) for h in find("全州23年复议收了多少", {"q.txt": city})] == [("泉州市", "pinyin")]
     assert find("全州复议收了多少", {"q.txt": city}) == []  # (no year after it: 全州 stays an everyday word)
+
+
+def test_a_district_asked_of_its_city_s_report_is_quoted_from_its_own_clause() -> None:
+    from assistant.answering.evidence import asked_clauses
+    chunk = _chunks("jia.txt")[1]
+    text = "全市各级人民调解组织调解矛盾纠纷1.94万件，调解成功率为97.6%，其中乙丙区各级人民调解组织调解矛盾纠纷8,762件。"
+    district = Query(text="甲市乙丙区调解了多少纠纷", terms=["调解", "纠纷"], numeric=True, measure="cases",
+                     required=("乙丙区",), head="调解")
+    quoted = asked_clauses(Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0), district).text
+    assert "8,762件" in quoted and "1.94万件" not in quoted

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..genre import (ARABIC_NUMBER, CHANGE_STATED, COUNTED_NOUNS, EXCLUSIVE_QUALIFIERS, FIGURE_CHANGE, FIGURE_STOCK,
                      GOES_ON, HEADCOUNT_Q, HOW_MANY, LAST_LEVEL, LAST_YEAR_WORDS, LIGHT_WORDS, NONE_BEFORE, PART_CLAUSE,
                      PARTICIPANTS, QUALIFIER_GROUPS, QUALIFIER_WORDS, RATE_ENDS, RATE_FIGURE, RATE_MODIFIERS, RATE_WORD,
-                     SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, TARGET_BEFORE, UNITS_BELOW_COUNTY)
+                     SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, TARGET_BEFORE, UNITS_BELOW_COUNTY, WHOLE_ASKED)
 from ..load import TABLE_CELL
 from ..normalize import fold, sentence_spans
 from ..records import Chunk, Citation, Passage
@@ -462,7 +462,12 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
         t for t in about if any(re.search(re.escape(t) + r"[\u4e00-\u9fff]{0,3}" + re.escape(w), asked)
                                 for w in below if w in UNITS_BELOW_COUNTY)]
     below = [w if w in UNITS_BELOW_COUNTY else next(u for u in UNITS_BELOW_COUNTY if w.endswith(u)) for w in below]
-    if not groups and not unit and (query.measure not in (*_COUNTS, "count", "units") or len(HOW_MANY.findall(asked)) > 1):
+    # 全市…1.94万件，其中乙区…8,762件 for 乙区… asked of its city's report: the whole area's clause is another's
+    district = [w for w in query.required if len(w) > 2 and w.endswith(("区", "县", "市", "旗"))
+                and query.measure != "share"]
+    unit += district
+    if not groups and not unit and (query.measure not in (*_COUNTS, "count", "units")
+                                    or len(HOW_MANY.findall(asked)) > 1):
         return s  # 收了几件结了几件 asks both
     cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(s.text)] + [len(s.text)]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
@@ -480,7 +485,8 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     def kind(i: int) -> str:
         if not counted[i]:
             return ""
-        if unit and any(w in clauses[i][1] for w in below):
+        if unit and (any(w in clauses[i][1] for w in below)
+                     or district and (WHOLE_ASKED.search(clauses[i][1]) or any(d in clauses[i][1] for d in district))):
             return "asked" if any(t in clauses[i][1] for t in unit) else "other"
         if groups:
             have = qualifiers_in(clauses[i][0])

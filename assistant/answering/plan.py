@@ -195,7 +195,8 @@ class Planner:
         named_place = bool(own.regions or own.unknown_places)
         # 乙街道呢: a township below the report named alone asks the topic before about it
         units = "".join(m.group(1) for m in SUBUNIT_NAMED.finditer(fold(question)))
-        own_topic = topic_of(SUBUNIT_NAMED.sub(" ", fold(ask)), values) if units else topic_of(ask, values)
+        bare = re.sub("|".join(map(re.escape, own.within)), " ", fold(ask)) if own.within else ask  # 那乙区呢
+        own_topic = topic_of(SUBUNIT_NAMED.sub(" ", fold(bare)), values) if units else topic_of(bare, values)
         carried_region = False
         split_only = cross and not CROSS_Q.search(SPLIT_Q.sub("", fold(question)))
         if not named_place and (not cross or split_only) and previous.regions:
