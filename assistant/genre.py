@@ -373,7 +373,7 @@ FIGURE_CUMULATIVE = ("累计", "新增")
 QUALIFIER_GROUPS: dict[str, tuple[str, ...]] = {
     "cumulative": ("累计", "总计", "共计", "合计", "历年", "截至", "截止"),
     "new": ("新增", "新建", "新设", "新聘", "新招", "新开", "新成立", "新培育", "新培养", "新发展", "新认定", "新录用",
-            "新组建", "新创建", "新推出", "新出台", "新制定", "新上线", "新引进", "新登记", "当年", "本年度新"),
+            "新组建", "新创建", "新推出", "新出台", "新制定", "新上线", "新引进", "新登记", "新申领", "新办", "新取得", "新注册", "新发放", "当年", "本年度新"),
     "received": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "收到"),
     "accepted": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "受理"),
     "concluded": tuple(w for w, stage in FIGURE_STAGES.items() if stage == "审结") + ("调解成功", "成功调解"),
@@ -387,7 +387,7 @@ QUALIFIER_WORDS = frozenset(w for words in QUALIFIER_GROUPS.values() for w in wo
 FIGURE_STOCK = ("达到", "现有", "共有", "共聘", "总数", "总量", "拥有", "覆盖")
 # What a question counts when it names the thing instead of a measure word (多少群众, 多少钱).
 # A question counting heads, not attendances: 按人头 / 不是人次 (多少名 / 多少位 count heads too).
-HEADCOUNT_Q = re.compile(r"人头|(?:不是|不算|而不是|非|不要|不含)人次")
+HEADCOUNT_Q = re.compile(r"人头|(?:不是|不算|而不是|非|不要|不含)人次|的人(?:一共|总共|共)?有?(?:多少|几)")  # 有执法证的人一共多少
 PEOPLE_NOUNS = ("人员|人数|群众|观众|干部|律师|农民工|职工|学生|教师|老师|居民|村民|市民|志愿者|党员|法官|代表|委员|专家")
 # Who a headcount question counts (多少名执法人员): a figure of other people (法制工作人员480人) is no answer.
 COUNTED_PEOPLE = re.compile(rf"(?:多少|几)(?:个|名|位)([\u4e00-\u9fff]{{2,4}}(?:{PEOPLE_NOUNS}))")

@@ -482,6 +482,9 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     if any(staged[i] and not headed[i] and named[i] for i in range(len(clauses))):
         headed = [False] * len(clauses)  # 受理复议申请376件，其中受理涉企…案件120件: the whole names the subject
 
+    newly = [counted[i] and "new" not in query.qualifiers and "new" in qualifiers_in(text)
+             for i, (text, _) in enumerate(clauses)]
+
     def kind(i: int) -> str:
         if not counted[i]:
             return ""
@@ -494,6 +497,8 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
                 return "other" if any(headed) and not headed[i] else "asked"
             if any(have & g for g in groups):
                 return "other"  # (a clause with no qualifier is told apart by the words it names, below)
+        if newly[i] and not all(newly[j] for j in range(len(clauses)) if counted[j]):
+            return "other"  # 持证执法人员986名，…新申领执法证件97人 for 有执法证的人多少: not the newly added
         if most and named[i] == most:
             return "asked"  # the clause naming most of what was asked (以调解和解方式结案572件, not 收到2384件)
         # 县政府出台…11件，县级部门出台…23件: a figure of the measure naming less of what was asked is another's
