@@ -362,8 +362,8 @@ PARTICIPANTS = re.compile(r"(?:共有|共)?(?:参加|参训|参与|参会|参学
 LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")
 LAST_YEAR_WORDS = re.compile(r"上年|去年|上一年")
 RATE_WORD = re.compile(rf"[\u4e00-\u9fff]{{1,4}}(?:{'|'.join(RATE_ENDS)})")
-# A rate's clause: “网上可办率”达到99.2% / 全程网办事项比例达到91.5%.
-RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}(?:率|比例|比重|占比))[”\"’']?(?:为|是|达|达到)?\d+(?:\.\d+)?%")
+# A rate's clause: “网上可办率”达到99.2% / 全程网办事项比例达到91.5% / 出庭应诉率连续五年保持100%.
+RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}(?:率|比例|比重|占比))[”\"’']?[^，,；;。\d%]{0,8}?\d+(?:\.\d+)?%")
 GOES_ON = re.compile(r"同比|环比|较|比上年|比去年|增长|下降|增加|减少")
 # Units below a county a question may name (某某街道…多少): a clause of another one is another's figure.
 UNITS_BELOW_COUNTY = ("街道", "乡镇", "镇", "乡", "社区")

@@ -181,7 +181,7 @@ def measure_asked(question: str) -> str | None:
         return "years"
     if (m and m.group(1) in "名位人") or HEADCOUNT_Q.search(q):  # 多少人 / 多少名 / 按人头: 5600人次 is no 5600 people
         return "headcount"
-    if re.search(r"率|比例|占比|百分|几成", q):
+    if re.search(r"率|比例|占比|百分|几成|占(?:多少|几)(?![件个项人名位次场家户宗起])", q):  # 网上能办的事项占多少
         return "share"
     if m:
         return MEASURES.get(m.group(1))
@@ -567,11 +567,14 @@ def without_parts(s: Scored, query: Query) -> Scored:
     labels = [w for t in (query.head, *counted) if t for w in (t, *(alt for alt, sim in query.expansions.get(t, ())
                                                                      if sim >= _SURE))]
     labels += [*query.rates, *query.required]
-    start, asked_rate = 0, None
+    start, asked_rate, rates = 0, None, query.rates
     if query.measure == "share" and query.rates:  # 按时办结率99.2%，群众满意率96.8%: from the asked rate's clause
         for m in RATE_FIGURE.finditer(folded):
             if any(m.group(1).endswith(r) for r in query.rates) and query.rate_of in m.group(1):  # 网上可办率, not 掌上…
                 asked_rate = m.end()
+                # the rate found is the one asked: 全程网办率 after 网上可办率 is another, though 网办率 was asked too
+                if len(re.findall("率|比例|占比", asked)) <= 1:  # (出庭应诉率和败诉率 asks two)
+                    rates = tuple(r for r in query.rates if m.group(1).endswith(r))
                 break
             start = _clause_end(folded, m.end()) + 1
         if asked_rate is None:
@@ -587,7 +590,7 @@ def without_parts(s: Scored, query: Query) -> Scored:
         rate = RATE_FIGURE.match(clause)
         later_rate = asked_rate is not None and m.start() >= asked_rate
         other_rate = rate and (query.measure in _COUNTS or (
-            later_rate and not any(rate.group(1).endswith(r) for r in query.rates)))
+            later_rate and not any(rate.group(1).endswith(r) for r in rates)))
         whole_clause = _CLAUSE_END.split(folded[:start + whole[-1][2]])[-1] if whole else ""
         alike = bool(whole and part) and MEASURES.get(part[0][1]) == MEASURES.get(whole[-1][1]) != "share"
         newly = alike and "new" not in query.qualifiers and "new" in qualifiers_in(clause) \
