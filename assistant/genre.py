@@ -361,6 +361,9 @@ PART_CLAUSE = re.compile(r"其中|含")
 PARTICIPANTS = re.compile(r"(?:共有|共)?(?:参加|参训|参与|参会|参学|参考|受众|受益|惠及|覆盖)")
 LAST_LEVEL = re.compile(r"(?:较|比)?(?:上年|去年|上一年)(?:同期)?的?为?(?=\d)")
 LAST_YEAR_WORDS = re.compile(r"上年|去年|上一年")
+# A follow-up naming only a year before the one talked about (去年呢 / 那前年的呢): its offset in years.
+YEAR_BEFORE_ALONE = re.compile(r"^(?:那|那么)?(去年|上一年|前一年|上年|前年)(?:的|那年)?(?:呢|情况呢|怎么样)?[?？。]?$")
+YEARS_BACK = {"去年": 1, "上一年": 1, "前一年": 1, "上年": 1, "前年": 2}
 RATE_WORD = re.compile(rf"[\u4e00-\u9fff]{{1,4}}(?:{'|'.join(RATE_ENDS)})")
 # A rate's clause: “网上可办率”达到99.2% / 全程网办事项比例达到91.5% / 出庭应诉率连续五年保持100%.
 RATE_FIGURE = re.compile(r"[^，,；;。\d]*?([\u4e00-\u9fff]{1,6}(?:率|比例|比重|占比))[”\"’']?[^，,；;。\d%]{0,8}?\d+(?:\.\d+)?%")

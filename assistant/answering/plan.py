@@ -15,11 +15,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..genre import (ASCENDING_Q, CATALOG_Q, CLOSING_LE, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q, FIGURE_SCOPES,
-                     FOLLOWUP_FILLER, FRAME_WORDS, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIGHT_WORDS, LIST_ASK, LIST_Q,
-                     PART_OF, PLAN_Q, PLAN_WORDS, PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS, QUESTION_WORDS, RANK_Q,
-                     REFERS_BACK, SCOPE_ASKED_Q, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q, SUBUNIT_NAMED, VERSUS_Q,
-                     WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q, YES_NO_Q)
+from ..genre import (ASCENDING_Q, CATALOG_Q, CHANGES, CLOSING_LE, CROSS_Q, ELLIPTIC_HEAD, ELLIPTIC_TAIL, FIGURE_Q,
+                     FIGURE_SCOPES, FOLLOWUP_FILLER, FRAME_WORDS, HOW_MANY, LEVEL_Q, LEVEL_WORDS, LIGHT_WORDS,
+                     LIST_ASK, LIST_Q, PART_OF, PLAN_Q, PLAN_WORDS, PREVIOUS_YEAR_Q, PROBLEM_Q, QUALIFIER_WORDS,
+                     QUESTION_WORDS, RANK_Q, REFERS_BACK, SCOPE_ASKED_Q, SELF_REFERENCES, SHORT_YEAR, SPLIT_Q,
+                     SUBUNIT_NAMED, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEAR_BEFORE_ALONE, YEARS_BACK,
+                     YEARS_SPAN_Q, YES_NO_Q)
 from ..normalize import fold
 from ..records import ReportMeta
 from ..retrieve import Route
@@ -216,8 +217,16 @@ class Planner:
             # "大理州有报告吗？说说行政复议数据": still about the place the collection lacks.
             plan.unknown_places = list(previous.unknown_places)
             plan.carried.append(Carry("地区", "、".join(previous.unknown_places), source_turn))
+        before = YEAR_BEFORE_ALONE.match(fold(question).strip())
         if not own.years and previous.years and not cross:
-            if carried_region:
+            back = previous.years[0] - YEARS_BACK[before.group(1)] if before and len(previous.years) == 1 else 0
+            if carried_region and any(m.year == back and m.region in previous.regions for m in metas.values()):
+                # 去年呢 after a 2023 question: the 2022 report, where the collection has it (else the 2023 one,
+                # which may say how it was the year before)
+                plan.years = [back]
+                own_topic = ""  # the question before, of that year
+                plan.carried.append(Carry("年份", f"{plan.years[0]}（{before.group(1)}）", source_turn))
+            elif carried_region:
                 plan.years = list(previous.years)
                 plan.carried.append(Carry("年份", "、".join(map(str, previous.years)), source_turn))
             elif own.regions:
@@ -302,7 +311,8 @@ class Planner:
         if len("".join(words)) > _FRAGMENT:
             return False
         return any(PART_OF.search(w) for w in words) or not any(self.known(w) for w in words) \
-            or all(w in QUALIFIER_WORDS for w in words)  # 审结了多少: the same cases at another stage
+            or all(w in QUALIFIER_WORDS for w in words) \
+            or all(re.fullmatch(CHANGES, w) for w in words)  # 审结了多少 / 提高了多少: the same topic, its stage or change
 
     def _scoped(self, plan: QuestionPlan, metas: Mapping[str, ReportMeta], filters: Filters | None) -> QuestionPlan:
         """Scope words of the question: a level ("地级市的报告里…"), or several years of one region."""
