@@ -89,13 +89,16 @@ def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     return all(end <= s or start >= e for s, e in taken)
 
 
+_TOWNSHIP_SUFFIXES = ("镇", "乡", "街道", "社区", "村")
+
+
 def _places_named(q: str) -> list[tuple[int, str, Division]]:
     """Real divisions the question names: full names anywhere, short ones that are not everyday words."""
     g = gazetteer()
     found = [(s, n, g.lookup(n, q)) for s, n in g.scan(q)]
     taken = [(s, s + len(n)) for s, n, _ in found]
-    for s, n in _spans(q, g.by_short):
-        if _free(taken, s, s + len(n)) and usable_short(n):
+    for s, n in _spans(q, g.by_short):  # (甲门镇: a township's name, not the 甲门县 it begins like)
+        if _free(taken, s, s + len(n)) and usable_short(n) and not q.startswith(_TOWNSHIP_SUFFIXES, s + len(n)):
             d = max(g.by_short[n], key=lambda d: -len(d.path))  # the higher unit: 朝阳 names a district, 广州 a city
             found.append((s, n, d))
     return sorted((s, n, d) for s, n, d in found if d is not None)
