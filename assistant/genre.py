@@ -84,8 +84,8 @@ LIST_ASK = re.compile(r"哪些|有什么|有哪|哪几|几个方面|几方面|�
 PROBLEM_Q = re.compile(r"问题|不足|短板|弱项|差距|困难|薄弱")
 PLAN_Q = re.compile(r"计划|安排|打算|下一步|下步|思路|明年|来年|下一年|今后|工作要点|部署")
 # A figure that is a target or plan, not an achievement: 力争…达到100% / 目标…5个 / 计划…, in the figure's clause.
-# (拟出台的文件 / 拟签订的合同 name drafts reviewed, no plan)
-TARGET_WORDS = r"力争|争取|目标(?:是|为)|计划(?!生育|单列)|预计|拟(?![定订])(?![\u4e00-\u9fff]{1,3}的)"
+# (拟出台的文件 / 拟签订的合同 name drafts reviewed, no plan; 尚未实现100% is no level reached either)
+TARGET_WORDS = r"力争|争取|目标(?:是|为)|计划(?!生育|单列)|预计|拟(?![定订])(?![\u4e00-\u9fff]{1,3}的)|尚未(?:实现|达到)"
 TARGET_BEFORE = re.compile(rf"(?:{TARGET_WORDS})[^，,。；;]*$")  # in the clause before a figure
 TARGET_STATED = re.compile(rf"{TARGET_WORDS}|确保")  # anywhere in a sentence of the plans section
 TARGET_QUALIFIER = "目标"  # how a stored figure that is a target is marked (compared only when targets are asked)
