@@ -18,7 +18,7 @@ from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_
                      MORE_WORDS, NONE_BEFORE, NONE_OF, NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL,
                      OWN_LEVEL_STATED, PART_START, PLANS_SECTION, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS,
                      QUALIFIER_WORDS, RANK_Q, RATE_ENDS, SCOPE_ASKED, SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR,
-                     SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS, SUPERLATIVE_Q, TARGET_BEFORE, TARGET_STATED,
+                     SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS, SUPERLATIVE_Q, TARGET_BEFORE,
                      THRESHOLD_ASKED, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
@@ -202,12 +202,13 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                        for t in terms if t not in expansions and t in FIGURE_STAGES})
     rates = tuple(dict.fromkeys(r for t in terms if t.endswith("率") and len(t) >= 3
                                 for r in [t] + _shorter_rates(t, tools) + [alt for alt, _ in expansions.get(t, [])]))
-    # 输的比例 -> 败诉率, 输官司的比例 -> 败诉 -> 败诉率: a word said for a rate (of a share question) asks it
+    # 输的比例 -> 败诉率, 输官司的比例 -> 败诉 -> 败诉率: a word said for a rate (of a share question) asks it;
+    # a count asked (调解和解结案几件) asks no rate said for its words
     measure = measure_asked(plan.ask) if figure else None
     rates += tuple(dict.fromkeys(
         rate for t in terms if not t.endswith("率") for alt, sim in expansions.get(t, []) if sim >= _KNOWN_NEAR
         for rate in (alt, alt + "率") if rate.endswith("率") and rate not in rates
-        and (rate == alt or measure == "share" and any(rate in x for x in texts))))
+        and (rate == alt and measure in (None, "share") or measure == "share" and any(rate in x for x in texts))))
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if figure else (),
