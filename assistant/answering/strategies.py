@@ -331,6 +331,11 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
                                         if not t.endswith("率") for alt, _ in query.expansions.get(t, ())):
         floor = tools.extractor.fact_threshold  # 当被告的官司输的比例: the rate stands for all those words
     picked = tools.extractor.pick(_fitting(query, scored), query.listing, floor)
+    if query.numeric and len(picked) > 1 and len(HOW_MANY.findall(fold(plan.ask))) == 1:
+        # one figure asked: a runner-up naming fewer of the asked words is a neighbour's figure (省政府…制发规范性
+        # 文件46件 answers 省政府自己发的红头文件, not 审查…报备的规范性文件598件 after it)
+        most = max(_words_named(query, s) for s in picked)
+        picked = [s for s in picked if _words_named(query, s) == most]
     if picked and correct_premise and plan.intent != "figure" and query.change \
             and not any(states_change(query, s.text, s.lead) for s in picked):
         # 为啥下降了 answered by sentences stating no change: the one that states it, if any, tells the premise.
@@ -358,6 +363,12 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     if query.numeric and tools.extractor.pick(tools.extractor.score(topic, passages), False):
         return Found(refused=True, passages=passages, reason=f"报告未给出{_asked(plan)}的具体数字。")
     return Found(refused=True, passages=passages)
+
+
+def _words_named(query: Query, s: Scored) -> int:
+    """How many of the asked terms a sentence (or the clauses it goes on from) names, in the collection's words."""
+    text = fold(s.lead + s.text)
+    return sum(any(w in text for w in (t, *(alt for alt, _ in query.expansions.get(t, ())))) for t in query.terms)
 
 
 def _of_the_whole(folded: str) -> bool:
