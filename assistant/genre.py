@@ -88,6 +88,7 @@ PLAN_Q = re.compile(r"计划|安排|打算|下一步|下步|思路|明年|来年
 TARGET_WORDS = r"力争|争取|目标(?:是|为)|计划(?!生育|单列)|预计|拟(?![定订])(?![\u4e00-\u9fff]{1,3}的)|尚未(?:实现|达到)"
 TARGET_BEFORE = re.compile(rf"(?:{TARGET_WORDS})[^，,。；;]*$")  # in the clause before a figure
 TARGET_STATED = re.compile(rf"{TARGET_WORDS}|确保")  # anywhere in a sentence of the plans section
+PLANS_AIM = re.compile(rf"{TARGET_STATED.pattern}|推动|推进|加快|着力")  # … there also 推动…达到100%
 TARGET_QUALIFIER = "目标"  # how a stored figure that is a target is marked (compared only when targets are asked)
 # not 将: 将X纳入… is no plan; nor 纳入目标绩效考核 / 拟定
 PLAN_WORDS = re.compile(r"计划|下一步|下步|准备|打算|安排|将要|明年|来年|目标|思路|部署")

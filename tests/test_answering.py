@@ -1312,3 +1312,40 @@ def test_a_district_asked_of_its_city_s_report_is_quoted_from_its_own_clause() -
                      required=("乙丙区",), head="调解")
     quoted = asked_clauses(Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0), district).text
     assert "8,762件" in quoted and "1.94万件" not in quoted
+
+
+def test_shares_said_plainly_and_rates_that_end_like_the_one_asked() -> None:
+    from assistant.answering.evidence import without_parts
+    assert measure_asked("网上能办的事项占多少") == "share" and measure_asked("部门的占几件") == "cases"
+    chunk = _chunks("jia.txt")[1]
+    text = "政务服务事项网上可办率达到99.2%，全程网办率达到86.7%，较上年提高5.1个百分点。"
+    online = Query(text="甲省网上能办的事项占多少", terms=["网上能办", "事项"], numeric=True, measure="share",
+                   rates=("网上可办率", "网办率"))
+    assert without_parts(Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0), online).text == \
+        "政务服务事项网上可办率达到99.2%"
+    both = replace(online, text="甲省网上可办率和全程网办率")  # two rates asked: both quoted
+    assert "86.7%" in without_parts(Scored(Passage(chunk, 1.0, 1), 0, len(text), text, 1.0), both).text
+    kept = "行政机关负责人出庭应诉率连续五年保持100%，负责人出庭出声率达到97.3%。"
+    court = Query(text="甲市负责人出庭应诉率", terms=["出庭应诉率"], numeric=True, measure="share",
+                  rates=("出庭应诉率",))
+    assert without_parts(Scored(Passage(chunk, 1.0, 1), 0, len(kept), kept, 1.0), court).text == \
+        "行政机关负责人出庭应诉率连续五年保持100%"
+
+
+def test_the_year_before_alone_a_change_alone_and_a_township_named_like_a_county(monkeypatch) -> None:
+    monkeypatch.setitem(METAS, "jia23.txt", replace(JIA, title="甲市2023年法治政府建设情况报告", year=2023))
+    monkeypatch.setitem(TEXTS, "jia23.txt", "一、主要成效\n全年收到行政复议申请100件。\n")
+    before = plan("去年呢", "甲市2024年行政复议收到多少件？")
+    assert before.years == [2023] and "行政复议" in before.ask and before.sources == ["jia23.txt"]
+    assert plan("去年呢", "乙县2023年行政复议收到多少件？").years == [2023]  # (no 2022 report: the same year's)
+    assert "行政复议" in plan("提高了多少", "甲市2024年行政复议收到多少件？").context
+    from assistant.regions import _places_named
+    assert [n for _, n, _ in _places_named("龙门镇调解了多少")] == []
+    assert [n for _, n, _ in _places_named("龙门调解了多少")] == ["龙门"]
+
+
+def test_a_level_not_reached_and_a_plan_are_no_figure_achieved() -> None:
+    rate = Query(text="甲市负责人出庭应诉率", terms=["出庭应诉率"], numeric=True, measure="share",
+                 rates=("出庭应诉率",))
+    assert not figure_fits(rate, "四是行政机关负责人出庭应诉率尚未实现100%。")
+    assert figure_fits(rate, "行政机关负责人出庭应诉率98.1%。")

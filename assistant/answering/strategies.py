@@ -16,9 +16,9 @@ from ..genre import (ADMIN_SUFFIXES, AMONG, ASKING_Q, CHANGES, CHANGE_Q, CHANGE_
                      EQUIVALENTS, EVERY_Q, FIGURE_Q, FIGURE_STAGES, FILLER_WORDS, FRAME_WORDS, FULL_COVERAGE, GOES_ON,
                      HAS_Q, HOTLINE, HOW_MANY, ISSUE_VERBS, LAST_YEAR_STATED, LESS_Q, LEVEL_Q, LIGHT_WORDS, MORE_Q,
                      MORE_WORDS, NONE_BEFORE, NONE_OF, NOT_REACHED, NOUN_ENDS, ORDER_LIST_Q, OWN_LEVEL,
-                     OWN_LEVEL_STATED, PART_START, PLANS_SECTION, PLAN_WORDS, PROBLEM_HEADING, QUALIFIER_GROUPS,
-                     QUALIFIER_WORDS, RANK_Q, RATE_ENDS, SCOPE_ASKED, SCOPE_ASKED_Q, SHARED_FIGURE, SHORT_YEAR,
-                     SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS, SUPERLATIVE_Q, TARGET_BEFORE,
+                     OWN_LEVEL_STATED, PART_START, PLANS_AIM, PLANS_SECTION, PLAN_WORDS, PROBLEM_HEADING,
+                     QUALIFIER_GROUPS, QUALIFIER_WORDS, RANK_Q, RATE_ENDS, SCOPE_ASKED, SCOPE_ASKED_Q, SHARED_FIGURE,
+                     SHORT_YEAR, SINCE_LAST_YEAR_Q, SUBUNIT_NAMED, SUFFIX_WORDS, SUPERLATIVE_Q, TARGET_BEFORE,
                      THRESHOLD_ASKED, THRESHOLD_Q, UP_Q, VERSUS_Q, WHICH_NOT_Q, WHOLE_ASKED, WHY_Q, YEAR, YEARS_SPAN_Q)
 from ..figures import parse_number
 from ..gazetteer import gazetteer
@@ -291,12 +291,12 @@ def search_text(plan: QuestionPlan, query: Query) -> str:
 
 
 def _fitting(query: Query, scored: list[Scored]) -> list[Scored]:
-    """Sentences stating the figure asked; not those of next year's plans section, whose figures are targets
-    however they are said (力争A控制在12%以内，B达到25% / 推动出庭应诉率达到100%), unless a target is asked."""
+    """Sentences stating the figure asked; not the targets of next year's plans (力争A控制在12%以内，B达到25%:
+    the 力争 governs both clauses; 推动出庭应诉率达到100%) unless a target is asked."""
     if not query.numeric:
         return scored
     return [s for s in scored if figure_fits(query, s.text, s.lead)
-            and (query.target or not _in_plans(s))]
+            and (query.target or not (_in_plans(s) and PLANS_AIM.search(fold(s.text))))]
 
 
 def _in_plans(s: Scored) -> bool:
