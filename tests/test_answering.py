@@ -1349,3 +1349,9 @@ def test_a_level_not_reached_and_a_plan_are_no_figure_achieved() -> None:
                  rates=("出庭应诉率",))
     assert not figure_fits(rate, "四是行政机关负责人出庭应诉率尚未实现100%。")
     assert figure_fits(rate, "行政机关负责人出庭应诉率98.1%。")
+
+
+def test_a_word_said_for_a_share_asks_the_rate_the_collection_writes_after_it() -> None:
+    from assistant.answering.strategies import _rate_written
+    texts = ["负责人出庭应诉率100%，负责人出庭出声率97.3%。", "行政机关负责人出庭应诉率98.1%。"]
+    assert _rate_written("出庭", texts) == "出庭应诉率" and _rate_written("纠错", texts) == ""

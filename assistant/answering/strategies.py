@@ -7,6 +7,7 @@ decline; `answering.answer_plan` turns that into the user's Answer.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -205,9 +206,11 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
     # 输的比例 -> 败诉率, 输官司的比例 -> 败诉 -> 败诉率: a word said for a rate (of a share question) asks it;
     # a count asked (调解和解结案几件) asks no rate said for its words
     measure = measure_asked(plan.ask) if figure else None
+    change = _asks_change(plan)
     rates += tuple(dict.fromkeys(
         rate for t in terms if not t.endswith("率") for alt, sim in expansions.get(t, []) if sim >= _KNOWN_NEAR
-        for rate in (alt, alt + "率") if rate.endswith("率") and rate not in rates
+        for rate in (alt, alt + "率", _rate_written(alt, texts) if measure == "share" and not change else "")
+        if rate.endswith("率") and rate not in rates
         and (rate == alt and measure in (None, "share") or measure == "share" and any(rate in x for x in texts))))
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
@@ -217,7 +220,7 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  counted=_counted_people(asked) if figure else "",
                  required=required,
                  qualifiers=qualifiers_in(plan.ask) if figure else frozenset(),
-                 change=_asks_change(plan),
+                 change=change,
                  target=bool(PLAN_WORDS.search(fold(plan.ask))),
                  head=_head(fold(plan.ask), [t for t in terms if tools.extractor.idf(t) is not None])
                  if plan.intent in ("figure", "compare") else "")
@@ -263,6 +266,12 @@ def _head(question: str, terms: list[str]) -> str:
         return ""
     at, term = max(before, key=lambda x: x[0] + len(x[1]))
     return term if re.fullmatch(r"了?(?:共|一共|总共|累计)?", question[at + len(term):asked.start()]) else ""
+
+
+def _rate_written(word: str, texts: list[str]) -> str:
+    """The rate the collection writes most often after a word said for a share (出庭 -> 出庭应诉率), "" if none."""
+    found = Counter(m.group(0) for x in texts for m in re.finditer(re.escape(word) + r"[\u4e00-\u9fff]{0,3}?率", x))
+    return found.most_common(1)[0][0] if found else ""
 
 
 def _rate_of(question: str, terms: list[str], tools: Tools) -> str:
