@@ -1355,3 +1355,10 @@ def test_a_word_said_for_a_share_asks_the_rate_the_collection_writes_after_it() 
     from assistant.answering.strategies import _rate_written
     texts = ["负责人出庭应诉率100%，负责人出庭出声率97.3%。", "行政机关负责人出庭应诉率98.1%。"]
     assert _rate_written("出庭", texts) == "出庭应诉率" and _rate_written("纠错", texts) == ""
+
+
+def test_an_everyday_word_the_genre_knows_another_word_for_is_the_head_counted() -> None:
+    from assistant.answering.strategies import make_query
+    lost = make_query(plan("甲市当被告输了几件"), replace(TOOLS, near=lambda words: {}), ["jia.txt"])
+    assert lost.head == "输" and not figure_fits(lost, "市政府本级作为被告的一审行政诉讼案件86件。")
+    assert figure_fits(lost, "行政诉讼案件86件，败诉4件。")
