@@ -39,12 +39,11 @@ STAFF_DATASET = ROOT / "eval" / "qa_staff.jsonl"  # written the way staff ask; i
 FRESH_DATASET = ROOT / "eval" / "qa_fresh.jsonl"  # a second, independently written staff-style set (all dev)
 UNSEEN_DATASET = ROOT / "eval" / "qa_unseen.jsonl"  # about reports of other governments, in their own store
 # Every such set, by the stem its results are written under: a corpus and a writer each. unseen3 and unseen4
-# are weighted toward what the reports do not answer; unseen5-13 mix every kind of question. The dev halves of
-# unseen-unseen12 were tuned on (unseen11's and unseen12's from the seventh session, after each was first
-# scored untuned), unseen13's dev half was opened at that session's end; their test halves are frozen. unseen14
-# is reserved: not scored here at all (its checker runs in CI).
+# are weighted toward what the reports do not answer; unseen5-16 mix every kind of question. The dev halves of
+# unseen-unseen14 and unseen16 were tuned on (each after it was first scored untuned); their test halves are
+# frozen. unseen15 is reserved: not scored here at all (its checker runs in CI).
 UNSEEN_DATASETS: dict[str, Path] = {"unseen": UNSEEN_DATASET, **{
-    f"unseen{n}": ROOT / "eval" / f"qa_unseen{n}.jsonl" for n in range(2, 14)}}
+    f"unseen{n}": ROOT / "eval" / f"qa_unseen{n}.jsonl" for n in (*range(2, 15), 16)}}
 TYPE_LABELS = {"numeric": "数值", "fact": "事实", "list": "列举", "cross": "跨报告", "trad_query": "繁体提问",
                "unanswerable": "无法回答", "followup": "追问", "paraphrase": "换说法", "yes_no": "是非题",
                "false_premise": "错误前提", "conversation": "多轮对话", "trap": "陷阱（报告无此数字）",

@@ -46,18 +46,20 @@ STAFF_REFUSAL_FLOOR = 0.93
 UNSEEN_FLOORS: dict[str, tuple[float, float]] = {
     "fresh": (0.90, 0.93),  # measured 93.0% / 96.0%
     "unseen": (0.88, 0.90),  # 91.3% / 92.5%
-    "unseen2": (0.88, 0.92),  # 90.7% / 95.0%
+    "unseen2": (0.88, 0.92),  # 90.1% / 95.0%
     "unseen3": (0.86, 0.84),  # 89.6% / 87.9%
     "unseen4": (0.95, 0.95),  # 98.0% / 98.3%
-    "unseen5": (0.81, 0.95),  # 84.2% / 97.7%
-    "unseen6": (0.87, 0.90),  # 90.3% / 92.9%
-    "unseen7": (0.85, 0.85),  # 87.6% / 88.4%
-    "unseen8": (0.84, 0.83),  # 87.1% / 86.1%
-    "unseen9": (0.83, 0.84),  # 85.9% / 87.0%
-    "unseen10": (0.86, 0.88),  # 89.1% / 91.5%
-    "unseen11": (0.78, 0.86),  # 81.3% / 89.7% (68.1% / 87.2% before its dev half was tuned on)
-    "unseen12": (0.82, 0.90),  # 85.7% / 92.9% (72.5% / 92.9% first scored, untuned)
-    "unseen13": (0.68, 0.82),  # 71.4% / 85.4% (untuned; its dev half opened at the seventh session's end)
+    "unseen5": (0.81, 0.95),  # 84.2% / 95.3%
+    "unseen6": (0.88, 0.90),  # 91.4% / 92.9%
+    "unseen7": (0.86, 0.85),  # 88.7% / 88.4%
+    "unseen8": (0.86, 0.83),  # 89.2% / 86.1%
+    "unseen9": (0.88, 0.86),  # 91.3% / 89.1%
+    "unseen10": (0.87, 0.90),  # 90.2% / 93.6%
+    "unseen11": (0.80, 0.86),  # 83.5% / 89.7% (68.1% / 87.2% before its dev half was tuned on)
+    "unseen12": (0.83, 0.90),  # 86.7% / 92.9% (72.5% / 92.9% first scored, untuned)
+    "unseen13": (0.74, 0.85),  # 77.5% / 87.8% (71.4% / 85.4% untuned; its dev half tuned on at the eighth session)
+    "unseen14": (0.84, 0.92),  # 87.9% / 95.0% (69.7% / 95.0% before its dev half was tuned on)
+    "unseen16": (0.76, 0.81),  # 79.2% / 84.6% (68.3% / 79.5% first scored, untuned)
 }
 MAX_CONTEXT_CHARS = 2000  # product target: the top-5 passages a model would read
 
@@ -110,7 +112,7 @@ def test_staff_set_passes_its_checks() -> None:
      "trap=35,unanswerable=25,yes_no=15,fact=15,paraphrase=10,cross=10,conversation=0,typo=0,false_premise=0,trad=0"],
     *(["check_unseen.py", "--qa", f"eval/qa_unseen{n}.jsonl", "--reports", f"eval/unseen{n}/reports", "--min-counts",
        "paraphrase=22,trap=22,unanswerable=16,yes_no=16,conversation=12,cross=10,false_premise=6,typo=6,trad=5,fact=8"]
-      for n in (5, 6, 7, 8, 9, 10, 11, 12, 13, 14))])
+      for n in (5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16))])
 def test_independent_sets_pass_their_checkers(checker: list[str]) -> None:
     """The fresh staff-style set and the unseen-reports sets, each with the checker its writer left."""
     done = subprocess.run([sys.executable, f"eval/{checker[0]}", *checker[1:]], cwd=ROOT, capture_output=True,
