@@ -305,7 +305,8 @@ def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], 
             window = q[i:i + n]
             if len(window) < n or not _free(taken, i, i + n) or not all("\u4e00" <= c <= "\u9fff" for c in window):
                 continue
-            # (a short name too common to name a place, typed right before a year, may be a slip: 全州23年 for 泉州)
+            # (a short name too common to name a place, typed right before a year, may be a slip: 甲州23年 for
+            # 乙州, 甲 and 乙 sounding alike)
             common = not usable_short(window)
             if g.is_division(window) or window in g.by_short and not common \
                     or common and n == 2 and not _YEAR_AFTER.match(q, i + n):

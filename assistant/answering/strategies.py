@@ -235,7 +235,7 @@ def _required(plan: QuestionPlan, tools: Tools) -> tuple[str, ...]:
         return tuple(plan.within)
     asked = _without_places(fold(plan.ask), tools)
     cuts = _boundaries(asked, tools)  # 某溪镇 is a word of the question; 目前社区(矫正) / 统筹城乡 are not
-    # every start, overlapping: in 乙鱼化寨街道 the name starts where the tokenizer cuts (鱼化寨街道, not 乙鱼化寨)
+    # every start, overlapping: in 甲丙丁戊街道 the name starts where the tokenizer cuts (丙丁戊街道, not 甲丙丁戊)
     named = [m.group(1) for m in re.finditer(f"(?={SUBUNIT_NAMED.pattern})", asked)
              if m.start(1) in cuts and m.end(1) in cuts]
     return tuple(named[:1]) or tuple(dict.fromkeys(SCOPE_ASKED[w] for w in SCOPE_ASKED_Q.findall(asked)))
