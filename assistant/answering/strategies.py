@@ -212,7 +212,6 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
         for rate in (alt, alt + "率", _rate_written(alt, texts) if measure == "share" and not change else "")
         if rate.endswith("率") and rate not in rates
         and (rate == alt and measure in (None, "share") or measure == "share" and any(rate in x for x in texts))))
-    # (the head may be an everyday word the genre knows another word for: 输了几件 counts 败诉)
     return Query(text=plan.text, terms=terms + context, context=frozenset(context), numeric=figure,
                  listing=plan.intent in ("list", "which", "problems", "plans"),
                  expansions=expansions, rates=rates if figure else (),
@@ -223,6 +222,7 @@ def make_query(plan: QuestionPlan, tools: Tools, sources: list[str] | None) -> Q
                  qualifiers=qualifiers_in(plan.ask) if figure else frozenset(),
                  change=change,
                  target=bool(PLAN_WORDS.search(fold(plan.ask))),
+                 # (the head may be an everyday word the genre says otherwise: 输了几件 counts 败诉)
                  head=_head(fold(plan.ask), [t for t in terms if tools.extractor.idf(t) is not None or len(t) <= 2
                                              and any(sim >= _KNOWN_NEAR for _, sim in expansions.get(t, ()))])
                  if plan.intent in ("figure", "compare") else "")
