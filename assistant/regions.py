@@ -305,11 +305,7 @@ def _misspelt(q: str, names: Names, by_sound: dict[tuple[str, ...], list[str]], 
             window = q[i:i + n]
             if len(window) < n or not _free(taken, i, i + n) or not all("\u4e00" <= c <= "\u9fff" for c in window):
                 continue
-            # (a short name too common to name a place, typed right before a year, may be a slip: 甲州23年 for
-            # 乙州, 甲 and 乙 sounding alike)
-            common = not usable_short(window)
-            if g.is_division(window) or window in g.by_short and not common \
-                    or common and n == 2 and not _YEAR_AFTER.match(q, i + n):
+            if g.is_division(window) or window in g.by_short or not usable_short(window) and n == 2:
                 continue
             # Other readings of a character (长: zhang/chang, 厦: sha/xia) only for a name typed with its suffix
             # (甲心县) or right before a year (甲厦23年): 增长了 must not sound like a 长乐区.
