@@ -16,7 +16,7 @@ from itertools import product
 from pypinyin import Style, lazy_pinyin, pinyin
 
 from .gazetteer import Division, gazetteer, short_names, usable_short
-from .genre import ADMIN_SUFFIXES, BARE_ZONES, UNITS_BELOW, ZONE_SHORT, ZONE_SUFFIXES
+from .genre import ADMIN_SUFFIXES, BARE_ZONES, UNITS_BELOW, UNITS_BELOW_COUNTY, ZONE_SHORT, ZONE_SUFFIXES
 from .normalize import fold
 from .records import ReportMeta
 
@@ -89,16 +89,14 @@ def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     return all(end <= s or start >= e for s, e in taken)
 
 
-_TOWNSHIP_SUFFIXES = ("镇", "乡", "街道", "社区", "村")
-
-
 def _places_named(q: str) -> list[tuple[int, str, Division]]:
     """Real divisions the question names: full names anywhere, short ones that are not everyday words."""
     g = gazetteer()
     found = [(s, n, g.lookup(n, q)) for s, n in g.scan(q)]
     taken = [(s, s + len(n)) for s, n, _ in found]
-    for s, n in _spans(q, g.by_short):  # (甲门镇: a township's name, not the 甲门县 it begins like)
-        if _free(taken, s, s + len(n)) and usable_short(n) and not q.startswith(_TOWNSHIP_SUFFIXES, s + len(n)):
+    township = (*UNITS_BELOW_COUNTY, "村")  # 甲门镇: a township's name, not the 甲门县 it begins like
+    for s, n in _spans(q, g.by_short):
+        if _free(taken, s, s + len(n)) and usable_short(n) and not q.startswith(township, s + len(n)):
             d = max(g.by_short[n], key=lambda d: -len(d.path))  # the higher unit: 朝阳 names a district, 广州 a city
             found.append((s, n, d))
     return sorted((s, n, d) for s, n, d in found if d is not None)

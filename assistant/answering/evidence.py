@@ -143,6 +143,11 @@ def qualifiers_in(text: str) -> frozenset[str]:
     return frozenset(k for k, words in QUALIFIER_GROUPS.items() if any(w in folded for w in words))
 
 
+def _adds_new(query: Query, clause: str) -> bool:
+    """A clause stating what was newly added (新增 / 新申领…) where no new one was asked: another figure."""
+    return "new" not in query.qualifiers and "new" in qualifiers_in(clause)
+
+
 def counts_measure(unit: str, measure: str) -> bool:
     """Whether a figure in `unit` counts what a question's measure asks: 人次 counts people, not heads."""
     if measure == "headcount":
@@ -482,8 +487,7 @@ def asked_clauses(s: Scored, query: Query) -> Scored:
     if any(staged[i] and not headed[i] and named[i] for i in range(len(clauses))):
         headed = [False] * len(clauses)  # 受理复议申请376件，其中受理涉企…案件120件: the whole names the subject
 
-    newly = [counted[i] and "new" not in query.qualifiers and "new" in qualifiers_in(text)
-             for i, (text, _) in enumerate(clauses)]
+    newly = [counted[i] and _adds_new(query, text) for i, (text, _) in enumerate(clauses)]
 
     def kind(i: int) -> str:
         if not counted[i]:
@@ -593,7 +597,7 @@ def without_parts(s: Scored, query: Query) -> Scored:
             later_rate and not any(rate.group(1).endswith(r) for r in rates)))
         whole_clause = _CLAUSE_END.split(folded[:start + whole[-1][2]])[-1] if whole else ""
         alike = bool(whole and part) and MEASURES.get(part[0][1]) == MEASURES.get(whole[-1][1]) != "share"
-        newly = alike and "new" not in query.qualifiers and "new" in qualifiers_in(clause) \
+        newly = alike and _adds_new(query, clause) \
             and "new" not in qualifiers_in(whole_clause)
         # 新增经营主体2.61万户…，经营主体总数达到13.9万户 for 新开了多少: not the stock after it; 达到4,836名，
         # 比上年增加612名 for 多少人: not by how many it grew

@@ -345,8 +345,8 @@ def single(plan: QuestionPlan, tools: Tools, correct_premise: bool = True) -> Fo
     if query.numeric and len(picked) > 1 and len(HOW_MANY.findall(fold(plan.ask))) == 1:
         # one figure asked: a runner-up naming fewer of the asked words is a neighbour's figure (省政府…制发规范性
         # 文件46件 answers 省政府自己发的红头文件, not 审查…报备的规范性文件598件 after it)
-        most = max(_words_named(query, s) for s in picked)
-        picked = [s for s in picked if _words_named(query, s) == most]
+        named = [_words_named(query, s) for s in picked]
+        picked = [s for s, n in zip(picked, named) if n == max(named)]
     if picked and correct_premise and plan.intent != "figure" and query.change \
             and not any(states_change(query, s.text, s.lead) for s in picked):
         # 为啥下降了 answered by sentences stating no change: the one that states it, if any, tells the premise.
@@ -435,7 +435,7 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
             return years
         return Found(refused=True, passages=found.passages,
                      reason=f"报告未说明{_asked(plan)}的情况。" if not found.reason else "报告未说明。" + found.reason)
-    evidence = fold("".join(s.text for _, g in found.lines for s in g))
+    evidence = _evidence(found)
     head, group = found.lines[0]
     # Each asked word as the evidence says it, where the genre knows the equivalence (出庭率: 出庭应诉率).
     terms = [t if t in evidence else next((alt for alt in EQUIVALENTS.get(t, ()) if alt in evidence), t)
@@ -443,7 +443,7 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
     said = verdict(plan.ask, terms, evidence, tools.extractor.idf)
     if said == UNCOMPARED:  # 纠错率在10%以内吗 found the target 力争…控制在10%以内: the figure itself decides
         level = single(replace(plan, ask=THRESHOLD_ASKED.sub("", q) + "是多少", intent="figure"), tools, False)
-        evidence = fold("".join(s.text for _, g in level.lines for s in g))
+        evidence = _evidence(level)
         again = verdict(plan.ask, terms, evidence, tools.extractor.idf) if not level.refused else said
         if again in ("是。", "否。"):
             found, said = level, again
@@ -454,6 +454,11 @@ def yes_no(plan: QuestionPlan, tools: Tools) -> Found:
             return years
     return Found([(f"{said}{head}", group)] + found.lines[1:], passages=found.passages,
                  unstated=said in (UNSTATED_CHANGE, UNSTATED_PLANNED, UNSTATED_ABSENT))
+
+
+def _evidence(found: Found) -> str:
+    """The quoted sentences of a found answer, folded: what a verdict is read from."""
+    return fold("".join(s.text for _, g in found.lines for s in g))
 
 
 def _against_last_year(plan: QuestionPlan, tools: Tools) -> Found | None:
